@@ -109,13 +109,15 @@ function status(): void {
   process.exitCode = all ? 0 : 1;
 }
 
-const cmd = process.argv[2];
-switch (cmd) {
-  case 'start': await start(); break;
-  case 'stop': await stop(); break;
-  case 'restart': await stop(); await start(); break;
-  case 'status': status(); break;
-  default:
-    process.stderr.write('usage: ovs-ctl start|stop|restart|status\n');
-    process.exit(1);
+async function main(): Promise<void> {
+  switch (process.argv[2]) {
+    case 'start': await start(); break;
+    case 'stop': await stop(); break;
+    case 'restart': await stop(); await start(); break;
+    case 'status': status(); break;
+    default:
+      process.stderr.write('usage: ovs-ctl start|stop|restart|status\n');
+      process.exit(1);
+  }
 }
+void main();

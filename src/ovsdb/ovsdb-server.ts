@@ -37,5 +37,8 @@ JSON-RPC options (may be specified any number of times):
 ${daemonUsage()}`);
 
 void options; void args;
-const daemon = await Daemon.start(cfg, () => ({}));
-daemon.complete();
+async function main(): Promise<void> {
+  const daemon = await Daemon.start(cfg, () => ({}));
+  daemon.complete();
+}
+void main();

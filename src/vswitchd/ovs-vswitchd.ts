@@ -47,6 +47,9 @@ if (args.length > 1) {
 const remote = args[0] ?? `unix:${ovsRundir()}/db.sock`;
 void options;
 
-const daemon = await Daemon.start(cfg, () => ({}));
-log.info(`database ${remote}: not yet connected (the bridge layer is not built yet)`);
-daemon.complete();
+async function main(): Promise<void> {
+  const daemon = await Daemon.start(cfg, () => ({}));
+  log.info(`database ${remote}: not yet connected (the bridge layer is not built yet)`);
+  daemon.complete();
+}
+void main();
