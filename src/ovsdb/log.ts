@@ -31,7 +31,11 @@ import { dirname, resolve } from 'node:path';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { lockfileLock, lockfileUnlock, followSymlinks, type Lockfile } from '../lib/lockfile.js';
 import { strerror } from '../lib/strerror.js';
-import { jsonToString, type Json, type JsonObject } from '../lib/json-serialize.js';
+import { type Json, type JsonObject, jsonParse, isJsonObject } from '../lib/json.js';
+import { jsonToStringHashOrder } from '../lib/json-shash.js';
+import { OvsdbError } from './ovsdb-error.js';
+
+export { OvsdbError };
 
 const log = vlogModule('ovsdb_log');
 const writeRl = new RateLimit(5, 5);
@@ -41,38 +45,13 @@ export const OVSDB_MAGIC = 'JSON';
 /** Magic of a clustered (Raft) database log. */
 export const RAFT_MAGIC = 'CLUSTER';
 
-/** An error in OVS's ovsdb_error form: "tag: details (strerror)". */
-export class OvsdbError extends Error {
-  constructor(
-    readonly tag: string,
-    readonly details: string | null,
-    /** errno name ('ENOENT', or 'EOF' for end of file) for I/O errors. */
-    readonly errno?: string,
-    /** JSON text of the offending input, for syntax errors. */
-    readonly syntax?: string,
-  ) {
-    super(formatError(tag, details, errno, syntax));
-  }
-
-  /** OVS's ovsdb_error_to_string(). */
-  override toString(): string { return this.message; }
-}
-
-function formatError(tag: string, details: string | null, errno?: string, syntax?: string): string {
-  let s = syntax !== undefined ? `syntax "${syntax}": ` : '';
-  s += tag;
-  if (details !== null) s += `: ${details}`;
-  if (errno) s += ` (${strerror(errno)})`;
-  return s;
-}
-
-/** OVS's ovsdb_io_error(). */
+/** OVS's ovsdb_io_error(): "I/O error: details (strerror)". */
 export function ioError(errno: string | undefined, details: string): OvsdbError {
-  return new OvsdbError('I/O error', details, errno ?? 'EIO');
+  return new OvsdbError('I/O error', details, null, strerror(errno ?? 'EIO'));
 }
 
 /** OVS's ovsdb_syntax_error() without JSON. */
-export function syntaxError(details: string): OvsdbError {
+function logSyntaxError(details: string): OvsdbError {
   return new OvsdbError('syntax error', details);
 }
 
@@ -175,7 +154,10 @@ interface Waiter {
 
 /** Contents to write when replacing a log: a JSON value, its text, or text
  * produced incrementally (an iterable of chunks, awaited one by one). */
-export type ReplaceEntry = Json | { text: string } | { chunks: AsyncIterable<string> | Iterable<string> };
+export type ReplaceEntry =
+  | { json: Json }
+  | { text: string }
+  | { chunks: AsyncIterable<string> | Iterable<string> };
 
 /** fsync()s the directory holding 'name' (so a new entry in it is durable). */
 export function fsyncParentDir(name: string): void {
@@ -348,7 +330,7 @@ export class OvsdbLog {
     const h = parseHeader(line);
     if (!h || h.magic !== this.magic) {
       const shown = nl >= 0 ? line.slice(0, nl) : line;
-      throw syntaxError(`${this.displayName}: parse error at offset ${this.offset} in header line "${shown}"`);
+      throw logSyntaxError(`${this.displayName}: parse error at offset ${this.offset} in header line "${shown}"`);
     }
     const dataOffset = this.offset + lineLen;
     const body = this.readAt(dataOffset, h.length);
@@ -357,20 +339,20 @@ export class OvsdbLog {
     }
     const actual = createHash('sha1').update(body).digest('hex');
     if (actual !== h.sha1) {
-      throw syntaxError(`${this.displayName}: ${h.length} bytes starting at offset ${dataOffset} have SHA-1 hash ${actual} but should have hash ${h.sha1}`);
+      throw logSyntaxError(`${this.displayName}: ${h.length} bytes starting at offset ${dataOffset} have SHA-1 hash ${actual} but should have hash ${h.sha1}`);
     }
     const text = body.toString('utf8');
-    let json: unknown;
+    let json: Json;
     try {
-      json = JSON.parse(text);
+      json = jsonParse(text);
     } catch (e) {
-      throw syntaxError(`${this.displayName}: ${h.length} bytes starting at offset ${dataOffset} are not valid JSON (${jsonErrorText(text, e)})`);
+      throw logSyntaxError(`${this.displayName}: ${h.length} bytes starting at offset ${dataOffset} are not valid JSON (${jsonErrorText(text, e)})`);
     }
-    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    if (!isJsonObject(json as Json)) {
       if (json === null || typeof json !== 'object') {
-        throw syntaxError(`${this.displayName}: ${h.length} bytes starting at offset ${dataOffset} are not valid JSON (${jsonErrorText(text, null)})`);
+        throw logSyntaxError(`${this.displayName}: ${h.length} bytes starting at offset ${dataOffset} are not valid JSON (${jsonErrorText(text, null)})`);
       }
-      throw syntaxError(`${this.displayName}: ${h.length} bytes starting at offset ${dataOffset} are not a JSON object`);
+      throw logSyntaxError(`${this.displayName}: ${h.length} bytes starting at offset ${dataOffset} are not a JSON object`);
     }
     this.prevOffset = this.offset;
     this.offset = dataOffset + h.length;
@@ -463,7 +445,7 @@ export class OvsdbLog {
    * ovsdb_log_write(): atomic, but durable only after commitBlock(). */
   write(json: Json): void {
     if (json === null || typeof json !== 'object') throw new OvsdbError('ovsdb error', 'bad JSON type');
-    this.writeText(jsonToString(json));
+    this.writeText(jsonToStringHashOrder(json));
   }
 
   /** write() for JSON text already serialized. */
@@ -490,13 +472,12 @@ export class OvsdbLog {
    * The promise resolves once the record is written (durable=false) or
    * written and synced to disk (durable=true); it rejects with OvsdbError if
    * the write or sync fails.  Records are written in call order. */
-  commit(json: Json | { text: string }, durable = false): Promise<void> {
-    let text: string;
-    if (json !== null && typeof json === 'object' && !Array.isArray(json) && !(json instanceof Map) && typeof (json as { text?: unknown }).text === 'string' && Object.keys(json).length === 1) {
-      text = (json as { text: string }).text;
-    } else {
-      text = jsonToString(json as Json);
-    }
+  commit(json: Json, durable = false): Promise<void> {
+    return this.commitText(jsonToStringHashOrder(json), durable);
+  }
+
+  /** commit() for a record already serialized as JSON text. */
+  commitText(text: string, durable = false): Promise<void> {
     if (this.closed) return Promise.reject(new OvsdbError('ovsdb error', `${this.displayName}: log is closed`));
     const rec = composeRecord(text, this.magic);
     return new Promise<void>((resolve, reject) => {
@@ -619,18 +600,18 @@ export class OvsdbLog {
     this.replaceTail = [];
     try {
       for (const entry of entries) {
-        if (entry !== null && typeof entry === 'object' && !Array.isArray(entry) && !(entry instanceof Map) && 'chunks' in entry && typeof entry.chunks === 'object') {
+        if ('chunks' in entry) {
           const chunks: Buffer[] = [];
-          for await (const c of entry.chunks as AsyncIterable<string>) chunks.push(Buffer.from(c));
+          for await (const c of entry.chunks) chunks.push(Buffer.from(c));
           const bufs = composeRecordChunks(chunks, this.magic);
           let total = 0;
           for (const b of bufs) total += b.length;
           fresh.writeNow(bufs, total);
           fresh.appended++;
-        } else if (entry !== null && typeof entry === 'object' && !Array.isArray(entry) && !(entry instanceof Map) && 'text' in entry && typeof entry.text === 'string' && Object.keys(entry).length === 1) {
+        } else if ('text' in entry) {
           fresh.writeText(entry.text);
         } else {
-          fresh.write(entry as Json);
+          fresh.write(entry.json);
         }
       }
       fresh.markBase();
