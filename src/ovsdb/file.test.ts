@@ -176,7 +176,9 @@ test('snapshot: round trip through a file, and compaction keeps the data', () =>
   assert.equal(lines[1], schemaRecordText(db.schema));
   const after = readDatabaseFile(file, false);
   after.log.close();
-  assert.equal(snapshotRecordText(after.db, null, false, 5), before);
+  // Same content; member order may differ where hashes collide, because it
+  // depends on insertion order (as in OVS).
+  assert.deepEqual(JSON.parse(snapshotRecordText(after.db, null, false, 5)), JSON.parse(before));
   assert.equal(after.db.tables.get('T')!.rows.size, 20);
   const snap = JSON.parse(lines[3]!) as JsonObject;
   assert.equal(snap['_comment'], 'compacted by test');
