@@ -4,8 +4,9 @@
  * inspect (db-name, schema-cksum, show-log, ...), and run transactions with
  * query/transact.  Output, error texts and exit statuses are the real tool's.
  * Clustered databases: the read-only metadata commands (db-name, db-cid,
- * db-sid, db-local-address, db-is-clustered) work; the commands that create,
- * join, check or convert clusters report that clusters are not supported.
+ * db-sid, db-local-address, db-is-clustered) and cluster-to-standalone work;
+ * create-cluster, join-cluster, check-cluster and show-log of a clustered
+ * file report that clusters are not supported.
  *
  * The file format is ovsdb/log.ts (records) and ovsdb/file.ts (what the
  * records mean); execution of transactions is ovsdb/execution.ts.  Modules
@@ -415,6 +416,11 @@ async function doCreateCluster(argv: string[]): Promise<void> {
   notSupported('create-cluster');
 }
 
+async function doClusterToStandalone(argv: string[]): Promise<void> {
+  const { clusterToStandalone } = await import('../ovsdb/cluster-to-standalone.js');
+  check(() => clusterToStandalone(argv[1]!, argv[2]!));
+}
+
 function doListCommands(): void {
   let s = 'The available commands are:\n';
   for (const c of COMMANDS) s += `  ${c.name.padEnd(23)} ${c.usage ?? ''}\n`;
@@ -446,7 +452,7 @@ const COMMANDS: Command[] = [
   { name: 'compare-versions', usage: 'a op b', min: 3, max: 3, run: doCompareVersions },
   { name: 'help', usage: null, min: 0, max: Infinity, run: usage },
   { name: 'list-commands', usage: null, min: 0, max: Infinity, run: doListCommands },
-  { name: 'cluster-to-standalone', usage: 'db clusterdb', min: 2, max: 2, run: () => notSupported('cluster-to-standalone') },
+  { name: 'cluster-to-standalone', usage: 'db clusterdb', min: 2, max: 2, run: doClusterToStandalone },
 ];
 
 async function main(argv: string[]): Promise<number> {
