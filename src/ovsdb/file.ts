@@ -486,7 +486,8 @@ export interface OpenedFile {
  * that cannot be committed ends the replay there (it will be overwritten).
  * Throws OvsdbError. */
 export function readDatabaseFile(fileName: string, rw: boolean, newSchema: DatabaseSchema | null = null,
-                                 onReadError: OnReadError = OnReadError.Fail): OpenedFile {
+                                 onReadError: OnReadError = OnReadError.Fail,
+                                 warn: (msg: string) => void = (msg) => fileLog.warn(msg)): OpenedFile {
   const log = openStandalone(fileName, rw);
   try {
     const { schema, json: schemaJson } = readSchemaRecord(log);
@@ -499,7 +500,7 @@ export function readDatabaseFile(fileName: string, rw: boolean, newSchema: Datab
       } catch (e) {
         if (onReadError === OnReadError.Fail || !(e instanceof OvsdbError)) throw e;
         if (log.hasValidRecordAfterError()) throw e;
-        fileLog.warn(e.toString());
+        warn(e.toString());
         if (rw) log.truncateUnread();
         break;
       }
