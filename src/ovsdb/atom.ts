@@ -70,10 +70,13 @@ export interface OvsdbSymbol {
 
 /** Maps names to UUIDs within a transaction or command line. */
 export class SymbolTable {
-  readonly symbols = new Map<string, OvsdbSymbol>();
+  private map: Map<string, OvsdbSymbol> | null = null;
+
+  /** All symbols by name. */
+  get symbols(): Map<string, OvsdbSymbol> { return this.map ??= new Map(); }
 
   /** The symbol named 'name', if any. */
-  get(name: string): OvsdbSymbol | undefined { return this.symbols.get(name); }
+  get(name: string): OvsdbSymbol | undefined { return this.map?.get(name); }
 
   /** Adds a symbol; the name must be new. */
   put(name: string, uuid: string, created: boolean): OvsdbSymbol {
@@ -84,7 +87,7 @@ export class SymbolTable {
 
   /** Returns the symbol named 'name', creating it with a fresh UUID if needed. */
   insert(name: string): OvsdbSymbol {
-    return this.symbols.get(name) ?? this.put(name, uuidGenerate(), false);
+    return this.get(name) ?? this.put(name, uuidGenerate(), false);
   }
 }
 

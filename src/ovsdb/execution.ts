@@ -102,7 +102,7 @@ export function executeCompose(db: Database, params: Json, opts: TransactOptions
   const results: Json[] = [];
   let error: OvsdbError | null = null;
   for (let i = 1; i <= nOps; i++) {
-    const p = new OvsdbParser(params[i], `ovsdb operation ${i} of ${nOps}`);
+    const p = new OvsdbParser(params[i], () => `ovsdb operation ${i} of ${nOps}`);
     const opJson = p.member('op', OP_ID);
     const result: JsonObject = {};
     let ro = false;
@@ -176,11 +176,9 @@ function parseTable(x: Execution, p: OvsdbParser, member: string): Table | null 
   return table ?? null;
 }
 
-/** Columns whose default value violates the column's constraints, per table (checked on insert). */
-const badDefaults = new WeakMap<Table, { column: ColumnSchema; error: OvsdbError }[]>();
-
+/** Columns whose default value violates the column's constraints (checked on insert). */
 function defaultViolations(table: Table): { column: ColumnSchema; error: OvsdbError }[] {
-  let v = badDefaults.get(table);
+  let v = table.badDefaults;
   if (!v) {
     v = [];
     for (const c of table.schema.allColumns) {
@@ -189,7 +187,7 @@ function defaultViolations(table: Table): { column: ColumnSchema; error: OvsdbEr
       const e = datumCheckConstraints(d, c.type);
       if (e) v.push({ column: c, error: e });
     }
-    badDefaults.set(table, v);
+    table.badDefaults = v;
   }
   return v;
 }

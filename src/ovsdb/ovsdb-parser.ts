@@ -50,7 +50,8 @@ export class OvsdbParser {
   error: OvsdbError | null = null;
   private used: string[] = [];
 
-  constructor(json: Json | undefined, private readonly name: string) {
+  /** 'name' describes the object in error messages; a function is called only if an error occurs. */
+  constructor(json: Json | undefined, private readonly name: string | (() => string)) {
     this.json = isJsonObject(json) ? json : null;
     if (!this.json) this.raise('Object expected.');
   }
@@ -76,7 +77,8 @@ export class OvsdbParser {
   /** Records an error (only the first one is kept). */
   raise(message: string): void {
     if (!this.error) {
-      this.error = syntaxError(this.json ?? undefined, null, `Parsing ${this.name} failed: ${message}`);
+      const name = typeof this.name === 'string' ? this.name : this.name();
+      this.error = syntaxError(this.json ?? undefined, null, `Parsing ${name} failed: ${message}`);
     }
   }
 

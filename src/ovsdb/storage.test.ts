@@ -87,7 +87,7 @@ test('a torn tail is cut off at open with a warning; appends continue after it',
   console.length = 0;
   s = Storage.open(file, { autoCompact: false });
   assert.equal(statSync(file).size, good);
-  assert.match(console.join(''), /ovsdb_file\|WARN\|I\/O error: .* \(End of file\)/);
+  assert.match(console.join(''), /ovsdb_server\|WARN\|I\/O error: .* \(End of file\)/);
   await s.committed(insert(s.db, 'b', 2));
   s.close();
   assert.deepEqual(values(reopen(file)), new Map([['a', 1], ['b', 2]]));

@@ -31,6 +31,7 @@ import {
 
 const log = vlogModule('storage');
 const ovsdbLog = vlogModule('ovsdb');
+const serverLog = vlogModule('ovsdb_server');
 
 /** Tunables; the defaults are OVS's. */
 export interface StorageOptions {
@@ -111,7 +112,8 @@ export class Storage {
    * followed by valid records is an error.  Throws OvsdbError. */
   static open(path: string, opts: StorageOptions = {}): Storage {
     const rw = opts.rw ?? true;
-    const f = readDatabaseFile(path, rw, null, OnReadError.TruncateTail);
+    // OVS's server logs a damaged tail as a warning and carries on.
+    const f = readDatabaseFile(path, rw, null, OnReadError.TruncateTail, (msg) => serverLog.warn(msg));
     return new Storage(path, f.db, f.log, f.nTransactions + 1, opts);
   }
 

@@ -7,6 +7,7 @@
  * after transaction.ts has checked uniqueness.
  */
 import { type ColumnSchema } from './column.js';
+import type { OvsdbError } from './ovsdb-error.js';
 import { Datum, datumDefault } from './datum.js';
 import { Row, rowKeyColumns } from './row.js';
 import type { TableSchema } from './schema.js';
@@ -26,6 +27,8 @@ export class Table {
   readonly strongRefColumns: ColumnSchema[];
   /** Columns that hold weak references. */
   readonly weakRefColumns: ColumnSchema[];
+  /** Columns whose default violates their constraints, with the error (computed by execution.ts). */
+  badDefaults: { column: ColumnSchema; error: OvsdbError }[] | null = null;
 
   constructor(readonly schema: TableSchema) {
     this.indexes = schema.indexes.map(() => new Map<string, Row>());

@@ -39,12 +39,12 @@ export class TxnRow {
   /** Strong references to the row, as the transaction leaves them. */
   nRefs: number;
   /** Per-column "changed" flags; null with allChanged for inserts/deletes, null alone for none. */
-  changed: boolean[] | null = null;
-  allChanged = false;
-  /** Weak references to add to / remove from destination rows at commit. */
-  addedRefs: WeakRef[] = [];
-  deletedRefs: WeakRef[] = [];
-  serial = 0;
+  changed: boolean[] | null;
+  allChanged: boolean;
+  /** Weak references to add to / remove from destination rows at commit (allocated on demand). */
+  addedRefs: WeakRef[] | null;
+  deletedRefs: WeakRef[] | null;
+  serial: number;
 
   constructor(
     readonly table: Table,
@@ -53,6 +53,11 @@ export class TxnRow {
     public newRow: Row | null,
   ) {
     this.nRefs = oldRow ? oldRow.nRefs : 0;
+    this.changed = null;
+    this.allChanged = false;
+    this.addedRefs = null;
+    this.deletedRefs = null;
+    this.serial = 0;
   }
 
   /** True if column 'i' changed. */
@@ -166,7 +171,7 @@ function fileRowJson(rc: RowChange, useDiff: boolean): Json | undefined {
 /** An in-progress transaction on a Database. */
 export class Txn {
   readonly tables = new Map<Table, TxnTable>();
-  private comments: string[] = [];
+  private comments: string[] | null = null;
   /** Transaction id to record (clustered/relay style); all-zeros when unused. */
   txnId = UUID_ZERO;
   private completed = false;
@@ -174,10 +179,10 @@ export class Txn {
   constructor(readonly db: Database) {}
 
   /** Adds a comment line (the "comment" operation). */
-  addComment(s: string): void { this.comments.push(s); }
+  addComment(s: string): void { (this.comments ??= []).push(s); }
 
   /** All comments joined by newlines, or null. */
-  get comment(): string | null { return this.comments.length ? this.comments.join('\n') : null; }
+  get comment(): string | null { return this.comments ? this.comments.join('\n') : null; }
 
   /** True if no rows are touched. */
   isEmpty(): boolean { return this.tables.size === 0; }
@@ -418,11 +423,11 @@ export class Txn {
     if (weakIn) {
       for (const weak of weakIn.values()) {
         const src = this.findOrMakeTxnRow(weak.srcTable, weak.src);
-        if (src) src.deletedRefs.push(weak);
+        if (src) (src.deletedRefs ??= []).push(weak);
       }
     }
     for (const c of r.table.weakRefColumns) {
-      this.findAndAddWeakRefs(r.oldRow, r.oldRow.fields[c.index]!, c, r.deletedRefs, null);
+      this.findAndAddWeakRefs(r.oldRow, r.oldRow.fields[c.index]!, c, r.deletedRefs ??= [], null);
     }
   }
 
@@ -437,7 +442,7 @@ export class Txn {
       let d = nw.fields[i]!;
       const origN = d.keys.length;
 
-      if (r.deletedRefs.length) {
+      if (r.deletedRefs && r.deletedRefs.length) {
         const dk: Atom[] = [];
         const dv: Atom[] | null = ct.value ? [] : null;
         r.deletedRefs = r.deletedRefs.filter((w) => {
@@ -454,11 +459,11 @@ export class Txn {
       else { added = d; removed = datumEmpty(ct); }
 
       const notFound = { keys: [] as Atom[], values: ct.value ? [] as Atom[] : null, zero: false };
-      this.findAndAddWeakRefs(nw, added, c, r.addedRefs, notFound);
+      this.findAndAddWeakRefs(nw, added, c, r.addedRefs ??= [], notFound);
       if (notFound.keys.length) {
         d = datumSubtract(d, ct, datumFromUnsortedUnique(notFound.keys, notFound.values, ct), ct);
       }
-      this.findAndAddWeakRefs(nw, removed, c, r.deletedRefs, null);
+      this.findAndAddWeakRefs(nw, removed, c, r.deletedRefs ??= [], null);
 
       if (d.keys.length !== origN) {
         nw.fields[i] = d;
@@ -520,23 +525,26 @@ export class Txn {
   precommit(): OvsdbError | null {
     try {
       // 1. What actually changed.
-      this.forEachTxnRow((r) => {
-        if (r.oldRow && r.newRow) {
-          const cols = r.table.schema.columnList;
-          const of = r.oldRow.fields, nf = r.newRow.fields;
-          let changed: boolean[] | null = null;
-          for (let i = 0; i < cols.length; i++) {
-            if (of[i] !== nf[i] && !datumEquals(of[i]!, nf[i]!, cols[i]!.type)) {
-              changed ??= new Array<boolean>(cols.length).fill(false);
-              changed[i] = true;
+      for (const t of this.tables.values()) {
+        for (const r of t.rows.values()) {
+          if (r.oldRow && r.newRow) {
+            const cols = r.table.schema.columnList;
+            const of = r.oldRow.fields, nf = r.newRow.fields;
+            let changed: boolean[] | null = null;
+            for (let i = 0; i < cols.length; i++) {
+              if (of[i] !== nf[i] && !datumEquals(of[i]!, nf[i]!, cols[i]!.type)) {
+                changed ??= new Array<boolean>(cols.length).fill(false);
+                changed[i] = true;
+              }
             }
+            if (changed) r.changed = changed;
+            else this.rowAbort(r);
+          } else {
+            r.allChanged = true;
           }
-          if (changed) r.changed = changed;
-          else this.rowAbort(r);
-        } else {
-          r.allChanged = true;
         }
-      });
+        if (t.rows.size === 0) this.dropTxnTable(t);
+      }
       if (this.tables.size === 0) return null;
 
       // 2. Strong references.
@@ -573,16 +581,18 @@ export class Txn {
         this.forEachTxnRow((r) => this.assessWeakRefsRow(r));
       }
 
-      // 6. Unique indexes.
-      this.forEachTxnRow((r) => this.checkIndexUniqueness(r));
-
-      // 7. New _version for modified rows.
-      this.forEachTxnRow((r) => {
-        if (r.oldRow && r.newRow && r.anyChanged()) {
-          r.setChanged(COL_VERSION);
-          r.newRow.setVersion(uuidGenerate());
+      // 6. Unique indexes, and 7. a new _version for modified rows.
+      for (const t of this.tables.values()) {
+        const hasIndexes = t.table.schema.indexes.length > 0;
+        for (const r of t.rows.values()) {
+          if (hasIndexes) this.checkIndexUniqueness(r);
+          if (r.oldRow && r.newRow && r.anyChanged()) {
+            r.setChanged(COL_VERSION);
+            r.newRow.setVersion(uuidGenerate());
+          }
         }
-      });
+        if (t.rows.size === 0) this.dropTxnTable(t);
+      }
       return null;
     } catch (e) {
       if (e instanceof OvsdbError) return e;
@@ -646,18 +656,22 @@ function weakRefId(srcTable: Table, src: string, columnIndex: number, byKey: boo
 }
 
 function updateWeakRefs(r: TxnRow): void {
-  for (const weak of r.deletedRefs) {
-    const dst = weak.dstTable.rows.get(weak.dst);
-    if (dst && dst.weakIn) dst.weakIn.delete(weak.id);
+  if (r.deletedRefs) {
+    for (const weak of r.deletedRefs) {
+      const dst = weak.dstTable.rows.get(weak.dst);
+      if (dst && dst.weakIn) dst.weakIn.delete(weak.id);
+    }
+    r.deletedRefs = null;
   }
-  for (const weak of r.addedRefs) {
-    const dst = weak.dstTable.rows.get(weak.dst);
-    if (!dst) continue;
-    if (!dst.weakIn) dst.weakIn = new Map();
-    dst.weakIn.set(weak.id, weak);
+  if (r.addedRefs) {
+    for (const weak of r.addedRefs) {
+      const dst = weak.dstTable.rows.get(weak.dst);
+      if (!dst) continue;
+      if (!dst.weakIn) dst.weakIn = new Map();
+      dst.weakIn.set(weak.id, weak);
+    }
+    r.addedRefs = null;
   }
-  r.deletedRefs = [];
-  r.addedRefs = [];
 }
 
 function wrapBug(e: unknown, msg: string): unknown {
