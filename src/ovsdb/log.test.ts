@@ -276,7 +276,7 @@ test('replace: compacts into one file, keeps records committed meanwhile', async
     await new Promise((r) => setTimeout(r, 5));
     yield '}';
   }
-  const replacing = l.replace([{ schema: 1 }, { chunks: slowChunks() }]);
+  const replacing = l.replace([{ json: { schema: 1 } }, { chunks: slowChunks() }]);
   const during = [l.commit({ during: 1 }), l.commit({ during: 2 }, true)];
   await replacing;
   await Promise.all(during);
