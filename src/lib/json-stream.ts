@@ -26,8 +26,11 @@ export class JsonStreamParser {
   private escaped = false;
   private failed: JsonFramingError | null = null;
 
-  /** 'maxSize': the longest message accepted, in bytes. */
-  constructor(private readonly maxSize = 64 * 1024 * 1024) {}
+  /** 'maxSize': the longest message accepted, in bytes; 'parse' turns one
+   * complete JSON text into a value (JSON.parse unless the owner needs more,
+   * e.g. exact 64-bit integers). */
+  constructor(private readonly maxSize = 64 * 1024 * 1024,
+    private readonly parse: (text: string) => unknown = JSON.parse) {}
 
   /** Feeds 'chunk'; calls 'onMessage' for every complete JSON text in it.
    * Throws JsonFramingError on broken framing. */
@@ -78,7 +81,7 @@ export class JsonStreamParser {
           this.checkSize(text.length);
           let value: unknown;
           try {
-            value = JSON.parse(text.toString('utf8'));
+            value = this.parse(text.toString('utf8'));
           } catch (e) {
             this.fail(`syntax error: ${(e as Error).message}`);
           }

@@ -38,6 +38,11 @@ export interface JsonRpcOptions {
   name: string;
   /** Longest message accepted, in bytes. */
   maxMessageSize?: number;
+  /** Parser for received JSON texts (default JSON.parse). */
+  parse?: (text: string) => unknown;
+  /** Serializer for sent messages (default JSON.stringify); OVSDB peers pass
+   * one that writes 64-bit integers (bigints) exactly. */
+  stringify?: (msg: object) => string;
 }
 
 interface Pending {
@@ -71,10 +76,12 @@ export class JsonRpc {
   private out: string[] = [];
   private flushScheduled = false;
   private closed = false;
+  private stringify: (msg: object) => string = JSON.stringify;
 
   constructor(private readonly socket: Socket, opts: JsonRpcOptions) {
     this.name = opts.name;
-    this.parser = new JsonStreamParser(opts.maxMessageSize);
+    this.parser = new JsonStreamParser(opts.maxMessageSize, opts.parse);
+    if (opts.stringify) this.stringify = opts.stringify;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => this.shutdown(e.code ?? e.message));
     socket.on('close', () => this.shutdown());
@@ -121,7 +128,7 @@ export class JsonRpc {
   /** Queues one message; everything queued in this tick goes out in one write. */
   send(msg: object): void {
     if (this.closed) return;
-    this.sendText(JSON.stringify(msg));
+    this.sendText(this.stringify(msg));
   }
 
   /** Queues an already serialized message (for fan-out of one update to many). */
