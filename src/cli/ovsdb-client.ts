@@ -1245,4 +1245,4 @@ async function main(): Promise<void> {
 
 process.on('uncaughtException', (e) => { ovsFatal(0, `internal error: ${(e as Error).stack ?? e}`); });
 void UnixctlError;
-await main();
+void main();
