@@ -3,7 +3,8 @@
 // Type-checking is separate (npm run typecheck): esbuild only strips types.
 import { build } from 'esbuild';
 import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -28,6 +29,22 @@ function walk(dir, out = []) {
   }
   return out;
 }
+
+/** Builds native/ovs_native.node with node-gyp when missing or older than its source. */
+function buildNative() {
+  const src = join(root, 'native', 'ovs_native.c');
+  const out = join(root, 'native', 'build', 'Release', 'ovs_native.node');
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs
+      && statSync(out).mtimeMs >= statSync(join(root, 'native', 'binding.gyp')).mtimeMs) return;
+  const gyp = process.env.npm_config_node_gyp
+    ?? join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  const args = [gyp, 'rebuild', '--loglevel=warn'];
+  if (!process.env.npm_config_nodedir && existsSync('/usr/include/node/node_api.h')) args.push('--nodedir=/usr');
+  console.log('building native addon (node-gyp)...');
+  const r = spawnSync(process.execPath, args, { cwd: join(root, 'native'), stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('native addon build failed (node-gyp); see the messages above');
+}
+buildNative();
 
 const entries = Object.entries(programs).filter(([, src]) => existsSync(join(root, src)));
 rmSync(join(root, 'build'), { recursive: true, force: true });
