@@ -159,7 +159,7 @@ function runCase(c: Case): { ok: boolean; got: string; want: string } {
     got = `EXCEPTION: ${(e as Error).stack}`;
   }
   let ok = got === want;
-  if (ok && c.stderr !== null && c.stderr !== 'ignore' && c.stderr !== '') ok = log === c.stderr;
+  if (ok && c.stderr !== null && c.stderr !== 'ignore' && c.stderr !== 'stderr' && c.stderr !== '') ok = log === c.stderr;
   return { ok, got, want };
 }
 

@@ -5,6 +5,11 @@ import type { Ds } from '../lib/dynamic-string.js';
 import type { OfpMsg, OfpType } from './ofp-msgs.js';
 import { formatHello, formatEcho } from './ofp-hello.js';
 import { formatErrorMsg } from './ofp-error-print.js';
+import { formatFeaturesReply, formatGetConfigReply, formatSetConfig } from './ofp-switch.js';
+import {
+  formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
+  formatPortDescRequest, formatPortDescReply,
+} from './ofp-port.js';
 
 type Formatter = (ds: Ds, msg: OfpMsg, verbosity: number) => void;
 
@@ -14,4 +19,13 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   ERROR: formatErrorMsg,
   ECHO_REQUEST: formatEcho,
   ECHO_REPLY: formatEcho,
+  FEATURES_REPLY: formatFeaturesReply,
+  GET_CONFIG_REPLY: formatGetConfigReply,
+  SET_CONFIG: formatSetConfig,
+  PORT_STATUS: formatPortStatusMsg,
+  PORT_MOD: formatPortModMsg,
+  PORT_STATS_REQUEST: formatPortStatsRequest,
+  PORT_STATS_REPLY: formatPortStatsReply,
+  PORT_DESC_STATS_REQUEST: formatPortDescRequest,
+  PORT_DESC_STATS_REPLY: formatPortDescReply,
 };

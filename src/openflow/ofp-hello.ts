@@ -1,6 +1,5 @@
 /* ofp-hello: OFPT_HELLO (version bitmaps and negotiation), echo and barrier
  * helpers (OVS keeps these in ofp-util.c / ofp-protocol.c). */
-import { OfpReader } from './ofp-buffer.js';
 import { startMsg, type OfpMsg } from './ofp-msgs.js';
 import { vlogModule } from '../lib/vlog.js';
 import type { Ds } from '../lib/dynamic-string.js';
@@ -123,7 +122,3 @@ export function encodeBarrierReply(request: OfpMsg): Uint8Array {
   return startMsg(request.version === 1 ? 'OFPT10_BARRIER_REPLY' : 'OFPT11_BARRIER_REPLY', request.version, request.xid).finishMsg();
 }
 
-/** Reads (never used for decoding state; kept for symmetry). */
-export function echoPayload(msg: OfpMsg): Uint8Array {
-  return new OfpReader(msg.data, 8).rest();
-}
