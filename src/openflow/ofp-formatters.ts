@@ -5,7 +5,14 @@ import type { Ds } from '../lib/dynamic-string.js';
 import type { OfpMsg, OfpType } from './ofp-msgs.js';
 import { formatHello, formatEcho } from './ofp-hello.js';
 import { formatErrorMsg } from './ofp-error-print.js';
-import { formatFeaturesReply, formatGetConfigReply, formatSetConfig } from './ofp-switch.js';
+import { formatFeaturesReply, formatGetConfigReply, formatSetConfig, formatDescReply } from './ofp-switch.js';
+import {
+  formatQueueGetConfigRequest, formatQueueConfigReply, formatQueueStatsRequest, formatQueueStatsReply,
+} from './ofp-queue.js';
+import {
+  formatRoleMessage, formatRoleStatus, formatAsyncMsg, formatSetFlowFormat, formatSetPacketInFormat,
+  formatFlowModTableId, formatControllerId,
+} from './ofp-connection.js';
 import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
@@ -28,4 +35,18 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   PORT_STATS_REPLY: formatPortStatsReply,
   PORT_DESC_STATS_REQUEST: formatPortDescRequest,
   PORT_DESC_STATS_REPLY: formatPortDescReply,
+  DESC_STATS_REPLY: formatDescReply,
+  QUEUE_GET_CONFIG_REQUEST: formatQueueGetConfigRequest,
+  QUEUE_GET_CONFIG_REPLY: formatQueueConfigReply,
+  QUEUE_STATS_REQUEST: formatQueueStatsRequest,
+  QUEUE_STATS_REPLY: formatQueueStatsReply,
+  ROLE_REQUEST: formatRoleMessage,
+  ROLE_REPLY: formatRoleMessage,
+  ROLE_STATUS: formatRoleStatus,
+  GET_ASYNC_REPLY: formatAsyncMsg,
+  SET_ASYNC_CONFIG: formatAsyncMsg,
+  SET_FLOW_FORMAT: formatSetFlowFormat,
+  SET_PACKET_IN_FORMAT: formatSetPacketInFormat,
+  FLOW_MOD_TABLE_ID: formatFlowModTableId,
+  SET_CONTROLLER_ID: formatControllerId,
 };

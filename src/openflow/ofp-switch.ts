@@ -179,3 +179,23 @@ export function encodeFeaturesRequest(version: number, xid = 0): Uint8Array {
 export function encodeGetConfigRequest(version: number, xid = 0): Uint8Array {
   return startMsg('OFPT_GET_CONFIG_REQUEST', version, xid).finishMsg();
 }
+
+/* ---- switch description (OFPST_DESC) ---- */
+
+/** The description strings of OFPST_DESC replies. */
+export interface SwitchDesc { mfr: string; hw: string; sw: string; serial: string; dp: string }
+
+export function decodeDescReply(msg: OfpMsg): SwitchDesc {
+  const r = new OfpReader(msgBody(msg));
+  return { mfr: r.str(256), hw: r.str(256), sw: r.str(256), serial: r.str(32), dp: r.str(256) };
+}
+
+export function encodeDescReply(request: OfpMsg, d: SwitchDesc): Uint8Array {
+  return startMsg('OFPST_DESC_REPLY', request.version, request.xid)
+    .str(d.mfr, 256).str(d.hw, 256).str(d.sw, 256).str(d.serial, 32).str(d.dp, 256).finishMsg();
+}
+
+export function formatDescReply(ds: Ds, msg: OfpMsg): void {
+  const d = decodeDescReply(msg);
+  ds.put(`\nManufacturer: ${d.mfr}\nHardware: ${d.hw}\nSoftware: ${d.sw}\nSerial Num: ${d.serial}\nDP Description: ${d.dp}\n`);
+}
