@@ -53,8 +53,11 @@ function checkArgs(s: string, i: number): [string[], number] {
 }
 
 function undnl(text: string): string {
-  // "dnl" at the start of an argument swallows the rest of that line.
-  return text.replace(/^dnl[^\n]*\n/, '').replace(/\ndnl[^\n]*\n/g, '\n');
+  // m4 drops "dnl" through the end of its line wherever it appears, and
+  // quadrigraphs stand for characters that m4 would otherwise interpret.
+  return text.replace(/\bdnl\b[^\n]*\n/g, '')
+    .replace(/@<:@/g, '[').replace(/@:>@/g, ']').replace(/@\{:@/g, '(').replace(/@:\}@/g, ')')
+    .replace(/@S\|@/g, '$').replace(/@%:@/g, '#').replace(/@&t@/g, '');
 }
 
 /** Splits a shell command line (quotes, backslash-newline) into words. */
@@ -101,7 +104,7 @@ export function parseAt(text: string): Case[] {
       if (at < 0) break;
       const [args, next] = checkArgs(body, at + 8);
       pos = next;
-      const cmd = args[0] ?? '';
+      const cmd = undnl(args[0] ?? '');
       if (!/^ovs-ofctl\b.*\bofp-print\b/s.test(cmd)) continue;
       n++;
       const words = shellWords(cmd);

@@ -14,6 +14,10 @@ import {
   formatFlowModTableId, formatControllerId,
 } from './ofp-connection.js';
 import {
+  formatMeterModMsg, formatMeterRequest, formatMeterConfigReply, formatMeterStatsReply, formatMeterFeaturesReply,
+} from './ofp-meter.js';
+import { formatBundleCtrl, formatBundleAdd } from './ofp-bundle.js';
+import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
 } from './ofp-port.js';
@@ -49,4 +53,12 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   SET_PACKET_IN_FORMAT: formatSetPacketInFormat,
   FLOW_MOD_TABLE_ID: formatFlowModTableId,
   SET_CONTROLLER_ID: formatControllerId,
+  METER_MOD: formatMeterModMsg,
+  METER_STATS_REQUEST: formatMeterRequest,
+  METER_CONFIG_STATS_REQUEST: formatMeterRequest,
+  METER_STATS_REPLY: formatMeterStatsReply,
+  METER_CONFIG_STATS_REPLY: formatMeterConfigReply,
+  METER_FEATURES_STATS_REPLY: formatMeterFeaturesReply,
+  BUNDLE_CONTROL: formatBundleCtrl,
+  BUNDLE_ADD_MESSAGE: formatBundleAdd,
 };
