@@ -14,7 +14,7 @@ import { vlogSetConsoleWriter } from '../src/lib/vlog.js';
 const SRC = '/tmp/ovs-src/openvswitch/tests';
 
 /** One AT_CHECK of ovs-ofctl ofp-print. */
-interface Case { name: string; args: string[]; stdout: string; stderr: string | null; script?: string }
+interface Case { name: string; args: string[]; stdout: string; stderr: string | null; script?: string; grep?: string }
 
 /** Reads an m4-quoted argument starting at s[i] === '['; returns the text
  * (quotes removed, nesting kept) and the index after the closing ']'. */
@@ -111,10 +111,12 @@ export function parseAt(text: string): Case[] {
       const k2 = words.indexOf('ofp-print');
       const c: Case = {
         name: n > 1 ? `${su.name} #${n}` : su.name,
-        args: words.slice(k2 + 1),
+        args: words.slice(k2 + 1, words.includes('|') ? words.indexOf('|') : undefined),
         stdout: undnl(args[2] ?? ''),
         stderr: args[3] !== undefined ? undnl(args[3]) : null,
       };
+      const pipe = words.indexOf('|');
+      if (pipe >= 0 && words[pipe + 1] === 'grep' && words[pipe + 2] === '-q') c.grep = words[pipe + 3];
       if (c.args[0] === '-' ) {
         // Input and expected output are made by the shell code before the check.
         const kw = body.indexOf('AT_KEYWORDS');
@@ -161,7 +163,7 @@ function runCase(c: Case): { ok: boolean; got: string; want: string } {
   } catch (e) {
     got = `EXCEPTION: ${(e as Error).stack}`;
   }
-  let ok = got === want;
+  let ok = c.grep !== undefined ? got.includes(c.grep) : got === want;
   if (ok && c.stderr !== null && c.stderr !== 'ignore' && c.stderr !== 'stderr' && c.stderr !== '') ok = log === c.stderr;
   return { ok, got, want };
 }

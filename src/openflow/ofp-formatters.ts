@@ -17,6 +17,8 @@ import {
   formatMeterModMsg, formatMeterRequest, formatMeterConfigReply, formatMeterStatsReply, formatMeterFeaturesReply,
 } from './ofp-meter.js';
 import { formatBundleCtrl, formatBundleAdd } from './ofp-bundle.js';
+import { formatCtFlush, formatCtFlushZone } from './ofp-ct.js';
+import { formatIpfixBridgeReply, formatIpfixFlowReply } from './ofp-ipfix.js';
 import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
@@ -61,4 +63,8 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   METER_FEATURES_STATS_REPLY: formatMeterFeaturesReply,
   BUNDLE_CONTROL: formatBundleCtrl,
   BUNDLE_ADD_MESSAGE: formatBundleAdd,
+  CT_FLUSH: formatCtFlush,
+  CT_FLUSH_ZONE: formatCtFlushZone,
+  IPFIX_BRIDGE_STATS_REPLY: formatIpfixBridgeReply,
+  IPFIX_FLOW_STATS_REPLY: formatIpfixFlowReply,
 };
