@@ -23,7 +23,7 @@ import {
   mfIsValueValid, mfAreMatchPrereqsOk, mfIsPipelineField, mfSet, matchAddEthernetPrereq, P,
 } from './meta-flow.js';
 import { Match } from './match.js';
-import { OfpError, type OfpErrName } from './ofp-flow-errors.js';
+import { OfpError, type OfpErrName } from './ofp-errors.js';
 import { WireBuf } from './wire-buf.js';
 import {
   FL, get16, get32, put16, isAllOnes, isAllZeros, flowDlType, ETH_TYPE_IP, ETH_TYPE_IPV6,
