@@ -41,10 +41,15 @@ export function atBlocks(name: string, title: string): AtBlock[] {
     }
     if (!head.trimEnd().endsWith('[dnl')) continue;
     const body: string[] = [];
+    let pending = '';
     for (i++; i < lines.length && !lines[i]!.startsWith(']'); i++) {
       const t = lines[i]!;
       if (t.startsWith('dnl')) continue; // m4 comment line
-      body.push(unquad(t));
+      // "text dnl" at the end of a line joins it with the next line.
+      const m = /^(.*?)\bdnl\s*$/.exec(t);
+      if (m) { pending += m[1]!; continue; }
+      body.push(unquad(pending + t));
+      pending = '';
     }
     out.push({ kind, head, body });
   }
