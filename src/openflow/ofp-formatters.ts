@@ -20,6 +20,10 @@ import { formatBundleCtrl, formatBundleAdd } from './ofp-bundle.js';
 import { formatCtFlush, formatCtFlushZone } from './ofp-ct.js';
 import { formatIpfixBridgeReply, formatIpfixFlowReply } from './ofp-ipfix.js';
 import {
+  formatGroupModMsg, formatGroupDescRequest, formatGroupDescReply, formatGroupStatsRequest, formatGroupStatsReply,
+  formatGroupFeaturesReply,
+} from './ofp-group.js';
+import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
 } from './ofp-port.js';
@@ -67,4 +71,10 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   CT_FLUSH_ZONE: formatCtFlushZone,
   IPFIX_BRIDGE_STATS_REPLY: formatIpfixBridgeReply,
   IPFIX_FLOW_STATS_REPLY: formatIpfixFlowReply,
+  GROUP_MOD: formatGroupModMsg,
+  GROUP_DESC_STATS_REQUEST: formatGroupDescRequest,
+  GROUP_DESC_STATS_REPLY: formatGroupDescReply,
+  GROUP_STATS_REQUEST: formatGroupStatsRequest,
+  GROUP_STATS_REPLY: formatGroupStatsReply,
+  GROUP_FEATURES_STATS_REPLY: formatGroupFeaturesReply,
 };
