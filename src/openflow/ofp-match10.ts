@@ -17,7 +17,7 @@ import {
   OFPHTN_ETHERTYPE, FLOW_SIZE,
 } from './flow.js';
 import { ipCountCidrBits } from './addr-text.js';
-import { WireBuf } from './wire-buf.js';
+import type { OfpWriter } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 
 export const OFP10_MATCH_LEN = 40;
@@ -94,7 +94,7 @@ export function decodeOfp10Match(d: Uint8Array, pos = 0): Match | OfpError {
 }
 
 /** Appends the ofp10_match form of 'm' (fields OF1.0 cannot express are dropped). */
-export function encodeOfp10Match(b: WireBuf, m: Match): void {
+export function encodeOfp10Match(b: OfpWriter, m: Match): void {
   const f = m.flow, w = m.wc;
   let wc = 0;
   if (!(get32(w, FL.IN_PORT) & 0xffff)) wc |= OFPFW10_IN_PORT;

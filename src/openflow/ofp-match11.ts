@@ -14,7 +14,7 @@ import {
   VLAN_PCP_MASK,
 } from './flow.js';
 import { portFromOfp11, portToOfp11 } from './ofp-port-map.js';
-import { WireBuf } from './wire-buf.js';
+import type { OfpWriter } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 import { oxmPullMatch, oxmPutMatch, OFPMT_OXM, OFPMT_STANDARD, type PullOptions } from './nx-match.js';
 
@@ -124,14 +124,14 @@ export function decodeOfp11Match(d: Uint8Array, pos = 0): Match | OfpError {
 }
 
 /** Appends the 88-byte ofp11_match form of 'm' (ofputil_match_to_ofp11_match). */
-export function encodeOfp11Match(b: WireBuf, m: Match): void {
+export function encodeOfp11Match(b: OfpWriter, m: Match): void {
   const f = m.flow, w = m.wc;
   let wc = 0;
-  const start = b.length;
+  const start = b.len;
   b.u16(OFPMT_STANDARD).u16(OFPMT11_STANDARD_LENGTH);
   if (!(get32(w, FL.IN_PORT) & 0xffff)) { wc |= OFPFW11_IN_PORT; b.u32(0); }
   else b.u32(portToOfp11(get32(f, FL.IN_PORT) & 0xffff));
-  const wcOff = b.length;
+  const wcOff = b.len;
   b.u32(0);
   const invert = (o: number): Uint8Array => w.subarray(o, o + 6).map((x) => ~x & 0xff);
   b.bytes(f.subarray(FL.DL_SRC, FL.DL_SRC + 6)).bytes(invert(FL.DL_SRC));
@@ -181,7 +181,7 @@ export function pullOfp11Match(d: Uint8Array, pos: number, opts: PullOptions = {
 }
 
 /** Writes 'm' in the form of OpenFlow 'version' (2: OF1.1 standard, 3+: OXM); returns bytes written. */
-export function putOfp11Match(b: WireBuf, m: Match, version: number): number {
+export function putOfp11Match(b: OfpWriter, m: Match, version: number): number {
   if (version === 2) { encodeOfp11Match(b, m); return OFPMT11_STANDARD_LENGTH; }
   return oxmPutMatch(b, m, version);
 }
