@@ -60,6 +60,11 @@ function undnl(text: string): string {
     .replace(/@S\|@/g, '$').replace(/@%:@/g, '#').replace(/@&t@/g, '');
 }
 
+/** A double-quoted ([[...]]) argument stands for its text without quotes. */
+function unquote(text: string): string {
+  return text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+}
+
 /** Splits a shell command line (quotes, backslash-newline) into words. */
 function shellWords(cmd: string): string[] {
   const words: string[] = [];
@@ -112,7 +117,7 @@ export function parseAt(text: string): Case[] {
       const c: Case = {
         name: n > 1 ? `${su.name} #${n}` : su.name,
         args: words.slice(k2 + 1, words.includes('|') ? words.indexOf('|') : undefined),
-        stdout: undnl(args[2] ?? ''),
+        stdout: undnl(unquote(args[2] ?? '')),
         stderr: args[3] !== undefined ? undnl(args[3]) : null,
       };
       const pipe = words.indexOf('|');

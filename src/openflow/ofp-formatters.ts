@@ -24,6 +24,9 @@ import {
   formatGroupFeaturesReply,
 } from './ofp-group.js';
 import {
+  formatFlowModMsg, formatFlowStatsRequest, formatFlowStatsReply, formatAggregateReply,
+} from './ofp-flow.js';
+import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
 } from './ofp-port.js';
@@ -72,6 +75,11 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   IPFIX_BRIDGE_STATS_REPLY: formatIpfixBridgeReply,
   IPFIX_FLOW_STATS_REPLY: formatIpfixFlowReply,
   GROUP_MOD: formatGroupModMsg,
+  FLOW_MOD: formatFlowModMsg,
+  FLOW_STATS_REQUEST: formatFlowStatsRequest,
+  AGGREGATE_STATS_REQUEST: formatFlowStatsRequest,
+  FLOW_STATS_REPLY: formatFlowStatsReply,
+  AGGREGATE_STATS_REPLY: formatAggregateReply,
   GROUP_DESC_STATS_REQUEST: formatGroupDescRequest,
   GROUP_DESC_STATS_REPLY: formatGroupDescReply,
   GROUP_STATS_REQUEST: formatGroupStatsRequest,
