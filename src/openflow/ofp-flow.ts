@@ -129,7 +129,7 @@ export function decodeFlowMod(msg: OfpMsg, tid = true): FlowMod {
     let priority: number, idle: number, hard: number, bufferId: number, outPort: number;
     if (raw === 'OFPT10_FLOW_MOD') {
       const wildcards = r.peek32(0);
-      match = pullOfp10Match(r);
+      match = pullOfp10Match(r, true);
       newCookie = r.u64();
       command = r.u16();
       idle = r.u16();

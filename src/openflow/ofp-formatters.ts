@@ -27,6 +27,10 @@ import {
   formatFlowModMsg, formatFlowStatsRequest, formatFlowStatsReply, formatAggregateReply,
 } from './ofp-flow.js';
 import {
+  formatFlowRemovedMsg, formatFlowMonitorRequestMsg, formatFlowMonitorReplyMsg, formatFlowMonitorCancel,
+  formatRequestForward,
+} from './ofp-monitor.js';
+import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
 } from './ofp-port.js';
@@ -80,6 +84,11 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   AGGREGATE_STATS_REQUEST: formatFlowStatsRequest,
   FLOW_STATS_REPLY: formatFlowStatsReply,
   AGGREGATE_STATS_REPLY: formatAggregateReply,
+  FLOW_REMOVED: formatFlowRemovedMsg,
+  FLOW_MONITOR_STATS_REQUEST: formatFlowMonitorRequestMsg,
+  FLOW_MONITOR_STATS_REPLY: formatFlowMonitorReplyMsg,
+  FLOW_MONITOR_CANCEL: formatFlowMonitorCancel,
+  REQUESTFORWARD: formatRequestForward,
   GROUP_DESC_STATS_REQUEST: formatGroupDescRequest,
   GROUP_DESC_STATS_REPLY: formatGroupDescReply,
   GROUP_STATS_REQUEST: formatGroupStatsRequest,

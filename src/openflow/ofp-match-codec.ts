@@ -20,12 +20,13 @@ function check<T>(r: T | OfpError): T {
   return r;
 }
 
-/** Pulls a 40-byte OF1.0 match (normalized as OVS does). */
-export function pullOfp10Match(r: OfpReader): Match {
+/** Pulls a 40-byte OF1.0 match; 'normalize' wildcards fields the match's
+ * protocols cannot have (flow-mods do this, stats and notifications not). */
+export function pullOfp10Match(r: OfpReader, normalize = false): Match {
   r.need(OFP10_MATCH_LEN);
   const m = check(decodeOfp10Match(r.data, r.pos));
   r.pos += OFP10_MATCH_LEN;
-  normalizeMatch(m);
+  if (normalize) normalizeMatch(m);
   return m;
 }
 
