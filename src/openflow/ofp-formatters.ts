@@ -30,6 +30,7 @@ import {
   formatFlowRemovedMsg, formatFlowMonitorRequestMsg, formatFlowMonitorReplyMsg, formatFlowMonitorCancel,
   formatRequestForward,
 } from './ofp-monitor.js';
+import { formatPacketInMsg, formatPacketOutMsg } from './ofp-packet.js';
 import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
@@ -89,6 +90,9 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   FLOW_MONITOR_STATS_REPLY: formatFlowMonitorReplyMsg,
   FLOW_MONITOR_CANCEL: formatFlowMonitorCancel,
   REQUESTFORWARD: formatRequestForward,
+  PACKET_IN: formatPacketInMsg,
+  NXT_RESUME: formatPacketInMsg,
+  PACKET_OUT: formatPacketOutMsg,
   GROUP_DESC_STATS_REQUEST: formatGroupDescRequest,
   GROUP_DESC_STATS_REPLY: formatGroupDescReply,
   GROUP_STATS_REQUEST: formatGroupStatsRequest,
