@@ -31,6 +31,7 @@ import {
   formatRequestForward,
 } from './ofp-monitor.js';
 import { formatPacketInMsg, formatPacketOutMsg } from './ofp-packet.js';
+import { formatTableModMsg, formatTableDescReply, formatTableStatusMsg } from './ofp-table.js';
 import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
@@ -93,6 +94,9 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   PACKET_IN: formatPacketInMsg,
   NXT_RESUME: formatPacketInMsg,
   PACKET_OUT: formatPacketOutMsg,
+  TABLE_MOD: formatTableModMsg,
+  TABLE_DESC_REPLY: formatTableDescReply,
+  TABLE_STATUS: formatTableStatusMsg,
   GROUP_DESC_STATS_REQUEST: formatGroupDescRequest,
   GROUP_DESC_STATS_REPLY: formatGroupDescReply,
   GROUP_STATS_REQUEST: formatGroupStatsRequest,
