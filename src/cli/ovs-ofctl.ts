@@ -18,8 +18,8 @@ export interface OfctlOptions {
   readd: boolean;
   names: boolean | null;
   stats: boolean;
-  sort: string | null;
-  rsort: string | null;
+  /** --sort / --rsort criteria in order (field '' = priority). */
+  sortCriteria: { field: string; desc: boolean }[];
   timestamp: boolean;
   bundle: boolean;
   raw: boolean;
@@ -206,14 +206,14 @@ export async function main(argv: string[]): Promise<number> {
   const opts: OfctlOptions = {
     allowedVersions: 1 << 1,
     allowedProtocols: 0x1ff, strict: false, readd: false, names: null, stats: true,
-    sort: null, rsort: null, timestamp: false, bundle: false, raw: false, color: false, more: [],
+    sortCriteria: [], timestamp: false, bundle: false, raw: false, color: false, more: [],
   };
   const positional: string[] = [];
   try {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
-      if (!a.startsWith('-') || a === '-' || positional.length) { positional.push(a); continue; }
+      if (!a.startsWith('-') || a === '-') { positional.push(a); continue; }
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(0, eq) : a;
       const inline = eq > 0 ? a.slice(eq + 1) : undefined;
@@ -249,8 +249,8 @@ export async function main(argv: string[]): Promise<number> {
       else if (name === '--names') opts.names = true;
       else if (name === '--no-names') opts.names = false;
       else if (name === '--no-stats') opts.stats = false;
-      else if (name === '--sort') opts.sort = inline ?? '';
-      else if (name === '--rsort') opts.rsort = inline ?? '';
+      else if (name === '--sort') opts.sortCriteria.push({ field: inline ?? '', desc: false });
+      else if (name === '--rsort') opts.sortCriteria.push({ field: inline ?? '', desc: true });
       else if (name === '--timestamp') opts.timestamp = true;
       else if (name === '--bundle') opts.bundle = true;
       else if (name === '--raw') opts.raw = true;
