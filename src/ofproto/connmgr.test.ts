@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Connmgr, type Ofconn } from './connmgr.js';
-import { Vconn } from '../openflow/vconn.js';
+import { VconnStream as Vconn } from '../openflow/vconn-stream.js';
 import { decodeMsg, type OfpMsg } from '../openflow/ofp-msgs.js';
 import { OfpError } from '../openflow/ofp-errors.js';
 import { encodeEchoRequest, encodeBarrierRequest } from '../openflow/ofp-hello.js';

@@ -18,7 +18,7 @@
  * matching OFPT_ERROR with the start of its request.
  */
 import type { Socket, Server } from 'node:net';
-import { Vconn, OFP_SUPPORTED_VERSIONS } from '../openflow/vconn.js';
+import { VconnStream, OFP_SUPPORTED_VERSIONS } from '../openflow/vconn-stream.js';
 import { decodeMsg, type OfpMsg } from '../openflow/ofp-msgs.js';
 import { OfpError } from '../openflow/ofp-errors.js';
 import { encodeEchoReply, encodeBarrierReply } from '../openflow/ofp-hello.js';
@@ -82,7 +82,7 @@ export class Ofconn {
   private queue: Promise<void> = Promise.resolve();
   readonly connectedAt = Date.now();
 
-  constructor(readonly mgr: Connmgr, readonly vconn: Vconn, readonly type: OfconnType, readonly name: string) {
+  constructor(readonly mgr: Connmgr, readonly vconn: VconnStream, readonly type: OfconnType, readonly name: string) {
     this.missSendLen = type === 'primary' ? OFP_DEFAULT_MISS_SEND_LEN : 0;
   }
 
@@ -309,7 +309,7 @@ export class Connmgr {
   }
 
   private attach(sock: Socket, name: string, type: OfconnType, versions: number): Ofconn {
-    const vconn = new Vconn(sock, name, versions);
+    const vconn = new VconnStream(sock, name, versions);
     const ofconn = new Ofconn(this, vconn, type, name);
     vconn.onMessage = (m) => ofconn.receive(m);
     vconn.onConnected = () => {
