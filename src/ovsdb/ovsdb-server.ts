@@ -189,6 +189,13 @@ async function main(): Promise<void> {
 
   const serverDb = new ServerDb(createServerDatabase(), null, '<internal>');
 
+  // Mutable server state, declared before the first database opens.
+  let statusScheduled = false;
+  let remotesError: string | null = null;
+  let sslError: string | null = null;
+  let reconfigureScheduled = false;
+  let replication: Replication | null = null;
+  let replicationProbeInterval = 60000;
   for (const f of dbFilenames) {
     const err = openDb(f);
     if (err) ovsFatal(0, err);
@@ -205,7 +212,6 @@ async function main(): Promise<void> {
     if (err) log.err(`Failed to update _Server: ${err.toString()}`);
   }
 
-  let statusScheduled = false;
   function serverStatusChanged(): void {
     if (statusScheduled) return;
     statusScheduled = true;
@@ -214,8 +220,6 @@ async function main(): Promise<void> {
 
   // ---- Remotes and SSL ----
 
-  let remotesError: string | null = null;
-  let sslError: string | null = null;
 
   function reportErrorIfChanged(error: string | null, last: string | null): string | null {
     if (error !== null && error !== last) log.warn(error);
@@ -248,7 +252,6 @@ async function main(): Promise<void> {
     return errors.length ? errors.map((e) => e + '\n').join('') : null;
   }
 
-  let reconfigureScheduled = false;
   /** Re-reads db: remotes and SSL settings once this event-loop turn is over. */
   function scheduleReconfigure(): void {
     if (reconfigureScheduled) return;
@@ -276,8 +279,6 @@ async function main(): Promise<void> {
 
   // ---- Replication ----
 
-  let replication: Replication | null = null;
-  let replicationProbeInterval = 60000;
 
   function restartReplication(): void {
     replication?.stop();
