@@ -49,7 +49,7 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
 async function start(): Promise<void> {
   for (const d of [rundir, logdir, dbdir]) mkdirSync(d, { recursive: true });
 
-  if (!existsSync(dbFile) && existsSync(join(root, 'dist', 'ovsdb-tool.mjs'))) {
+  if (!existsSync(dbFile)) {
     say(`Creating empty database ${dbFile}`);
     if (!run('ovsdb-tool', ['create', dbFile, schema])) ovsFatal(0, `could not create ${dbFile}`);
   }
