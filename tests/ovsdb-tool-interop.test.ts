@@ -83,7 +83,7 @@ test('compact and convert give the same files as OVS\'s', { skip }, () => {
   }
 });
 
-test('cluster-to-standalone writes what OVS writes', { skip }, async () => {
+test('cluster-to-standalone and show-log of clustered files match OVS', { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ovsdb-interop-'));
   copyFileSync(join(populatedBy(REAL), 'db'), join(dir, 'db'));
   // A clustered file whose snapshot holds the data, plus hand-made entries.
@@ -102,6 +102,15 @@ test('cluster-to-standalone writes what OVS writes', { skip }, async () => {
     assert.equal(r.status, 0, r.stderr);
   }
   assert.equal(readFileSync(join(dir, 'sb'), 'utf8'), readFileSync(join(dir, 'sa'), 'utf8'));
+  assert.equal(run(OURS, ['join-cluster', 'jn', 'Open_vSwitch', 'tcp:1.2.3.4:6644', 'unix:a', 'tcp:2.2.2.2:6644'], dir).status, 0);
+  for (const f of ['cl', 'jn']) {
+    for (const m of [[], ['-m'], ['-mm']]) {
+      const a = run(REAL, [...m, 'show-log', f], dir);
+      const b = run(OURS, [...m, 'show-log', f], dir);
+      assert.equal(b.stdout, a.stdout, `show-log ${m.join(' ')} ${f}`);
+      assert.equal(b.status, a.status);
+    }
+  }
   const a = run(REAL, ['cluster-to-standalone', 'x1', 'db'], dir);
   const b = run(OURS, ['cluster-to-standalone', 'x2', 'db'], dir);
   assert.deepEqual([b.stdout, b.stderr, b.status], [a.stdout, a.stderr, a.status]);

@@ -5,8 +5,8 @@
  * query/transact.  Output, error texts and exit statuses are the real tool's.
  * Clustered database files can be created (create-cluster, join-cluster),
  * inspected (db-name, db-cid, db-sid, db-local-address, db-is-clustered) and
- * turned standalone (cluster-to-standalone); check-cluster and show-log of a
- * clustered file report that clusters are not supported.
+ * turned standalone (cluster-to-standalone) and shown (show-log);
+ * check-cluster reports that clusters are not supported.
  *
  * The file format is ovsdb/log.ts (records) and ovsdb/file.ts (what the
  * records mean); execution of transactions is ovsdb/execution.ts.  Modules
@@ -377,9 +377,13 @@ async function doShowLog(argv: string[]): Promise<void> {
   const { OvsdbLog, OpenMode } = await import('../ovsdb/log.js');
   const log = check(() => OvsdbLog.open(file, 'JSON|CLUSTER', OpenMode.ReadOnly));
   try {
-    if (log.magic !== 'JSON') notSupported('show-log');
-    const { showLogStandalone } = await import('../ovsdb/file.js');
-    await checkAsync(async () => showLogStandalone(log, showLogVerbosity, print));
+    if (log.magic === 'JSON') {
+      const { showLogStandalone } = await import('../ovsdb/file.js');
+      check(() => showLogStandalone(log, showLogVerbosity, print));
+    } else {
+      const { showLogCluster } = await import('../ovsdb/raft-file.js');
+      check(() => showLogCluster(log, showLogVerbosity, print));
+    }
   } finally {
     log.close();
   }

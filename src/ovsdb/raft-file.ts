@@ -9,20 +9,21 @@
  * "remote_addresses" (still joining) or the snapshot "prev_index",
  * "prev_term", "prev_servers", "prev_eid", "prev_data": [schema, data]},
  * then Raft records, of which log entries ({"term", "index",
- * "data": [schema|null, txn]}) carry database contents.  Running a cluster
+ * "data": [schema|null, txn]}) carry database contents; show-log prints
+ * them all.  Running a cluster
  * (elections, replication) is not implemented: ovs-ts serves standalone
  * databases only.
  */
 import { isIPv6 } from 'node:net';
-import { type Json, type JsonObject, jsonToString, jsonParse } from '../lib/json.js';
+import { type Json, type JsonObject, jsonToString, jsonParse, compareStrings } from '../lib/json.js';
 import { jsonToStringHashOrder } from '../lib/json-shash.js';
 import { shashOrder } from '../lib/shash-order.js';
 import { vlogModule } from '../lib/vlog.js';
 import { OvsdbError } from './ovsdb-error.js';
 import { OvsdbLog, OpenMode, OVSDB_MAGIC, RAFT_MAGIC } from './log.js';
 import { DatabaseSchema } from './schema.js';
-import { FatalError, schemaFromFile, readDatabaseFile, snapshotRecordText } from './file.js';
-import { isId } from './ovsdb-parser.js';
+import { FatalError, schemaFromFile, readDatabaseFile, snapshotRecordText, printChangeRecord } from './file.js';
+import { isId, OvsdbParser, OP_ANY, OP_ARRAY, OP_INTEGER, OP_OBJECT, OP_OPTIONAL, OP_STRING } from './ovsdb-parser.js';
 import { uuidGenerate } from './uuid.js';
 
 const ovsdbLog = vlogModule('ovsdb');
@@ -269,5 +270,182 @@ export function joinCluster(dbFileName: string, name: string, local: string, rem
     log.commitBlock();
   } finally {
     log.close();
+  }
+}
+
+/* ---- show-log of a clustered file. ---- */
+
+interface ParsedHeader {
+  sid: string;
+  cid: string | null;
+  name: string;
+  local: string;
+  remotes: string[] | null;
+  servers: JsonObject | null;
+  snapIndex: number;
+  snapTerm: number;
+  snapEid: string | null;
+  snapData: Json | undefined;
+}
+
+type ParsedRecord =
+  | { type: 'note'; comment: string | null; note: string }
+  | { type: 'commit_index'; comment: string | null; index: number }
+  | { type: 'leader' | 'vote'; comment: string | null; term: number; sid: string }
+  | { type: 'term'; comment: string | null; term: number }
+  | { type: 'entry'; comment: string | null; term: number; index: number; servers: JsonObject | null; eid: string | null; data: Json | undefined };
+
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+function parseUuid(p: OvsdbParser, name: string, optional: boolean): string | null {
+  const v = p.member(name, OP_STRING | (optional ? OP_OPTIONAL : 0));
+  if (v === undefined) return null;
+  if (!UUID_RE.test(v as string)) {
+    p.raise(`${name} is not a valid UUID`);
+    return null;
+  }
+  return (v as string).toLowerCase();
+}
+
+function parseUint(p: OvsdbParser, name: string, optional: boolean): number {
+  const v = p.member(name, OP_INTEGER | (optional ? OP_OPTIONAL : 0));
+  return v === undefined ? 0 : Number(v);
+}
+
+function parseRaftHeader(json: JsonObject): ParsedHeader | OvsdbError {
+  const p = new OvsdbParser(json, 'raft header');
+  const sid = parseUuid(p, 'server_id', false) ?? '';
+  const name = p.member('name', OP_STRING) as string | undefined ?? '';
+  const local = p.member('local_address', OP_STRING) as string | undefined ?? '';
+  const remotes = p.member('remote_addresses', OP_ARRAY | OP_OPTIONAL) as Json[] | undefined;
+  const h: ParsedHeader = {
+    sid, cid: null, name, local, remotes: null, servers: null, snapIndex: 0, snapTerm: 0, snapEid: null, snapData: undefined,
+  };
+  if (remotes !== undefined) {
+    const list = remotes.filter((r): r is string => typeof r === 'string');
+    h.remotes = shashOrder([...new Set(list)]);
+  } else {
+    h.servers = (p.member('prev_servers', OP_OBJECT) as JsonObject | undefined) ?? null;
+    h.snapIndex = parseUint(p, 'prev_index', true);
+    if (h.snapIndex) {
+      h.snapData = p.member('prev_data', OP_ANY);
+      h.snapEid = parseUuid(p, 'prev_eid', false);
+      h.snapTerm = parseUint(p, 'prev_term', false);
+      parseUint(p, 'prev_election_timer', true);
+    }
+  }
+  h.cid = parseUuid(p, 'cluster_id', remotes !== undefined);
+  return p.finish() ?? h;
+}
+
+function parseRaftRecord(json: JsonObject): ParsedRecord | OvsdbError {
+  const p = new OvsdbParser(json, 'raft log record');
+  const comment = (p.member('comment', OP_STRING | OP_OPTIONAL) as string | undefined) ?? null;
+  let r: ParsedRecord;
+  const note = p.member('note', OP_STRING | OP_OPTIONAL) as string | undefined;
+  const commitIndex = note === undefined ? parseUint(p, 'commit_index', true) : 0;
+  if (note !== undefined) {
+    r = { type: 'note', comment, note };
+  } else if (commitIndex) {
+    r = { type: 'commit_index', comment, index: commitIndex };
+  } else {
+    const term = parseUint(p, 'term', false);
+    const leader = parseUuid(p, 'leader', true);
+    const vote = leader === null ? parseUuid(p, 'vote', true) : null;
+    if (leader !== null) {
+      if (/^[0-]+$/.test(leader)) p.raise('record says leader is all-zeros SID');
+      r = { type: 'leader', comment, term, sid: leader };
+    } else if (vote !== null) {
+      if (/^[0-]+$/.test(vote)) p.raise('record votes for all-zeros SID');
+      r = { type: 'vote', comment, term, sid: vote };
+    } else {
+      const index = parseUint(p, 'index', true);
+      if (!index) {
+        r = { type: 'term', comment, term };
+      } else {
+        const servers = (p.member('servers', OP_OBJECT | OP_OPTIONAL) as JsonObject | undefined) ?? null;
+        parseUint(p, 'election_timer', true);
+        const data = p.member('data', OP_OBJECT | OP_ARRAY | OP_OPTIONAL);
+        const eid = data !== undefined ? parseUuid(p, 'eid', false) : null;
+        r = { type: 'entry', comment, term, index, servers, eid, data };
+      }
+    }
+  }
+  return p.finish() ?? r;
+}
+
+function serversText(name: string, servers: JsonObject | null): string {
+  if (!servers) return '';
+  const parts = Object.keys(servers).sort(compareStrings)
+    .map((sid) => `${sid.slice(0, 4)}(${jsonToString(servers[sid]!, { sort: true })})`);
+  return ` ${name}: ${parts.join(', ')}\n`;
+}
+
+interface ShowState { schema: DatabaseSchema | null; names: Map<string, string> }
+
+function printData(prefix: string, data: Json | undefined, st: ShowState, verbosity: number, print: (s: string) => void): void {
+  if (data === undefined || data === null) return;
+  if (!Array.isArray(data) || data.length !== 2) {
+    print(' ***invalid data***\n');
+    return;
+  }
+  if (data[0] !== null) {
+    const schema = DatabaseSchema.fromJson(data[0]!);
+    print(` ${prefix}schema: "${schema.name}", version="${schema.version}", cksum="${schema.cksum}"\n`);
+    st.schema = schema;
+  }
+  const txn = data[1];
+  if (isObject(txn)) printChangeRecord(txn, st.schema, st.names, verbosity, print);
+}
+
+/** Prints the records of clustered log 'log' as `ovsdb-tool show-log` does.
+ * Throws OvsdbError on a read error or a bad schema. */
+export function showLogCluster(log: OvsdbLog, verbosity: number, print: (s: string) => void): void {
+  const st: ShowState = { schema: null, names: new Map() };
+  for (let i = 0; ; i++) {
+    const json = log.read();
+    if (json === null) break;
+    print(`record ${i}:\n`);
+    if (i === 0) {
+      const h = parseRaftHeader(json);
+      if (h instanceof OvsdbError) {
+        print(`${h.toString()}\n`);
+      } else {
+        print(` name: "${h.name}'\n`);
+        print(` local address: "${h.local}"\n`);
+        print(` server_id: ${h.sid.slice(0, 4)}\n`);
+        if (h.cid !== null && !/^[0-]+$/.test(h.cid)) print(` cluster_id: ${h.cid.slice(0, 4)}\n`);
+        if (h.remotes && h.remotes.length) print(` remote_addresses:${h.remotes.map((r) => ` ${r}`).join('')}\n`);
+        if (h.snapIndex) {
+          print(` prev_index: ${h.snapIndex}\n`);
+          print(` prev_term: ${h.snapTerm}\n`);
+          print(serversText('prev_servers', h.servers));
+          if (h.snapEid !== null && !/^[0-]+$/.test(h.snapEid)) print(` prev_eid: ${h.snapEid.slice(0, 4)}\n`);
+          printData('prev_', h.snapData, st, verbosity, print);
+        }
+      }
+    } else {
+      const r = parseRaftRecord(json);
+      if (r instanceof OvsdbError) {
+        print(`${r.toString()}\n`);
+      } else {
+        if (r.comment !== null) print(` comment: "${r.comment}"\n`);
+        if ('term' in r && r.term) print(` term: ${r.term}\n`);
+        switch (r.type) {
+          case 'entry':
+            print(` index: ${r.index}\n`);
+            print(serversText('servers', r.servers));
+            if (r.eid !== null && !/^[0-]+$/.test(r.eid)) print(` eid: ${r.eid.slice(0, 4)}\n`);
+            printData('', r.data, st, verbosity, print);
+            break;
+          case 'term': break;
+          case 'vote': print(` vote: ${r.sid.slice(0, 4)}\n`); break;
+          case 'note': print(` note: "${r.note}"\n`); break;
+          case 'commit_index': print(` commit_index: ${r.index}\n`); break;
+          case 'leader': print(` leader: ${r.sid.slice(0, 4)}\n`); break;
+        }
+      }
+    }
+    print('\n');
   }
 }
