@@ -16,16 +16,18 @@ import { RawPeer, startOvsdbServer, REAL_SERVER, REAL_TOOL, sleep, type ServerHa
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 
 function canon(v: unknown): string {
-  const sort = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sort);
+  // Objects print with members sorted after UUIDs are masked, so rows keyed
+  // by random UUIDs compare by content.
+  const mask = (s: string) => s.replace(UUID_RE, '<uuid>').replace(/timed out after \d+ ms/g, 'timed out after N ms');
+  const text = (x: unknown): string => {
+    if (Array.isArray(x)) return `[${x.map(text).join(',')}]`;
     if (x && typeof x === 'object') {
-      const o: Record<string, unknown> = {};
-      for (const k of Object.keys(x).sort()) o[k] = sort((x as Record<string, unknown>)[k]);
-      return o;
+      const members = Object.entries(x).map(([k, val]) => `${mask(JSON.stringify(k))}:${text(val)}`).sort();
+      return `{${members.join(',')}}`;
     }
-    return x;
+    return mask(JSON.stringify(x) ?? 'undefined');
   };
-  return JSON.stringify(sort(v)).replace(UUID_RE, '<uuid>').replace(/timed out after \d+ ms/g, 'timed out after N ms');
+  return text(v);
 }
 
 const sb = new Sandbox();
