@@ -61,6 +61,10 @@ export class JsonRpc {
   };
   /** Called for each notification. */
   onNotify: (method: string, params: unknown[]) => void = () => {};
+  /** Called for a reply that matches no request sent (default: ignored). */
+  onUnexpectedReply: (msg: Record<string, unknown>) => void = (msg) => {
+    log.dbg(`${this.name}: received reply with unknown id ${JSON.stringify(msg.id)}`);
+  };
   /** Called once when the connection is gone; 'reason' is set on errors. */
   onClose: (reason?: string) => void = () => {};
 
@@ -121,8 +125,9 @@ export class JsonRpc {
     this.send({ id, result, error: null });
   }
 
+  /** Sends an error reply; like OVS's, it has no "result" member. */
   replyError(id: JsonId, error: unknown): void {
-    this.send({ id, result: null, error });
+    this.send({ id, error });
   }
 
   /** Queues one message; everything queued in this tick goes out in one write. */
@@ -205,7 +210,7 @@ export class JsonRpc {
     if (!('id' in m) || m.id === null) throw new JsonRpcProtocolError('message has no "method" and no "id"');
     const p = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
     if (!p) {
-      log.dbg(`${this.name}: received reply with unknown id ${JSON.stringify(m.id)}`);
+      this.onUnexpectedReply(m);
       return;
     }
     this.pending.delete(m.id as number);

@@ -99,8 +99,9 @@ export interface RemoteStatus {
   boundPort: number;
 }
 
-/** Messages larger than this close the connection. */
-const MAX_MESSAGE_SIZE = 256 * 1024 * 1024;
+/** Messages larger than this close the connection (OVS has no limit; 64 MB
+ * is far above what OVS's own clients send in one request). */
+const MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 /** Stop reading requests from a client while this much output is unsent. */
 const BACKLOG_PAUSE = 4 * 1024 * 1024;
 
@@ -317,6 +318,12 @@ export class Session {
     this.connectedAt = Date.now();
     rpc.onRequest = (method, params, id) => this.gotRequest(method, params, id);
     rpc.onNotify = (method, params) => this.gotNotify(method, params);
+    rpc.onUnexpectedReply = (msg) => {
+      // Replies to "echo" probes are expected; anything else ends the session.
+      if (msg.id === 'echo') return;
+      log.warn(`${this.name}: received unexpected reply message`);
+      this.forceReconnect();
+    };
   }
 
   /** The outgoing connection dropped: forget per-connection state. */
@@ -404,7 +411,7 @@ export class Session {
   }
 
   private reply(id: JsonId, result: unknown): void { this.send({ id, result, error: null }); }
-  private replyError(id: JsonId, error: unknown): void { this.send({ id, result: null, error }); }
+  private replyError(id: JsonId, error: unknown): void { this.send({ id, error }); }
 
   private onDrain(): void {
     if (this.socket && this.socket.isPaused()) this.socket.resume();
