@@ -18,7 +18,7 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { setProgramName, ovsError, versionString } from '../lib/program.js';
 import { parseCommandLine, type OptionSpec } from '../lib/command-line.js';
-import { Level, vlogModule, vlogSetFromString, vlogSetLevels, vlogSetLogFile } from '../lib/vlog.js';
+import { Level, setSyslogSender, vlogModule, vlogSetFromString, vlogSetLevels, vlogSetLogFile } from '../lib/vlog.js';
 import { ovsRundir } from '../lib/dirs.js';
 import { setSslConfig, getSslConfig } from '../lib/stream.js';
 import { SymbolTable } from '../ovsdb/atom.js';
@@ -345,6 +345,12 @@ async function main(): Promise<void> {
   setProgramName('ovs-vsctl');
   process.on('SIGPIPE', () => {});
   vlogSetLevels(null, CONSOLE, Level.WARN);
+  // OVS logs INFO and up to syslog by default; messages are numbered in the
+  // same sequence whatever their destination, so the syslog destination is
+  // kept on (without a syslog daemon to send to) to number them as OVS does.
+  vlogSetLevels(null, SYSLOG, Level.INFO);
+  setSyslogSender(() => {});
+  vlogSetFromString('reconnect:warn');
   const cls = vswitchIdlClass();
   vsctlCommandsInit(cls);
   ctlInit(cls, vsctlRowIds, vsctlShowTables);
