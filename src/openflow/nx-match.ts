@@ -385,6 +385,7 @@ class PutCtx {
   /** Field as stored in the match: nothing if wild, exact if fully masked. */
   masked(id: MF): void {
     const f = mfFromId(id);
+    if (mfIsAllWild(f, this.m)) return;
     const m = mfGetValue(f, this.m.wc, this.m, true);
     if (isAllZeros(m)) return;
     const v = mfGetValue(f, this.m.flow, this.m);
