@@ -82,6 +82,16 @@ export class Match {
     return true;
   }
 
+  /**
+   * True if packet 'flow' matches: every significant bit equals the match's
+   * (tunnel metadata options are not compared; they are not in the flow).
+   */
+  matchesFlow(flow: Uint8Array): boolean {
+    const v = this.flow, w = this.wc;
+    for (let i = 0; i < FLOW_SIZE; i++) if ((flow[i]! & w[i]!) !== v[i]) return false;
+    return true;
+  }
+
   /** The Ethertype the match implies (get_dl_type). */
   dlType(): number { return flowDlType(this.flow); }
 

@@ -112,3 +112,17 @@ test('flow values and subfields of a packet flow', () => {
   const [v, m] = mfGet(mfFromName('udp_dst')!, new Match(f, wc));
   assert.deepEqual([...v, ...m], [0, 0, 0xff, 0xff]);
 });
+
+test('a match matches exactly the packets with its significant bits', async () => {
+  const { parseMatch } = await import('./ofp-match-parse.js');
+  const p = parseMatch('tcp,nw_src=10.1.0.0/16,tp_dst=80');
+  assert.ok(typeof p !== 'string');
+  const f = newFlow();
+  mfSetFlowValue(mfFromName('eth_type')!, b(0x08, 0x00), f);
+  mfSetFlowValue(mfFromName('nw_proto')!, b(6), f);
+  mfSetFlowValue(mfFromName('nw_src')!, b(10, 1, 200, 3), f);
+  mfSetFlowValue(mfFromName('tcp_dst')!, b(0, 80), f);
+  assert.equal(p.match.matchesFlow(f), true);
+  mfSetFlowValue(mfFromName('nw_src')!, b(10, 2, 200, 3), f);
+  assert.equal(p.match.matchesFlow(f), false);
+});
