@@ -28,16 +28,16 @@ class Out {
   s = '';
   put(t: string): void { this.s += t; }
   eth(name: string, f: Uint8Array, w: Uint8Array, off: number): void {
-    const m = w.subarray(off, off + 6);
-    if (!isAllZeros(m)) this.s += `${name}=${formatEthMasked(f.subarray(off, off + 6), m)},`;
+    if (isAllZeros(w, off, 6)) return;
+    this.s += `${name}=${formatEthMasked(f.subarray(off, off + 6), w.subarray(off, off + 6))},`;
   }
   ip(name: string, f: Uint8Array, w: Uint8Array, off: number): void {
     const m = get32(w, off);
     if (m) this.s += `${name}=${formatIpMasked(get32(f, off), m)},`;
   }
   ipv6(name: string, f: Uint8Array, w: Uint8Array, off: number): void {
-    const m = w.subarray(off, off + 16);
-    if (!isAllZeros(m)) this.s += `${name}=${formatIpv6Masked(f.subarray(off, off + 16), m)},`;
+    if (isAllZeros(w, off, 16)) return;
+    this.s += `${name}=${formatIpv6Masked(f.subarray(off, off + 16), w.subarray(off, off + 16))},`;
   }
   u8m(name: string, v: number, m: number): void {
     if (!m) return;
@@ -63,8 +63,8 @@ class Out {
     this.s += `${name}=${hex(v >>> 0)}` + (m >>> 0 !== 0xffffffff ? `/${hex(m >>> 0)}` : '') + ',';
   }
   be64m(name: string, f: Uint8Array, w: Uint8Array, off: number): void {
+    if (isAllZeros(w, off, 8)) return;
     const m = get64(w, off);
-    if (!m) return;
     const v = get64(f, off);
     const h = (x: bigint): string => (x ? '0x' + x.toString(16) : '0');
     this.s += `${name}=${h(v)}` + (m !== 0xffffffffffffffffn ? `/${h(m)}` : '') + ',';
@@ -149,10 +149,9 @@ export function formatMatch(m: Match, ports?: PortNames, priority: number = OFP_
   }
   o.u16m('ct_zone', get16(f, FL.CT_ZONE), get16(w, FL.CT_ZONE));
   o.u32m('ct_mark', get32(f, FL.CT_MARK), get32(w, FL.CT_MARK));
-  const lm = w.subarray(FL.CT_LABEL, FL.CT_LABEL + 16);
-  if (!isAllZeros(lm)) {
+  if (!isAllZeros(w, FL.CT_LABEL, 16)) {
     o.put('ct_label=' + formatHexBytes(f, FL.CT_LABEL, 16));
-    if (!isAllOnes(lm)) o.put('/' + formatHexBytes(w, FL.CT_LABEL, 16));
+    if (!isAllOnes(w, FL.CT_LABEL, 16)) o.put('/' + formatHexBytes(w, FL.CT_LABEL, 16));
     o.put(',');
   }
   o.ip('ct_nw_src', f, w, FL.CT_NW_SRC);

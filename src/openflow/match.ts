@@ -41,8 +41,15 @@ export class Match {
   tunMdAlloc = 0;
 
   constructor(flow?: Uint8Array, wc?: Uint8Array) {
-    this.flow = flow ?? new Uint8Array(FLOW_SIZE);
-    this.wc = wc ?? new Uint8Array(FLOW_SIZE);
+    if (flow && wc) {
+      this.flow = flow;
+      this.wc = wc;
+    } else {
+      // One allocation for both halves: typed arrays this size live off-heap.
+      const both = new Uint8Array(2 * FLOW_SIZE);
+      this.flow = flow ?? both.subarray(0, FLOW_SIZE);
+      this.wc = wc ?? both.subarray(FLOW_SIZE);
+    }
     this.tunMd = [];
   }
 
@@ -50,7 +57,9 @@ export class Match {
   static catchall(): Match { return new Match(); }
 
   clone(): Match {
-    const m = new Match(this.flow.slice(), this.wc.slice());
+    const m = new Match();
+    m.flow.set(this.flow);
+    m.wc.set(this.wc);
     m.tunMd = this.tunMd.map((e) => e && { ...e, value: e.value.slice(), mask: e.mask.slice() });
     m.tunMdAlloc = this.tunMdAlloc;
     return m;
@@ -70,6 +79,16 @@ export class Match {
       if (!a !== !b) return false;
       if (a && b && (a.len !== b.len || !bytesEqual(a.value, b.value) || !bytesEqual(a.mask, b.mask))) return false;
     }
+    return true;
+  }
+
+  /**
+   * True if packet 'flow' matches: every significant bit equals the match's
+   * (tunnel metadata options are not compared; they are not in the flow).
+   */
+  matchesFlow(flow: Uint8Array): boolean {
+    const v = this.flow, w = this.wc;
+    for (let i = 0; i < FLOW_SIZE; i++) if ((flow[i]! & w[i]!) !== v[i]) return false;
     return true;
   }
 

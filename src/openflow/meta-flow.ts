@@ -16,7 +16,8 @@
  *
  * API: MF (ids), MF_FIELDS[id], mfFromName(name), mfGetValue, mfGetMask,
  * mfSetValue, mfSet, mfSetWild, mfIsAllWild, mfIsValueValid, mfIsMaskValid,
- * mfArePrereqsOk, mfAreMatchPrereqsOk, mfIsPipelineField, Proto.
+ * mfArePrereqsOk, mfAreMatchPrereqsOk, mfIsPipelineField, Proto; for packet
+ * flows: mfSetFlowValue, mfSetFlowValueMasked, mfMaskField(Masked).
  */
 import {
   FL, get16, get32, getN, putN, put16, flowDlType, isAllOnes, isAllZeros,
@@ -568,11 +569,12 @@ function protocolsOf(id: MF, of10: number, of11: number, hasOxm: boolean, maskab
   [number, number, number] {
   let any: number;
   if (id === MF.DL_VLAN || id === MF.DL_VLAN_PCP) any = Proto.ANY;
-  else any = (of10 ? Proto.OF10_ANY : 0) | (of11 ? Proto.OF11_STD : 0) | (hasOxm ? Proto.NXM_OXM_ANY : 0);
+  // "OF1.0" means the standard OF1.0 match only; NXM comes with OXM support.
+  else any = (of10 ? Proto.OF10_STD_ANY : 0) | (of11 ? Proto.OF11_STD : 0) | (hasOxm ? Proto.NXM_OXM_ANY : 0);
   if (!maskable) return [any, 0, 0];
   let cidr = any, bitwise = any;
-  if (of10 === V10.EXACT) { cidr &= ~Proto.OF10_ANY; bitwise &= ~Proto.OF10_ANY; }
-  else if (of10 === V10.CIDR) bitwise &= ~Proto.OF10_ANY;
+  if (of10 === V10.EXACT) { cidr &= ~Proto.OF10_STD_ANY; bitwise &= ~Proto.OF10_STD_ANY; }
+  else if (of10 === V10.CIDR) bitwise &= ~Proto.OF10_STD_ANY;
   if (of11 === V11.EXACT) { cidr &= ~Proto.OF11_STD; bitwise &= ~Proto.OF11_STD; }
   return [any, cidr, bitwise];
 }
@@ -911,4 +913,67 @@ export function mfSet(f: MfField, value: Uint8Array, mask: Uint8Array | null, ma
 /** Adds the implied packet_type=Ethernet when 'f' has prerequisites. */
 export function matchAddEthernetPrereq(match: Match, f: MfField): void {
   if (f.prereqs !== P.NONE) match.setDefaultPacketType();
+}
+
+/* ---- Fields of a packet's flow (for executing actions). ---- */
+
+/**
+ * Writes 'value' into field 'f' of a packet 'flow' (mf_set_flow_value).
+ * Tunnel metadata is not part of the flow layout and is ignored here.
+ */
+export function mfSetFlowValue(f: MfField, value: Uint8Array, flow: Uint8Array): void {
+  if (isTunMetadata(f)) return;
+  if (f.size > 4) { flow.set(value.subarray(0, f.size), f.off); return; }
+  let x = readInt(value, f.nBytes);
+  const T = FL.VLANS + 2;
+  switch (f.id) {
+    case MF.DL_VLAN: {
+      const tci = get16(flow, T);
+      put16(flow, T, x === OFP10_VLAN_NONE ? 0 : (tci & ~VLAN_VID_MASK) | (x & VLAN_VID_MASK) | VLAN_CFI);
+      fixVlanTpid(flow);
+      return;
+    }
+    case MF.VLAN_VID:
+      put16(flow, T, (get16(flow, T) & ~(VLAN_VID_MASK | VLAN_CFI)) | (x & (VLAN_VID_MASK | VLAN_CFI)));
+      fixVlanTpid(flow);
+      return;
+    case MF.DL_VLAN_PCP: case MF.VLAN_PCP:
+      put16(flow, T, (get16(flow, T) & ~VLAN_PCP_MASK) | ((x & 7) << 13) | VLAN_CFI);
+      fixVlanTpid(flow);
+      return;
+    case MF.IN_PORT_OXM: case MF.ACTSET_OUTPUT:
+      x = portFromOfp11(x) ?? 0xffff;
+      break;
+    case MF.NSH_SPI:
+      x &= 0xffffff;
+      break;
+  }
+  const bits = f.bits >>> 0;
+  const v = ((x * 2 ** f.shift) % 2 ** 32) & bits;
+  putN(flow, f.off, f.size, ((getN(flow, f.off, f.size) & ~bits) | v) >>> 0);
+}
+
+function fixVlanTpid(flow: Uint8Array): void {
+  if (get16(flow, FL.VLANS) === 0 && get16(flow, FL.VLANS + 2) !== 0) put16(flow, FL.VLANS, 0x8100);
+}
+
+/** Sets the bits of field 'f' selected by 'mask' to those of 'value' (mf_set_flow_value_masked). */
+export function mfSetFlowValueMasked(f: MfField, value: Uint8Array, mask: Uint8Array, flow: Uint8Array): void {
+  const cur = mfGetValue(f, flow);
+  for (let i = 0; i < f.nBytes; i++) cur[i] = (value[i]! & mask[i]!) | (cur[i]! & ~mask[i]!);
+  mfSetFlowValue(f, cur, flow);
+}
+
+/** Un-wildcards the bits of 'f' selected by 'mask' in wildcard array 'wc' (mf_mask_field_masked). */
+export function mfMaskFieldMasked(f: MfField, mask: Uint8Array, wc: Uint8Array): void {
+  let m = mask;
+  if (f.id === MF.DL_VLAN) m = Uint8Array.of(mask[0]! & 0x0f, mask[1]!);
+  const cur = mfGetValue(f, wc);
+  for (let i = 0; i < f.nBytes; i++) cur[i]! |= m[i]!;
+  mfSetFlowValue(f, cur, wc);
+}
+
+/** Un-wildcards all of field 'f' in wildcard array 'wc' (mf_mask_field). */
+export function mfMaskField(f: MfField, wc: Uint8Array): void {
+  mfMaskFieldMasked(f, new Uint8Array(f.nBytes).fill(0xff), wc);
 }

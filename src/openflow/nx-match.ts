@@ -16,11 +16,13 @@
  * nxPutEntry (one field value, for set_field), nxPullHeader / nxPutHeader,
  * mfNxmHeader (32-bit NXM header of a field), nxmFieldByName,
  * nxMatchToString / nxMatchFromString (ovs-ofctl parse-nx-match syntax),
- * parseSubfield / formatSubfield ("NXM_OF_IP_SRC[0..15]").
+ * parseSubfield / formatSubfield ("NXM_OF_IP_SRC[0..15]"), mfReadSubfield /
+ * mfWriteSubfieldFlow / mfMaskSubfield (subfields of a packet's flow).
  */
 import {
   type MfField, MF, MF_FIELDS, mfFromId, mfFromName, mfGetValue, mfIsAllWild, mfIsMaskValid,
   mfIsValueValid, mfAreMatchPrereqsOk, mfIsPipelineField, mfSet, matchAddEthernetPrereq, P,
+  mfSetFlowValue, mfMaskFieldMasked,
 } from './meta-flow.js';
 import { Match } from './match.js';
 import { OfpError, type OfpErrName } from './ofp-errors.js';
@@ -385,6 +387,7 @@ class PutCtx {
   /** Field as stored in the match: nothing if wild, exact if fully masked. */
   masked(id: MF): void {
     const f = mfFromId(id);
+    if (mfIsAllWild(f, this.m)) return;
     const m = mfGetValue(f, this.m.wc, this.m, true);
     if (isAllZeros(m)) return;
     const v = mfGetValue(f, this.m.flow, this.m);
@@ -721,4 +724,37 @@ export function formatSubfield(sf: MfSubfield): string {
 export function parseSubvalue(s: string, width: number): Uint8Array | undefined {
   const r = parseIntString(s, width);
   return r.err || r.tail !== s.length ? undefined : r.value;
+}
+
+/* ---- Subfield values in a packet's flow (for move, load, push/pop...). ---- */
+
+function bitAt(b: Uint8Array, bit: number): number { return (b[b.length - 1 - (bit >> 3)]! >> (bit & 7)) & 1; }
+function setBitAt(b: Uint8Array, bit: number, v: number): void {
+  const i = b.length - 1 - (bit >> 3), m = 1 << (bit & 7);
+  if (v) b[i]! |= m; else b[i]! &= ~m;
+}
+
+/**
+ * Reads subfield 'sf' of 'flow' into a right-aligned big-endian byte string
+ * of 'width' bytes (mf_read_subfield; width defaults to the field's).
+ */
+export function mfReadSubfield(sf: MfSubfield, flow: Uint8Array, width = sf.field.nBytes): Uint8Array {
+  const v = mfGetValue(sf.field, flow);
+  const out = new Uint8Array(width);
+  for (let i = 0; i < sf.nBits && i < width * 8; i++) setBitAt(out, i, bitAt(v, sf.ofs + i));
+  return out;
+}
+
+/** Writes the low sf.nBits bits of right-aligned 'src' into subfield 'sf' of 'flow' (mf_write_subfield_flow). */
+export function mfWriteSubfieldFlow(sf: MfSubfield, src: Uint8Array, flow: Uint8Array): void {
+  const v = mfGetValue(sf.field, flow);
+  for (let i = 0; i < sf.nBits; i++) setBitAt(v, sf.ofs + i, i < src.length * 8 ? bitAt(src, i) : 0);
+  mfSetFlowValue(sf.field, v, flow);
+}
+
+/** Un-wildcards subfield 'sf' in wildcard array 'wc'. */
+export function mfMaskSubfield(sf: MfSubfield, wc: Uint8Array): void {
+  const m = new Uint8Array(sf.field.nBytes);
+  for (let i = 0; i < sf.nBits; i++) setBitAt(m, sf.ofs + i, 1);
+  mfMaskFieldMasked(sf.field, m, wc);
 }

@@ -755,6 +755,14 @@ simple('DEC_NSH_TTL', 'NXAST_RAW_DEC_NSH_TTL', 'dec_nsh_ttl', (c) => {
 simple('DEBUG_RECIRC', 'NXAST_RAW_DEBUG_RECIRC', 'debug_recirc');
 simple('DEBUG_SLOW', 'NXAST_RAW_DEBUG_SLOW', 'debug_slow');
 
+/* The debug actions decode only when enabled (ovs-vswitchd --enable-dummy). */
+let debugEnabled = false;
+/** Lets debug_recirc and debug_slow be decoded from the wire (ofpact_dummy_enable). */
+export function enableDebugActions(): void { debugEnabled = true; }
+for (const [t, raw] of [['DEBUG_RECIRC', 'NXAST_RAW_DEBUG_RECIRC'], ['DEBUG_SLOW', 'NXAST_RAW_DEBUG_SLOW']] as const) {
+  registry.decode(raw, () => (debugEnabled ? { type: t } : new OfpError('OFPBAC_BAD_VENDOR_TYPE')));
+}
+
 /* ---- fin_timeout ---- */
 
 registry.decode('NXAST_RAW_FIN_TIMEOUT', (c) => ({ type: 'FIN_TIMEOUT', idle: rd16(c.d, c.pos + 10), hard: rd16(c.d, c.pos + 12) }));

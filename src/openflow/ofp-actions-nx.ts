@@ -3,7 +3,8 @@
  * bundle / bundle_load (lib/bundle.c), multipath (lib/multipath.c), learn
  * with its flow_mod_spec list (lib/learn.c), ct with its nested actions and
  * nat.  Wire layouts, text syntax and validation follow OVS; handlers
- * register with ofp-actions.ts.
+ * register with ofp-actions.ts.  learnExecute/learnMask build the flow a
+ * learn action installs, for the switch's action translation.
  */
 import { registry, type Ofpact, type OfpactOf, type LearnSpec, type CheckCtx } from './ofp-actions.js';
 import { putRaw, padAction } from './ofp-actions-raw.js';
@@ -12,6 +13,7 @@ import { MF, mfGet, mfSet } from './meta-flow.js';
 import { mfFormat, mfParseValue } from './meta-flow-format.js';
 import {
   type MfSubfield, parseSubfield, parseSubfieldAt, formatSubfield, mfNxmHeader, nxPullHeader, nxPutHeader,
+  mfReadSubfield, mfMaskSubfield,
 } from './nx-match.js';
 import {
   checkSrc, checkDst, fieldFromNxm32, nxm32, encodeOfsNbits, decodeOfs, decodeNbits,
@@ -974,3 +976,72 @@ registry.check('DECAP', (_a, c) => {
   else { put32Flow(f, FL.PACKET_TYPE, 0xffffffff); put16Flow(f, FL.DL_TYPE, 0xffff); }
   return null;
 });
+
+/* ---- Executing learn (lib/learn.c learn_execute / learn_mask) ---- */
+
+/** The flow-mod a learn action asks for, as built by learnExecute. */
+export interface LearnedFlow {
+  /** Always MODIFY_STRICT (add or replace). */
+  command: 'modify_strict';
+  tableId: number;
+  priority: number;
+  idleTimeout: number;
+  hardTimeout: number;
+  cookie: bigint;
+  sendFlowRem: boolean;
+  match: Match;
+  ofpacts: Ofpact[];
+}
+
+function subvalueOf(sp: LearnSpec, flow: Uint8Array, width: number): Uint8Array {
+  if (sp.srcType === SRC_FIELD) return mfReadSubfield(sp.src!, flow, width);
+  const v = new Uint8Array(width);
+  const imm = sp.imm!;
+  const n = Math.min(imm.length, width);
+  v.set(imm.subarray(imm.length - n), width - n);
+  return v;
+}
+
+/** Builds the flow that 'learn' installs for a packet with 'flow' (learn_execute). */
+export function learnExecute(learn: OfpactOf<'LEARN'>, flow: Uint8Array): LearnedFlow {
+  const match = new Match();
+  const ofpacts: Ofpact[] = [];
+  if (learn.finIdleTimeout || learn.finHardTimeout) {
+    ofpacts.push({ type: 'FIN_TIMEOUT', idle: learn.finIdleTimeout, hard: learn.finHardTimeout });
+  }
+  for (const sp of learn.specs) {
+    const width = Math.max(8, Math.ceil(sp.nBits / 8));
+    const value = subvalueOf(sp, flow, width);
+    if (sp.dstType === DST_MATCH) {
+      writeSubfieldValue(sp.dst!, value, match);
+      if (sp.dst!.field.prereqs !== 0) match.setDefaultPacketType();
+    } else if (sp.dstType === DST_LOAD) {
+      const f = sp.dst!.field;
+      const v = new Uint8Array(f.nBytes), m = new Uint8Array(f.nBytes);
+      for (let i = 0; i < sp.nBits; i++) {
+        const bit = (value[value.length - 1 - (i >> 3)]! >> (i & 7)) & 1;
+        const d = sp.dst!.ofs + i, byte = f.nBytes - 1 - (d >> 3), mb = 1 << (d & 7);
+        if (bit) v[byte]! |= mb;
+        m[byte]! |= mb;
+      }
+      ofpacts.push({ type: 'SET_FIELD', raw: 'NXAST_RAW_REG_LOAD', field: f, value: v, mask: m });
+    } else if (sp.dstType === DST_OUTPUT) {
+      if (sp.nBits <= 16 || value.subarray(0, value.length - 2).every((x) => !x)) {
+        const port = (value[value.length - 2]! << 8) | value[value.length - 1]!;
+        if (port < OFPP_MAX || port === 0xfff8 || port === 0xfffb || port === 0xfffe || port === 0xfffc) {
+          ofpacts.push({ type: 'OUTPUT', port, maxLen: 0 });
+        }
+      }
+    }
+  }
+  return {
+    command: 'modify_strict', tableId: learn.tableId, priority: learn.priority, idleTimeout: learn.idleTimeout,
+    hardTimeout: learn.hardTimeout, cookie: learn.cookie, sendFlowRem: (learn.flags & NX_LEARN_F_SEND_FLOW_REM) !== 0,
+    match, ofpacts,
+  };
+}
+
+/** Un-wildcards in 'wc' the source fields 'learn' reads (learn_mask). */
+export function learnMask(learn: OfpactOf<'LEARN'>, wc: Uint8Array): void {
+  for (const sp of learn.specs) if (sp.srcType === SRC_FIELD) mfMaskSubfield(sp.src!, wc);
+}

@@ -125,8 +125,12 @@ const VERS: Record<string, number> = { '1.0': 1, '1.1': 2, '1.2': 3, '1.3': 4, '
 const ARG_SIZE: Record<string, number> = { u8: 1, u16: 2, u32: 4, u64: 8 };
 const roundUp = (x: number, y: number): number => Math.ceil(x / y) * y;
 
-const decodeMap = new Map<string, RawInstance>();
-const encodeMap = new Map<string, RawInstance>();
+/** (vendor index, type, version) -> instance, and raw -> instance per version. */
+const decodeMap = new Map<number, RawInstance>();
+const encodeMap = new Map<RawName, RawInstance[]>();
+const vendorIndex = (v: number): number => (v === 0 ? 0 : v === NX_VENDOR_ID ? 1 : v === ONF_VENDOR_ID ? 2 : 3);
+const decodeKey = (vendor: number, type: number, version: number): number =>
+  vendorIndex(vendor) * 0x1000000 + type * 16 + version;
 for (const [raw, arg, variable, dests] of RAW_ROWS) {
   for (const dst of dests.split(', ')) {
     const m = /^([A-Z]+)([0-9.]+)(\+|-[0-9.]+)?\((\d+)\)(?: is deprecated \(([^)]+)\))?$/.exec(dst)!;
@@ -146,18 +150,20 @@ for (const [raw, arg, variable, dests] of RAW_ROWS) {
         raw, vendor, type: Number(m[4]), version: v, minLen, maxLen: variable ? 65536 - OFP_ACTION_ALIGN : minLen,
         argOfs, argLen, name: raw.replace(/_RAW[0-9]*/, ''), deprecation: m[5] ?? null,
       };
-      decodeMap.set(`${vendor}:${inst.type}:${v}`, inst);
-      encodeMap.set(`${raw}:${v}`, inst);
+      decodeMap.set(decodeKey(vendor, inst.type, v), inst);
+      let byVersion = encodeMap.get(raw);
+      if (!byVersion) encodeMap.set(raw, byVersion = []);
+      byVersion[v] = inst;
     }
   }
 }
 
 /** True if 'raw' has an encoding in 'version'. */
-export function rawExists(raw: RawName, version: number): boolean { return encodeMap.has(`${raw}:${version}`); }
+export function rawExists(raw: RawName, version: number): boolean { return !!encodeMap.get(raw)?.[version]; }
 
 /** The instance of 'raw' in 'version' (throws if none: a programming error). */
 export function rawInstance(raw: RawName, version: number): RawInstance {
-  const inst = encodeMap.get(`${raw}:${version}`);
+  const inst = encodeMap.get(raw)?.[version];
   if (!inst) throw new Error(`no ${raw} in OpenFlow version ${version}`);
   return inst;
 }
@@ -190,7 +196,7 @@ export function pullRaw(d: Uint8Array, pos: number, end: number, version: number
       return new OfpError('OFPBAC_BAD_VENDOR');
     }
   }
-  const inst = decodeMap.get(`${vendor}:${sub}:${version}`);
+  const inst = decodeMap.get(decodeKey(vendor, sub, version));
   if (!inst) {
     log.warn(`unknown ${VERSION_NAMES[version] ?? version} action for vendor 0x${vendor.toString(16)} and type ${sub}`);
     const e: OfpErrName = vendor ? 'OFPBAC_BAD_VENDOR_TYPE' : 'OFPBAC_BAD_TYPE';

@@ -150,3 +150,23 @@ test('action parsing errors from ofp-actions.at', { skip: !OVS_TESTS_DIR }, () =
 test('nesting depth and size limits', () => {
   assert.equal(parseInstructions('write_actions('.repeat(100)), 'Action nested too deeply');
 });
+
+test('learn builds the flow to install from a packet', async () => {
+  const { learnExecute } = await import('./ofp-actions-nx.js');
+  const { formatMatch } = await import('./match-format.js');
+  const { newFlow, FL, put16 } = await import('./flow.js');
+  const r = parseActions('learn(table=2,hard_timeout=10,NXM_OF_VLAN_TCI[0..11],NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:NXM_NX_REG1[]->NXM_NX_REG2[],output:NXM_OF_IN_PORT[])');
+  assert.ok(typeof r !== 'string');
+  const learn = r.ofpacts[0]!;
+  assert.equal(learn.type, 'LEARN');
+  const flow = newFlow();
+  flow.set([0, 1, 2, 3, 4, 5], FL.DL_SRC);
+  put16(flow, FL.VLANS + 2, 0x1064);
+  put16(flow, FL.IN_PORT + 2, 7);
+  flow.set([0, 0, 0, 9], FL.REGS + 4);
+  const lf = learnExecute(learn as Parameters<typeof learnExecute>[0], flow);
+  assert.equal(lf.tableId, 2);
+  assert.equal(lf.hardTimeout, 10);
+  assert.equal(formatMatch(lf.match), 'vlan_tci=0x0064/0x0fff,dl_dst=00:01:02:03:04:05');
+  assert.equal(formatActions(lf.ofpacts), 'load:0x9->NXM_NX_REG2[],output:7');
+});

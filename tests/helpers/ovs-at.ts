@@ -77,3 +77,12 @@ export function atCases(name: string, title: string): AtCase[] {
   }
   return out;
 }
+
+/** The raw text of test 'title' in file 'name', from AT_SETUP to AT_CLEANUP. */
+export function atSection(name: string, title: string): string {
+  if (!OVS_TESTS_DIR) return '';
+  const text = readFileSync(join(OVS_TESTS_DIR, name), 'utf8');
+  const start = text.indexOf(`AT_SETUP([${title}])`);
+  if (start < 0) throw new Error(`no test "${title}" in ${name}`);
+  return text.slice(start, text.indexOf('AT_CLEANUP', start));
+}
