@@ -1,0 +1,52 @@
+/* ofp-formatters: which family formatter prints each message type (the
+ * switch statement of OVS's ofp_to_string__, as a table).  Types without an
+ * entry print nothing after their header. */
+import type { Ds } from '../lib/dynamic-string.js';
+import type { OfpMsg, OfpType } from './ofp-msgs.js';
+import { formatHello, formatEcho } from './ofp-hello.js';
+import { formatErrorMsg } from './ofp-error-print.js';
+import { formatFeaturesReply, formatGetConfigReply, formatSetConfig, formatDescReply } from './ofp-switch.js';
+import {
+  formatQueueGetConfigRequest, formatQueueConfigReply, formatQueueStatsRequest, formatQueueStatsReply,
+} from './ofp-queue.js';
+import {
+  formatRoleMessage, formatRoleStatus, formatAsyncMsg, formatSetFlowFormat, formatSetPacketInFormat,
+  formatFlowModTableId, formatControllerId,
+} from './ofp-connection.js';
+import {
+  formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
+  formatPortDescRequest, formatPortDescReply,
+} from './ofp-port.js';
+
+type Formatter = (ds: Ds, msg: OfpMsg, verbosity: number) => void;
+
+/** Message type -> formatter. */
+export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
+  HELLO: formatHello,
+  ERROR: formatErrorMsg,
+  ECHO_REQUEST: formatEcho,
+  ECHO_REPLY: formatEcho,
+  FEATURES_REPLY: formatFeaturesReply,
+  GET_CONFIG_REPLY: formatGetConfigReply,
+  SET_CONFIG: formatSetConfig,
+  PORT_STATUS: formatPortStatusMsg,
+  PORT_MOD: formatPortModMsg,
+  PORT_STATS_REQUEST: formatPortStatsRequest,
+  PORT_STATS_REPLY: formatPortStatsReply,
+  PORT_DESC_STATS_REQUEST: formatPortDescRequest,
+  PORT_DESC_STATS_REPLY: formatPortDescReply,
+  DESC_STATS_REPLY: formatDescReply,
+  QUEUE_GET_CONFIG_REQUEST: formatQueueGetConfigRequest,
+  QUEUE_GET_CONFIG_REPLY: formatQueueConfigReply,
+  QUEUE_STATS_REQUEST: formatQueueStatsRequest,
+  QUEUE_STATS_REPLY: formatQueueStatsReply,
+  ROLE_REQUEST: formatRoleMessage,
+  ROLE_REPLY: formatRoleMessage,
+  ROLE_STATUS: formatRoleStatus,
+  GET_ASYNC_REPLY: formatAsyncMsg,
+  SET_ASYNC_CONFIG: formatAsyncMsg,
+  SET_FLOW_FORMAT: formatSetFlowFormat,
+  SET_PACKET_IN_FORMAT: formatSetPacketInFormat,
+  FLOW_MOD_TABLE_ID: formatFlowModTableId,
+  SET_CONTROLLER_ID: formatControllerId,
+};
