@@ -59,6 +59,100 @@ export function hashMaskWords(mw: Uint32Array): number {
   return hashFinish(h, FLOW_WORDS);
 }
 
+/* ---- A small open-addressing map from 30-bit hashes. ---- */
+
+/**
+ * Map from non-negative 30-bit integers (our hashes) to values, with linear
+ * probing over typed arrays: faster than Map for the lookup path.
+ */
+export class IntMap<V> {
+  private keys: Int32Array;
+  private vals: (V | undefined)[];
+  private mask: number;
+  size = 0;
+
+  constructor(capacity = 8) {
+    let n = 8;
+    while (n < capacity * 2) n *= 2;
+    this.keys = new Int32Array(n).fill(-1);
+    this.vals = new Array<V | undefined>(n).fill(undefined);
+    this.mask = n - 1;
+  }
+
+  get(key: number): V | undefined {
+    const keys = this.keys, mask = this.mask;
+    for (let i = key & mask; ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === key) return this.vals[i];
+      if (k === -1) return undefined;
+    }
+  }
+
+  has(key: number): boolean {
+    const keys = this.keys, mask = this.mask;
+    for (let i = key & mask; ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === key) return true;
+      if (k === -1) return false;
+    }
+  }
+
+  set(key: number, v: V): void {
+    const keys = this.keys, mask = this.mask;
+    let i = key & mask;
+    for (; ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === key) { this.vals[i] = v; return; }
+      if (k === -1) break;
+    }
+    keys[i] = key;
+    this.vals[i] = v;
+    if (++this.size * 2 > mask + 1) this.grow();
+  }
+
+  delete(key: number): boolean {
+    const keys = this.keys, mask = this.mask;
+    let i = key & mask;
+    for (; ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === key) break;
+      if (k === -1) return false;
+    }
+    /* Backward-shift deletion keeps probe chains intact without tombstones. */
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const k = keys[j]!;
+      if (k === -1) break;
+      const home = k & mask;
+      if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+        keys[i] = k;
+        this.vals[i] = this.vals[j];
+        i = j;
+      }
+    }
+    keys[i] = -1;
+    this.vals[i] = undefined;
+    this.size--;
+    return true;
+  }
+
+  /** Calls 'fn' for every value. */
+  forEachValue(fn: (v: V) => void): void {
+    for (let i = 0; i <= this.mask; i++) if (this.keys[i] !== -1) fn(this.vals[i]!);
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys, oldVals = this.vals;
+    const n = (this.mask + 1) * 2;
+    this.keys = new Int32Array(n).fill(-1);
+    this.vals = new Array<V | undefined>(n).fill(undefined);
+    this.mask = n - 1;
+    this.size = 0;
+    for (let i = 0; i < oldKeys.length; i++) if (oldKeys[i] !== -1) this.set(oldKeys[i]!, oldVals[i]!);
+  }
+}
+
 /* ---- Conjunctions and matches. ---- */
 
 /** The conjunctions of a soft-matching rule (cls_conjunction_set). */
@@ -191,9 +285,9 @@ export class Subtable {
   /** End (exclusive, in 'idx') of each stage; the last is idx.length. */
   readonly stageEnd: Int32Array;
   /** For each stage index: hash of the masked words so far -> number of heads. */
-  readonly indices: Map<number, number>[];
+  readonly indices: IntMap<number>[];
   /** Hash of the fully masked flow -> first head in the bucket. */
-  readonly rules = new Map<number, ClsMatch>();
+  readonly rules = new IntMap<ClsMatch>();
   /** Number of distinct matches (heads). */
   nHeads = 0;
   maxPriority = -0x80000000;
@@ -231,7 +325,7 @@ export class Subtable {
     this.nIndices = ends.length - 1;
     this.stageEnd = Int32Array.from(ends);
     this.indices = [];
-    for (let i = 0; i < this.nIndices; i++) this.indices.push(new Map());
+    for (let i = 0; i < this.nIndices; i++) this.indices.push(new IntMap<number>());
     this.portsMask = portsMaskBE >>> 0;
     this.portsMaskLen = portsMaskBE === 0 ? 0 : 32 - ctz32(portsMaskBE);
   }
@@ -308,9 +402,9 @@ export class Subtable {
 
   /** Calls 'fn' for every head. */
   forEachHead(fn: (m: ClsMatch) => void): void {
-    for (const first of this.rules.values()) {
+    this.rules.forEachValue((first) => {
       for (let m: ClsMatch | null = first; m; m = m.hashNext) fn(m);
-    }
+    });
   }
 
   /** Appends 'r' to the iteration list. */
