@@ -14,7 +14,7 @@ import { vlogSetConsoleWriter } from '../src/lib/vlog.js';
 const SRC = '/tmp/ovs-src/openvswitch/tests';
 
 /** One AT_CHECK of ovs-ofctl ofp-print. */
-interface Case { name: string; args: string[]; stdout: string; stderr: string | null; script?: string }
+interface Case { name: string; args: string[]; stdout: string; stderr: string | null; script?: string; grep?: string }
 
 /** Reads an m4-quoted argument starting at s[i] === '['; returns the text
  * (quotes removed, nesting kept) and the index after the closing ']'. */
@@ -53,8 +53,16 @@ function checkArgs(s: string, i: number): [string[], number] {
 }
 
 function undnl(text: string): string {
-  // "dnl" at the start of an argument swallows the rest of that line.
-  return text.replace(/^dnl[^\n]*\n/, '').replace(/\ndnl[^\n]*\n/g, '\n');
+  // m4 drops "dnl" through the end of its line wherever it appears, and
+  // quadrigraphs stand for characters that m4 would otherwise interpret.
+  return text.replace(/\bdnl\b[^\n]*\n/g, '')
+    .replace(/@<:@/g, '[').replace(/@:>@/g, ']').replace(/@\{:@/g, '(').replace(/@:\}@/g, ')')
+    .replace(/@S\|@/g, '$').replace(/@%:@/g, '#').replace(/@&t@/g, '');
+}
+
+/** A double-quoted ([[...]]) argument stands for its text without quotes. */
+function unquote(text: string): string {
+  return text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
 }
 
 /** Splits a shell command line (quotes, backslash-newline) into words. */
@@ -101,17 +109,19 @@ export function parseAt(text: string): Case[] {
       if (at < 0) break;
       const [args, next] = checkArgs(body, at + 8);
       pos = next;
-      const cmd = args[0] ?? '';
+      const cmd = undnl(args[0] ?? '');
       if (!/^ovs-ofctl\b.*\bofp-print\b/s.test(cmd)) continue;
       n++;
       const words = shellWords(cmd);
       const k2 = words.indexOf('ofp-print');
       const c: Case = {
         name: n > 1 ? `${su.name} #${n}` : su.name,
-        args: words.slice(k2 + 1),
-        stdout: undnl(args[2] ?? ''),
+        args: words.slice(k2 + 1, words.includes('|') ? words.indexOf('|') : undefined),
+        stdout: undnl(unquote(args[2] ?? '')),
         stderr: args[3] !== undefined ? undnl(args[3]) : null,
       };
+      const pipe = words.indexOf('|');
+      if (pipe >= 0 && words[pipe + 1] === 'grep' && words[pipe + 2] === '-q') c.grep = words[pipe + 3];
       if (c.args[0] === '-' ) {
         // Input and expected output are made by the shell code before the check.
         const kw = body.indexOf('AT_KEYWORDS');
@@ -158,7 +168,7 @@ function runCase(c: Case): { ok: boolean; got: string; want: string } {
   } catch (e) {
     got = `EXCEPTION: ${(e as Error).stack}`;
   }
-  let ok = got === want;
+  let ok = c.grep !== undefined ? got.includes(c.grep) : got === want;
   if (ok && c.stderr !== null && c.stderr !== 'ignore' && c.stderr !== 'stderr' && c.stderr !== '') ok = log === c.stderr;
   return { ok, got, want };
 }

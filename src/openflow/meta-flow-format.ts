@@ -7,12 +7,12 @@
  * field.  Errors are the texts ovs-ofctl prints.  Used by the match text
  * (ofp-match-parse.ts, match-format.ts) and by actions such as set_field.
  */
-import { type MfField, MF, S, mfIsMaskValid } from './meta-flow.js';
+import { type MfField, S, mfIsMaskValid } from './meta-flow.js';
 import {
   formatEthMasked, formatHexBytes, formatIpMasked, formatIpv6Masked, parseEth, parseIntString,
   parseIpMasked, parseIpv6Masked, parseFlags, formatFlagsMasked, type BitName,
 } from './addr-text.js';
-import { type PortNamer, parsePort, formatPort, portFromOfp11, portToOfp11 } from './ofp-port-map.js';
+import { type PortNames, parsePort, formatPort, portFromOfp11, portToOfp11 } from './ofp-port-map.js';
 import { FLOW_NW_FRAG_ANY as A, FLOW_NW_FRAG_LATER as L, FLOW_NW_FRAG_MASK } from './flow.js';
 
 /** Names of TCP flag bits (packet_tcp_flag_to_string). */
@@ -88,7 +88,7 @@ function parsePacketType(s: string): Uint8Array | string {
 }
 
 /** Parses 's' as a value (and mask) of field 'f' (mf_parse); value/mask or error text. */
-export function mfParse(f: MfField, s: string, ports?: PortNamer | null): MfValueMask | string {
+export function mfParse(f: MfField, s: string, ports?: PortNames): MfValueMask | string {
   const n = f.nBytes;
   if (s === '*') return { value: new Uint8Array(n), mask: new Uint8Array(n) };
   const ones = (): Uint8Array => new Uint8Array(n).fill(0xff);
@@ -157,7 +157,7 @@ export function mfParse(f: MfField, s: string, ports?: PortNamer | null): MfValu
 }
 
 /** Parses an exact value of 'f' (mf_parse_value); wildcards are an error. */
-export function mfParseValue(f: MfField, s: string, ports?: PortNamer | null): Uint8Array | string {
+export function mfParseValue(f: MfField, s: string, ports?: PortNames): Uint8Array | string {
   const r = mfParse(f, s, ports);
   if (typeof r === 'string') return r;
   if (!r.mask.every((b) => b === 0xff)) return `${s}: wildcards not allowed here`;
@@ -191,7 +191,7 @@ export function formatPacketTypeMasked(v: number, m: number): string {
 }
 
 /** Formats a value (and mask, null = exact) of field 'f' (mf_format). */
-export function mfFormat(f: MfField, value: Uint8Array, mask: Uint8Array | null, ports?: PortNamer | null): string {
+export function mfFormat(f: MfField, value: Uint8Array, mask: Uint8Array | null, ports?: PortNames): string {
   if (mask) {
     if (mask.subarray(0, f.nBytes).every((b) => b === 0)) return 'ANY';
     if (mask.subarray(0, f.nBytes).every((b) => b === 0xff)) mask = null;
@@ -224,4 +224,3 @@ export function mfFormat(f: MfField, value: Uint8Array, mask: Uint8Array | null,
   }
 }
 
-export { MF };

@@ -766,9 +766,17 @@ function setTci(match: Match, tci: number, mask: number): void {
   put16(match.wc, FL.VLANS + 2, mask & 0xffff);
 }
 
+/* OVS 3.1 stores the value, not the mask, as the mask of these fields
+ * (match_set_tun_erspan_ver_masked and friends); kept for identical output. */
+function valueIsMask(id: MF): boolean {
+  return id === MF.TUN_ERSPAN_VER || id === MF.TUN_ERSPAN_DIR || id === MF.TUN_ERSPAN_HWID
+    || id === MF.TUN_GTPU_FLAGS || id === MF.TUN_GTPU_MSGTYPE;
+}
+
 /** Makes 'match' match 'f' exactly equal to 'value' (mf_set_value); returns an error text or null. */
 export function mfSetValue(f: MfField, value: Uint8Array, match: Match): string | null {
   if (isTunMetadata(f)) return match.setTunMetadata(f.id - MF.TUN_METADATA0, f.name, value, null);
+  if (valueIsMask(f.id)) { match.flow[f.off] = value[0]!; match.wc[f.off] = value[0]!; return null; }
   if (f.size > 4) {
     match.flow.set(value.subarray(0, f.size), f.off);
     match.wc.fill(0xff, f.off, f.off + f.size);
@@ -871,7 +879,10 @@ export function mfSet(f: MfField, value: Uint8Array, mask: Uint8Array | null, ma
     return { usable: f.usableBitwise, error: match.setTunMetadata(f.id - MF.TUN_METADATA0, f.name, value, mask) };
   }
   let m32 = 0xffffffff;
-  if (f.size > 4) {
+  if (valueIsMask(f.id)) {
+    match.flow[f.off] = value[0]! & mask[0]!;
+    match.wc[f.off] = value[0]!;
+  } else if (f.size > 4) {
     for (let i = 0; i < f.size; i++) {
       match.flow[f.off + i] = value[i]! & mask[i]!;
       match.wc[f.off + i] = mask[i]!;

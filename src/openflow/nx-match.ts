@@ -23,8 +23,9 @@ import {
   mfIsValueValid, mfAreMatchPrereqsOk, mfIsPipelineField, mfSet, matchAddEthernetPrereq, P,
 } from './meta-flow.js';
 import { Match } from './match.js';
-import { OfpError, type OfpErrName } from './ofp-flow-errors.js';
-import { WireBuf } from './wire-buf.js';
+import { OfpError, type OfpErrName } from './ofp-errors.js';
+import type { OfpWriter } from './ofp-buffer.js';
+import { WireBuf, insertBytes } from './wire-buf.js';
 import {
   FL, get16, get32, put16, isAllOnes, isAllZeros, flowDlType, ETH_TYPE_IP, ETH_TYPE_IPV6,
   ETH_TYPE_ARP, ETH_TYPE_RARP, ETH_TYPE_MPLS, ETH_TYPE_MPLS_MCAST, IPPROTO_TCP, IPPROTO_UDP,
@@ -144,7 +145,7 @@ function readHeader(d: Uint8Array, pos: number): NxmHeader {
 }
 
 /** Writes header 'h' (8 bytes for experimenter OXMs). */
-export function putHeader(b: WireBuf, h: NxmHeader): void {
+export function putHeader(b: OfpWriter, h: NxmHeader): void {
   b.u32(headerToU32(h));
   if (h.cls === OFPXMC_EXPERIMENTER) b.u32(h.vendor);
 }
@@ -338,7 +339,7 @@ export function oxmDecodeMatch(d: Uint8Array, pos: number, len: number, loose = 
 /* ---- Encoding. ---- */
 
 /** Writes the header of field 'id' for 'version' sized for 'nBytes' of value. */
-export function nxPutHeaderLen(b: WireBuf, id: MF, version: number, masked: boolean, nBytes: number): void {
+export function nxPutHeaderLen(b: OfpWriter, id: MF, version: number, masked: boolean, nBytes: number): void {
   const nf = nxmFieldByMfId(id, version);
   if (!nf) throw new Error(`field ${mfFromId(id).name} has no NXM/OXM code point`);
   let h: NxmHeader = { ...nf.header, hasmask: false, len: expLen(nf.header) + nBytes };
@@ -347,21 +348,21 @@ export function nxPutHeaderLen(b: WireBuf, id: MF, version: number, masked: bool
 }
 
 /** Writes the plain header of field 'id' (for move and learn style actions). */
-export function nxPutHeader(b: WireBuf, id: MF, version: number, masked: boolean): void {
+export function nxPutHeader(b: OfpWriter, id: MF, version: number, masked: boolean): void {
   const nf = nxmFieldByMfId(id, version);
   if (!nf) throw new Error(`field ${mfFromId(id).name} has no NXM/OXM code point`);
   putHeader(b, masked ? makeWild(nf.header) : nf.header);
 }
 
 /** Writes an entry with explicit value (and mask) bytes. */
-export function nxPutEntryRaw(b: WireBuf, id: MF, version: number, value: Uint8Array, mask: Uint8Array | null): void {
+export function nxPutEntryRaw(b: OfpWriter, id: MF, version: number, value: Uint8Array, mask: Uint8Array | null): void {
   nxPutHeaderLen(b, id, version, !!mask, value.length);
   b.bytes(value);
   if (mask) b.bytes(mask);
 }
 
 /** Writes a field value (mask: null = exact), trimming variable-length values (nx_put_entry). */
-export function nxPutEntry(b: WireBuf, f: MfField, version: number, value: Uint8Array, mask: Uint8Array | null): void {
+export function nxPutEntry(b: OfpWriter, f: MfField, version: number, value: Uint8Array, mask: Uint8Array | null): void {
   const masked = !!mask && !isAllOnes(mask, 0, f.nBytes);
   let len = f.nBytes;
   if (f.variable) {
@@ -375,7 +376,7 @@ export function nxPutEntry(b: WireBuf, f: MfField, version: number, value: Uint8
 
 class PutCtx {
   impliedEthernet = false;
-  constructor(readonly b: WireBuf, readonly version: number, readonly m: Match) {}
+  constructor(readonly b: OfpWriter, readonly version: number, readonly m: Match) {}
 
   private emit(id: MF, value: Uint8Array, mask: Uint8Array | null): void {
     nxPutEntryRaw(this.b, id, this.version, value, mask);
@@ -441,8 +442,8 @@ function putIp(c: PutCtx, m: Match, oxm: number): void {
  * entries for 'm' to 'b', in nx_put_raw's order, with the cookie
  * pseudo-field when cookieMask is nonzero.  Returns the bytes written.
  */
-export function nxPutRaw(b: WireBuf, version: number, m: Match, cookie = 0n, cookieMask = 0n): number {
-  const start = b.length;
+export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, cookieMask = 0n): number {
+  const start = b.len;
   const f = m.flow, w = m.wc;
   const c = new PutCtx(b, version, m);
   const dl = flowDlType(f);
@@ -514,21 +515,21 @@ export function nxPutRaw(b: WireBuf, version: number, m: Match, cookie = 0n, coo
   if (m.hasDefaultPacketType() && !c.impliedEthernet) {
     const pt = new WireBuf(16);
     nxPutEntryRaw(pt, MF.PACKET_TYPE, version, Uint8Array.of(0, 0, 0, PT_ETH), null);
-    b.insert(start, pt.finish());
+    insertBytes(b, start, pt.finish());
   }
-  return b.length - start;
+  return b.len - start;
 }
 
 /** Appends an NXM match padded to 8 bytes; returns the unpadded length (nx_put_match). */
-export function nxPutMatch(b: WireBuf, m: Match, cookie = 0n, cookieMask = 0n): number {
+export function nxPutMatch(b: OfpWriter, m: Match, cookie = 0n, cookieMask = 0n): number {
   const n = nxPutRaw(b, 0, m, cookie, cookieMask);
   b.zeros((8 - (n % 8)) % 8);
   return n;
 }
 
 /** Appends an OXM ofp_match for OpenFlow 'version', padded to 8; returns its unpadded length. */
-export function oxmPutMatch(b: WireBuf, m: Match, version: number): number {
-  const start = b.length;
+export function oxmPutMatch(b: OfpWriter, m: Match, version: number): number {
+  const start = b.len;
   b.u16(OFPMT_OXM).u16(0);
   const n = nxPutRaw(b, version, m) + 4;
   b.zeros((8 - (n % 8)) % 8);
@@ -537,7 +538,7 @@ export function oxmPutMatch(b: WireBuf, m: Match, version: number): number {
 }
 
 /** Encodes 'm' as bare OXM TLVs (oxm_put_raw). */
-export function oxmPutRaw(b: WireBuf, m: Match, version: number): void { nxPutRaw(b, version, m); }
+export function oxmPutRaw(b: OfpWriter, m: Match, version: number): void { nxPutRaw(b, version, m); }
 
 /* ---- Text (ovs-ofctl parse-nx-match / parse-oxm). ---- */
 
@@ -640,14 +641,14 @@ export function nxMatchFromStringRaw(s: string): Uint8Array | string {
       }
     }
     putHeader(b, h);
-    b.bytes(v.bytes);
+    b.bytes(Uint8Array.from(v.bytes));
     if (h.hasmask) {
       while (s[i] === ' ') i++;
       if (s[i] !== '/') return `${full}: missing / in masked field ${name}`;
       const mk = readHex(s, i + 1);
       i = mk.end;
       if (mk.bytes.length !== nxmFieldBytes(h)) return `${s.slice(i, i + 2)}: hex digits expected`;
-      b.bytes(mk.bytes);
+      b.bytes(Uint8Array.from(mk.bytes));
     }
     while (s[i] === ' ') i++;
     if (s[i] !== ')') return `${full}: missing ) following field ${name}`;

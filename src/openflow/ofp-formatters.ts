@@ -14,6 +14,23 @@ import {
   formatFlowModTableId, formatControllerId,
 } from './ofp-connection.js';
 import {
+  formatMeterModMsg, formatMeterRequest, formatMeterConfigReply, formatMeterStatsReply, formatMeterFeaturesReply,
+} from './ofp-meter.js';
+import { formatBundleCtrl, formatBundleAdd } from './ofp-bundle.js';
+import { formatCtFlush, formatCtFlushZone } from './ofp-ct.js';
+import { formatIpfixBridgeReply, formatIpfixFlowReply } from './ofp-ipfix.js';
+import {
+  formatGroupModMsg, formatGroupDescRequest, formatGroupDescReply, formatGroupStatsRequest, formatGroupStatsReply,
+  formatGroupFeaturesReply,
+} from './ofp-group.js';
+import {
+  formatFlowModMsg, formatFlowStatsRequest, formatFlowStatsReply, formatAggregateReply,
+} from './ofp-flow.js';
+import {
+  formatFlowRemovedMsg, formatFlowMonitorRequestMsg, formatFlowMonitorReplyMsg, formatFlowMonitorCancel,
+  formatRequestForward,
+} from './ofp-monitor.js';
+import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
 } from './ofp-port.js';
@@ -49,4 +66,32 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   SET_PACKET_IN_FORMAT: formatSetPacketInFormat,
   FLOW_MOD_TABLE_ID: formatFlowModTableId,
   SET_CONTROLLER_ID: formatControllerId,
+  METER_MOD: formatMeterModMsg,
+  METER_STATS_REQUEST: formatMeterRequest,
+  METER_CONFIG_STATS_REQUEST: formatMeterRequest,
+  METER_STATS_REPLY: formatMeterStatsReply,
+  METER_CONFIG_STATS_REPLY: formatMeterConfigReply,
+  METER_FEATURES_STATS_REPLY: formatMeterFeaturesReply,
+  BUNDLE_CONTROL: formatBundleCtrl,
+  BUNDLE_ADD_MESSAGE: formatBundleAdd,
+  CT_FLUSH: formatCtFlush,
+  CT_FLUSH_ZONE: formatCtFlushZone,
+  IPFIX_BRIDGE_STATS_REPLY: formatIpfixBridgeReply,
+  IPFIX_FLOW_STATS_REPLY: formatIpfixFlowReply,
+  GROUP_MOD: formatGroupModMsg,
+  FLOW_MOD: formatFlowModMsg,
+  FLOW_STATS_REQUEST: formatFlowStatsRequest,
+  AGGREGATE_STATS_REQUEST: formatFlowStatsRequest,
+  FLOW_STATS_REPLY: formatFlowStatsReply,
+  AGGREGATE_STATS_REPLY: formatAggregateReply,
+  FLOW_REMOVED: formatFlowRemovedMsg,
+  FLOW_MONITOR_STATS_REQUEST: formatFlowMonitorRequestMsg,
+  FLOW_MONITOR_STATS_REPLY: formatFlowMonitorReplyMsg,
+  FLOW_MONITOR_CANCEL: formatFlowMonitorCancel,
+  REQUESTFORWARD: formatRequestForward,
+  GROUP_DESC_STATS_REQUEST: formatGroupDescRequest,
+  GROUP_DESC_STATS_REPLY: formatGroupDescReply,
+  GROUP_STATS_REQUEST: formatGroupStatsRequest,
+  GROUP_STATS_REPLY: formatGroupStatsReply,
+  GROUP_FEATURES_STATS_REPLY: formatGroupFeaturesReply,
 };

@@ -32,6 +32,25 @@ const RESERVED: ReadonlyArray<[string, number]> = [
   ['LOCAL', OFPP_LOCAL], ['ANY', OFPP_ANY], ['UNSET', OFPP_UNSET],
 ];
 
+/** Port names for printing and parsing: a PortNamer, or a plain number->name Map
+ * (the message layer's PortMap), or null for none. */
+export type PortNames = PortNamer | ReadonlyMap<number, string> | null | undefined;
+
+function nameOf(names: PortNames, p: number): string | undefined {
+  if (!names) return undefined;
+  if (names instanceof Map) return names.get(p);
+  return (names as PortNamer).nameOf(p);
+}
+function numberOf(names: PortNames, n: string): number | undefined {
+  if (!names) return undefined;
+  if (names instanceof Map) {
+    let found: number | undefined, dup = false;
+    for (const [k, v] of names) if (v === n) { dup = found !== undefined; found = k; }
+    return dup ? undefined : found;
+  }
+  return (names as PortNamer).numberOf(n);
+}
+
 /** Port names for printing and parsing; ovs-ofctl builds one from the switch's ports. */
 export interface PortNamer {
   /** Name of 'port', or undefined (also when the name is ambiguous). */
@@ -79,10 +98,10 @@ function nameNeedsQuotes(name: string): boolean {
 }
 
 /** Formats a port as ovs-ofctl does: reserved name, mapped name, or decimal. */
-export function formatPort(p: number, names?: PortNamer | null): string {
+export function formatPort(p: number, names?: PortNames): string {
   const r = reservedPortName(p);
   if (r) return r;
-  const n = names?.nameOf(p);
+  const n = nameOf(names, p);
   if (n !== undefined) return nameNeedsQuotes(n) ? JSON.stringify(n) : n;
   return String(p);
 }
@@ -95,7 +114,7 @@ function parseUint10(s: string): number | undefined {
 }
 
 /** Parses a port name or number as ovs-ofctl does; undefined if invalid. */
-export function parsePort(s: string, names?: PortNamer | null): number | undefined {
+export function parsePort(s: string, names?: PortNames): number | undefined {
   if (s.startsWith('-')) return undefined;
   const v = parseUint10(s);
   if (v !== undefined) {
@@ -111,8 +130,8 @@ export function parsePort(s: string, names?: PortNamer | null): number | undefin
     if (s.length < 2 || !s.endsWith('"')) return undefined;
     try {
       const name = JSON.parse(s) as unknown;
-      return typeof name === 'string' ? names.numberOf(name) : undefined;
+      return typeof name === 'string' ? numberOf(names, name) : undefined;
     } catch { return undefined; }
   }
-  return names.numberOf(s);
+  return numberOf(names, s);
 }

@@ -5,6 +5,7 @@ import { OfpReader } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 import { startMsg, msgBody, type OfpMsg } from './ofp-msgs.js';
 import { bitNames } from './ofp-format.js';
+import { formatActionBitmap } from './ofpact-bitmap.js';
 import { formatPhyPorts, putPhyPort, decodePhyPorts, type PhyPort } from './ofp-port.js';
 import type { Ds } from '../lib/dynamic-string.js';
 
@@ -25,13 +26,6 @@ function capabilitiesMask(version: number): number {
   if (version <= 4) return common | C_PORT_BLOCKED;
   return common | C_PORT_BLOCKED | C_BUNDLES | C_FLOW_MONITORING;
 }
-
-/** OF1.0 action bits in the order OVS prints them (its action enum order). */
-const OF10_ACTION_ORDER: [number, string][] = [
-  [0, 'output'], [11, 'enqueue'], [1, 'set_vlan_vid'], [2, 'set_vlan_pcp'], [3, 'strip_vlan'],
-  [4, 'mod_dl_src'], [5, 'mod_dl_dst'], [6, 'mod_nw_src'], [7, 'mod_nw_dst'], [8, 'mod_nw_tos'],
-  [9, 'mod_tp_src'], [10, 'mod_tp_dst'],
-];
 
 /** Features reply contents (OVS's ofputil_switch_features). */
 export interface SwitchFeatures {
@@ -102,7 +96,7 @@ export function formatFeaturesReply(ds: Ds, msg: OfpMsg): void {
   if (f.auxiliaryId) ds.put(`, auxiliary_id:${f.auxiliaryId}`);
   ds.put('\ncapabilities: ' + bitNames(f.capabilities, (b) => CAP_NAMES[b]) + '\n');
   if (f.actions10) {
-    ds.put('actions: ' + OF10_ACTION_ORDER.filter(([bit]) => f.actions10 & (1 << bit)).map(([, n]) => n).join(' ') + '\n');
+    ds.put('actions: ' + formatActionBitmap(f.actions10, 1) + '\n');
   }
   formatPhyPorts(ds, msg.version, r);
 }
