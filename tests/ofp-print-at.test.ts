@@ -60,9 +60,17 @@ function undnl(text: string): string {
     .replace(/@S\|@/g, '$').replace(/@%:@/g, '#').replace(/@&t@/g, '');
 }
 
-/** A double-quoted ([[...]]) argument stands for its text without quotes. */
+/** The text of an expected-output argument: Autotest expands it once more,
+ * which removes one more level of m4 quotes ([[x]] -> [x], [x] -> x). */
 function unquote(text: string): string {
-  return text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  let out = '';
+  let depth = 0;
+  for (const c of text) {
+    if (c === '[') { if (depth++ > 0) out += c; continue; }
+    if (c === ']') { if (--depth > 0) out += c; continue; }
+    out += c;
+  }
+  return out;
 }
 
 /** Splits a shell command line (quotes, backslash-newline) into words. */
@@ -118,7 +126,7 @@ export function parseAt(text: string): Case[] {
         name: n > 1 ? `${su.name} #${n}` : su.name,
         args: words.slice(k2 + 1, words.includes('|') ? words.indexOf('|') : undefined),
         stdout: undnl(unquote(args[2] ?? '')),
-        stderr: args[3] !== undefined ? undnl(args[3]) : null,
+        stderr: args[3] !== undefined ? undnl(unquote(args[3])) : null,
       };
       const pipe = words.indexOf('|');
       if (pipe >= 0 && words[pipe + 1] === 'grep' && words[pipe + 2] === '-q') c.grep = words[pipe + 3];

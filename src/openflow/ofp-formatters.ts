@@ -30,6 +30,9 @@ import {
   formatFlowRemovedMsg, formatFlowMonitorRequestMsg, formatFlowMonitorReplyMsg, formatFlowMonitorCancel,
   formatRequestForward,
 } from './ofp-monitor.js';
+import { formatPacketInMsg, formatPacketOutMsg } from './ofp-packet.js';
+import { formatTableModMsg, formatTableDescReply, formatTableStatusMsg } from './ofp-table.js';
+import { formatTableStatsReply, formatTableFeaturesMsg } from './ofp-table-stats.js';
 import {
   formatPortStatusMsg, formatPortModMsg, formatPortStatsReply, formatPortStatsRequest,
   formatPortDescRequest, formatPortDescReply,
@@ -89,6 +92,15 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   FLOW_MONITOR_STATS_REPLY: formatFlowMonitorReplyMsg,
   FLOW_MONITOR_CANCEL: formatFlowMonitorCancel,
   REQUESTFORWARD: formatRequestForward,
+  PACKET_IN: formatPacketInMsg,
+  NXT_RESUME: formatPacketInMsg,
+  PACKET_OUT: formatPacketOutMsg,
+  TABLE_MOD: formatTableModMsg,
+  TABLE_DESC_REPLY: formatTableDescReply,
+  TABLE_STATUS: formatTableStatusMsg,
+  TABLE_STATS_REPLY: formatTableStatsReply,
+  TABLE_FEATURES_STATS_REQUEST: formatTableFeaturesMsg,
+  TABLE_FEATURES_STATS_REPLY: formatTableFeaturesMsg,
   GROUP_DESC_STATS_REQUEST: formatGroupDescRequest,
   GROUP_DESC_STATS_REPLY: formatGroupDescReply,
   GROUP_STATS_REQUEST: formatGroupStatsRequest,

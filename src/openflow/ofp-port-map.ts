@@ -135,3 +135,29 @@ export function parsePort(s: string, names?: PortNames): number | undefined {
   }
   return numberOf(names, s);
 }
+
+/** Table names for printing and parsing: a number->name Map, or none. */
+export type TableNames = ReadonlyMap<number, string> | null | undefined;
+
+/** Formats a table id as ovs-ofctl does: its name when known, else decimal. */
+export function formatTable(t: number, names?: TableNames): string {
+  const n = names?.get(t);
+  if (n !== undefined) return nameNeedsQuotes(n) ? JSON.stringify(n) : n;
+  return String(t);
+}
+
+/** Parses a table number (0-255) or name; undefined if invalid. */
+export function parseTable(s: string, names?: TableNames): number | undefined {
+  if (s.startsWith('-')) return undefined;
+  const v = parseUint10(s);
+  if (v !== undefined) return v <= 255 ? v : undefined;
+  if (!names) return undefined;
+  let name = s;
+  if (s.startsWith('"')) {
+    if (s.length < 2 || !s.endsWith('"')) return undefined;
+    try { name = JSON.parse(s) as string; } catch { return undefined; }
+  }
+  let found: number | undefined, dup = false;
+  for (const [k, v2] of names) if (v2 === name) { dup = found !== undefined; found = k; }
+  return dup ? undefined : found;
+}

@@ -55,3 +55,25 @@ export function atBlocks(name: string, title: string): AtBlock[] {
   }
   return out;
 }
+
+/** One case of a "# expected output" + input-line test (parse-actions style). */
+export interface AtCase { expected: string[]; input: string; stderr: string[] }
+
+/**
+ * The cases of a test whose AT_DATA holds "# " expected-output lines, "& "
+ * expected-stderr lines and then one input line, as OVS's parse-actions and
+ * parse-ofpXX-match tests do.
+ */
+export function atCases(name: string, title: string): AtCase[] {
+  const data = atBlocks(name, title).find((b) => b.kind === 'data');
+  if (!data) return [];
+  const out: AtCase[] = [];
+  let exp: string[] = [], err: string[] = [];
+  for (const l of data.body) {
+    if (l.startsWith('# ')) exp.push(l.slice(2));
+    else if (l.startsWith('&')) err.push(l.slice(2));
+    else if (l.trim() === '') continue;
+    else { out.push({ expected: exp, input: l, stderr: err }); exp = []; err = []; }
+  }
+  return out;
+}
