@@ -42,14 +42,14 @@ export const OFPRR_IDLE_TIMEOUT = 0, OFPRR_HARD_TIMEOUT = 1, OFPRR_DELETE = 2, O
 /** Internal "not removed" reason (OVS_OFPRR_NONE). */
 export const OFPRR_NONE = 6;
 
-/** Table-miss configuration (enum ofputil_table_miss). */
+/** Table-miss configuration (enum ofputil_table_miss; openflow/ofp-table.ts MISS_*). */
 export const enum TableMiss {
   /** Protocol default: OF1.0-1.2 send to the controller, OF1.3+ drop. */
   DEFAULT = 0,
-  /** Go on to the next table. */
-  CONTINUE = 1,
   /** Send to the controller. */
-  CONTROLLER = 2,
+  CONTROLLER = 1,
+  /** Go on to the next table. */
+  CONTINUE = 2,
   DROP = 3,
 }
 
@@ -160,28 +160,6 @@ export class OfTable {
   constructor(readonly tableId: number, cls: Classifier<Rule>) {
     this.cls = cls;
   }
-}
-
-/** One row of table statistics. */
-export interface TableStatsEntry {
-  tableId: number;
-  activeCount: number;
-  lookupCount: number;
-  matchedCount: number;
-}
-
-/** Table properties a table-mod may change (struct ofputil_table_mod). */
-export interface TableMod {
-  /** Table id, or 0xff for all tables. */
-  tableId: number;
-  /** null: leave unchanged. */
-  miss: TableMiss | null;
-  /** null: leave unchanged. */
-  eviction: boolean | null;
-  /** Eviction flags; 0xffffffff when not given. */
-  evictionFlags: number;
-  /** null: leave unchanged; otherwise on/off with thresholds. */
-  vacancy: { on: boolean; down: number; up: number } | null;
 }
 
 /* ---- Groups and meters. ---- */

@@ -24,6 +24,7 @@ import {
 } from '../openflow/ofp-group.js';
 import { OFPMC13_ADD, OFPMC13_DELETE, OFPMC13_MODIFY, OFPM13_ALL, OFPMBT13_DROP } from '../openflow/ofp-meter.js';
 import { OFPP_ANY } from '../openflow/ofp-port.js';
+import { type TableMod, SETTING_ON, SETTING_DEFAULT } from '../openflow/ofp-table.js';
 
 /* ---- A counting provider. ---- */
 
@@ -311,21 +312,25 @@ test('meters: add, modify, stats, delete takes metered flows', () => {
   assert.deepEqual(removed.map((r) => r.reason), [OFPRR_METER_DELETE]);
 });
 
+function tmod(tableId: number, miss: number, eviction = SETTING_DEFAULT, evictionFlags = 0xffffffff): TableMod {
+  return { tableId, miss, eviction, evictionFlags, vacancy: SETTING_DEFAULT, tableVacancy: { down: 0, up: 0, vacancy: 0 } };
+}
+
 test('table-mod and table stats', () => {
   const { p } = setup();
-  assert.equal(p.tableMod({ tableId: 3, miss: TableMiss.DROP, eviction: null, evictionFlags: 0xffffffff, vacancy: null }), null);
+  assert.equal(p.tableMod(tmod(3, TableMiss.DROP)), null);
   assert.equal(p.tableMissConfig(3), TableMiss.DROP);
   assert.equal(p.tableMissConfig(4), TableMiss.DEFAULT);
-  assert.equal(p.tableMod({ tableId: 0xff, miss: TableMiss.CONTROLLER, eviction: true, evictionFlags: 0xffffffff, vacancy: null }), null);
+  assert.equal(p.tableMod(tmod(0xff, TableMiss.CONTROLLER, SETTING_ON)), null);
   assert.equal(p.tableMissConfig(200), TableMiss.CONTROLLER);
   assert.equal(p.tableMissConfig(TBL_INTERNAL), TableMiss.DEFAULT, 'hidden table untouched');
   assert.ok(p.tables[5]!.eviction);
-  assert.equal(p.tableMod({ tableId: TBL_INTERNAL, miss: TableMiss.DROP, eviction: null, evictionFlags: 0xffffffff, vacancy: null })?.error, 'OFPTMFC_EPERM');
-  assert.equal(p.tableMod({ tableId: 1, miss: null, eviction: null, evictionFlags: 9, vacancy: null })?.error, 'OFPTMFC_BAD_CONFIG');
+  assert.equal(p.tableMod(tmod(TBL_INTERNAL, TableMiss.DROP))?.error, 'OFPTMFC_EPERM');
+  assert.equal(p.tableMod(tmod(1, TableMiss.DEFAULT, SETTING_DEFAULT, 9))?.error, 'OFPTMFC_BAD_CONFIG');
   p.handleFlowMod(fm(OFPFC_ADD, match({ inPort: 1 })));
   p.tables[0]!.nMatched += 5; p.tables[0]!.nMissed += 2;
   const s = p.tableStats()[0]!;
-  assert.deepEqual(s, { tableId: 0, activeCount: 1, lookupCount: 7, matchedCount: 5 });
+  assert.deepEqual(s, { tableId: 0, activeCount: 1, lookupCount: 7n, matchedCount: 5n });
   const agg = p.aggregateStats({ aggregate: true, match: match({}), cookie: 0n, cookieMask: 0n, outPort: OFPP_ANY, outGroup: OFPG_ANY, tableId: 0xff });
   assert.deepEqual(agg, { packetCount: 0n, byteCount: 0n, flowCount: 1 });
 });

@@ -43,6 +43,8 @@ import {
   OFPM13_MAX, OFPM13_SLOWPATH, OFPM13_CONTROLLER, OFPM13_ALL, OFPMC13_ADD, OFPMC13_MODIFY, OFPMC13_DELETE,
 } from '../openflow/ofp-meter.js';
 import { OFPP_ANY, OFPP_MAX } from '../openflow/ofp-port.js';
+import { type TableMod, SETTING_ON, SETTING_OFF, SETTING_DEFAULT, OFPTR_VACANCY_UP, OFPTR_VACANCY_DOWN } from '../openflow/ofp-table.js';
+import type { TableStats } from '../openflow/ofp-table-stats.js';
 import { MF, mfFromId } from '../openflow/meta-flow.js';
 import { vlogModule } from '../lib/vlog.js';
 import { Classifier, ClsRule, VERSION_MAX, VERSION_MIN } from './classifier.js';
@@ -52,7 +54,7 @@ import {
 } from './ofproto-actions.js';
 import {
   Rule, RuleState, OfTable, OfGroup, TableMiss, type Meter, type Ofport, type OfprotoClass, type OfprotoListener,
-  type ModRequester, type PktStats, type TableStatsEntry, type TableMod, type SimpleFlow, type EvictionGroup,
+  type ModRequester, type PktStats, type SimpleFlow, type EvictionGroup,
   OFPRR_IDLE_TIMEOUT, OFPRR_HARD_TIMEOUT, OFPRR_DELETE, OFPRR_GROUP_DELETE, OFPRR_METER_DELETE, OFPRR_EVICTION,
   OFPRR_NONE, OFTABLE_HIDDEN, OFTABLE_READONLY, EVICTION_OPENFLOW, OFPFME_ADDED, OFPFME_REMOVED, OFPFME_MODIFIED,
 } from './ofproto-provider.js';
@@ -807,9 +809,10 @@ export class Ofproto {
   /* ---- Tables. ---- */
 
   /** Table statistics, one entry per table (query_tables). */
-  tableStats(): TableStatsEntry[] {
+  tableStats(): TableStats[] {
     return this.tables.map((t) => ({
-      tableId: t.tableId, activeCount: t.nFlows, lookupCount: t.nMatched + t.nMissed, matchedCount: t.nMatched,
+      tableId: t.tableId, activeCount: t.nFlows, lookupCount: BigInt(t.nMatched + t.nMissed),
+      matchedCount: BigInt(t.nMatched),
     }));
   }
 
@@ -830,16 +833,16 @@ export class Ofproto {
   }
 
   private tableMod__(t: OfTable, tm: TableMod): void {
-    if (tm.miss !== null && tm.miss !== TableMiss.DEFAULT) t.missConfig = tm.miss;
+    if (tm.miss !== TableMiss.DEFAULT) t.missConfig = tm.miss as TableMiss;
     let eviction = t.eviction;
-    if (tm.eviction === true) eviction |= EVICTION_OPENFLOW;
-    else if (tm.eviction === false) eviction &= ~EVICTION_OPENFLOW;
+    if (tm.eviction === SETTING_ON) eviction |= EVICTION_OPENFLOW;
+    else if (tm.eviction === SETTING_OFF) eviction &= ~EVICTION_OPENFLOW;
     if (eviction !== t.eviction) this.configureEviction(t, eviction, t.evictionFields);
-    if (tm.vacancy) {
-      t.vacancyDown = tm.vacancy.down;
-      t.vacancyUp = tm.vacancy.up;
-      if (!tm.vacancy.on) t.vacancyEvent = 0;
-      else if (!t.vacancyEvent) t.vacancyEvent = this.tableVacancy(t) < t.vacancyUp ? 4 /* VACANCY_UP */ : 3;
+    if (tm.vacancy !== SETTING_DEFAULT) {
+      t.vacancyDown = tm.tableVacancy.down;
+      t.vacancyUp = tm.tableVacancy.up;
+      if (tm.vacancy === SETTING_OFF) t.vacancyEvent = 0;
+      else if (!t.vacancyEvent) t.vacancyEvent = this.tableVacancy(t) < t.vacancyUp ? OFPTR_VACANCY_UP : OFPTR_VACANCY_DOWN;
     }
   }
 
