@@ -386,7 +386,7 @@ export class XlateCtx {
     let s = formatSubfield(sf) + ' is now ';
     const v = subfieldRead(sf, this.flow);
     if (sf.ofs === 0 && sf.nBits >= sf.field.nBits) s += formatFieldValue(sf.field.id, fieldGet(sf.field, this.flow));
-    else s += '0x' + v.toString(16).padStart(2, '0');
+    else s += v ? '0x' + v.toString(16) : '0';
     this.report(TraceType.DETAIL, s);
   }
 

@@ -7,7 +7,10 @@
  * builds the real XBridge from the datapath instead.
  */
 import { parseMatch } from '../openflow/ofp-match-parse.js';
-import { parseInstructions, encodeInstructions } from '../openflow/ofp-actions-all.js';
+import { parseInstructions, parseActions, encodeInstructions, encodeActions, decodeInstructions, decodeActions, type Ofpact } from '../openflow/ofp-actions-all.js';
+import { OfpError } from '../openflow/ofp-errors.js';
+import { type Bucket, OFPGC11_ADD } from '../openflow/ofp-group.js';
+import { FL, get16, get32, put16, put32 } from '../openflow/flow.js';
 import { OfpWriter } from '../openflow/ofp-buffer.js';
 import { type FlowMod, OFPFC_ADD } from '../openflow/ofp-flow.js';
 import { OFPP_ANY } from '../openflow/ofp-port.js';
@@ -53,7 +56,10 @@ export class Testbed {
   readonly clock = { ms: 1_000_000 };
   wantsPacketIn = false;
 
-  constructor(name = 'br0', ports: (number | PortSpec)[] = [], rids = new RecircIdPool()) {
+  /** OpenFlow version flows and groups go through on their way in (1 = OF1.0, 4 = OF1.3...). */
+  version = 1;
+
+  constructor(name = 'br0', ports: (number | PortSpec)[] = [], rids = new RecircIdPool(), localOdpPort = 100) {
     const r = Ofproto.create(name, 'testbed', { clock: () => this.clock.ms });
     if (!('ofproto' in r)) throw new Error(r.message);
     this.ofproto = r.ofproto;
@@ -67,6 +73,8 @@ export class Testbed {
         s.packets += st.packets; s.bytes += st.bytes; s.used = Math.max(s.used, st.used);
       },
     };
+    /* The bridge's own internal port comes first, as in OVS. */
+    if (localOdpPort >= 0) this.addPort({ ofpPort: 0xfffe, name, odpPort: localOdpPort });
     for (const p of ports) this.addPort(typeof p === 'number' ? { ofpPort: p } : p);
   }
 
@@ -105,7 +113,7 @@ export class Testbed {
     for (const line of text.split('\n')) {
       const l = line.trim();
       if (!l || l.startsWith('#')) continue;
-      const err = this.ofproto.handleFlowMod(parseFlowMod(l));
+      const err = this.ofproto.handleFlowMod(parseFlowMod(l, this.version));
       if (err) throw new Error(`${l}: ${err.message}`);
     }
   }
@@ -115,11 +123,17 @@ export class Testbed {
     return xlateActions({ bridge: this.xbridge, flow: parseFlow(flowText), ...opts });
   }
 
+  /** Adds a group written as for "ovs-ofctl add-group" (group_id, type, buckets). */
+  addGroup(text: string): void {
+    const err = this.ofproto.handleGroupMod(parseGroupMod(text, this.version));
+    if (err) throw new Error(`${text}: ${err.message}`);
+  }
+
   /** The ofproto/trace report for 'flowText'. */
   trace(flowText: string, opts: Partial<XlateIn> = {}): string {
     const flow = parseFlow(flowText);
     const trace: TraceNode[] = [];
-    const xin: XlateIn = { bridge: this.xbridge, flow, trace, ...opts };
+    const xin: XlateIn = { bridge: this.xbridge, flow, trace, allowSideEffects: !!opts.packet, ...opts };
     const initial = flow.slice();
     /* xlate_in_init sets actset_output to "unset" before the Flow: line. */
     initial[FLOW_ACTSET + 2] = 0xff; initial[FLOW_ACTSET + 3] = 0xf7;
@@ -130,15 +144,64 @@ export class Testbed {
 
 const FLOW_ACTSET = 204;
 
-/** Parses a flow as ofproto/trace takes it (a match whose values are the flow). */
+/**
+ * Parses a flow as ofproto/trace takes it (parse_ofp_exact_flow): field
+ * values as in a match, VLAN TPIDs filled in, in_port NONE when missing.
+ */
 export function parseFlow(text: string): Uint8Array {
   const m = parseMatch(text);
   if (typeof m === 'string') throw new Error(`${text}: ${m}`);
-  return m.match.flow;
+  const f = m.match.flow;
+  for (let i = 0; i < 2; i++) {
+    if (get16(f, FL.VLANS + 4 * i + 2) & 0x1000 && !get16(f, FL.VLANS + 4 * i)) put16(f, FL.VLANS + 4 * i, 0x8100);
+  }
+  if (!get32(f, FL.IN_PORT)) put32(f, FL.IN_PORT, 0xffff);
+  return f;
+}
+
+/** Encodes and decodes actions as a switch receiving them in 'version' would see them. */
+export function wireActions(acts: Ofpact[], version: number, instructions: boolean): Ofpacts {
+  const w = new OfpWriter();
+  if (instructions) encodeInstructions(w, acts, version); else encodeActions(w, acts, version);
+  const raw = w.buf.slice(0, w.len);
+  const decoded = instructions ? decodeInstructions(raw, 0, raw.length, version) : decodeActions(raw, 0, raw.length, version);
+  if (decoded instanceof OfpError) throw decoded;
+  return { version, instructions, raw, decoded };
+}
+
+const GROUP_TYPES: Record<string, number> = { all: 0, select: 1, indirect: 2, ff: 3, fast_failover: 3 };
+
+/** Parses "group_id=N,type=T,bucket=...,bucket=..." into an add group-mod. */
+export function parseGroupMod(text: string, version: number) {
+  const parts = text.split(/,bucket=/);
+  const head = parts.shift()!;
+  let groupId = 0, type = 0;
+  for (const kv of head.split(',')) {
+    const [k, v] = kv.split('=');
+    if (k === 'group_id') groupId = Number(v);
+    else if (k === 'type') type = GROUP_TYPES[v!]!;
+  }
+  const buckets: Bucket[] = parts.map((b, i) => {
+    let weight = 1, watchPort = OFPP_ANY, watchGroup = OFPG_ANY, bucketId = i;
+    const acts: string[] = [];
+    for (const item of b.replace(/^actions=/, '').split(',')) {
+      const kv = /^(weight|watch_port|watch_group|bucket_id)[:=](\d+)$/.exec(item);
+      if (!kv) { acts.push(item); continue; }
+      if (kv[1] === 'weight') weight = Number(kv[2]);
+      else if (kv[1] === 'watch_port') watchPort = Number(kv[2]);
+      else if (kv[1] === 'watch_group') watchGroup = Number(kv[2]);
+      else bucketId = Number(kv[2]);
+    }
+    const p = parseActions(acts.join(','));
+    if (typeof p === 'string') throw new Error(`${text}: ${p}`);
+    return { bucketId, weight, watchPort, watchGroup, actions: wireActions(p.ofpacts, version, false) };
+  });
+  return { command: OFPGC11_ADD, type, groupId, commandBucketId: 0xffffffff, buckets,
+    props: { selectionMethod: '', selectionMethodParam: 0n, fields: [] } };
 }
 
 /** Parses "table=N,priority=P,cookie=C,<match> actions=<actions>" into an add flow-mod. */
-export function parseFlowMod(line: string): FlowMod {
+export function parseFlowMod(line: string, version = 1): FlowMod {
   const i = line.search(/\bactions=/);
   if (i < 0) throw new Error(`${line}: no actions`);
   let matchText = line.slice(0, i).trim().replace(/[ ,]+$/, '');
@@ -160,9 +223,7 @@ export function parseFlowMod(line: string): FlowMod {
   if (typeof m === 'string') throw new Error(`${line}: ${m}`);
   const acts = parseInstructions(actText);
   if (typeof acts === 'string') throw new Error(`${line}: ${acts}`);
-  const w = new OfpWriter();
-  encodeInstructions(w, acts.ofpacts, 4);
-  const ofpacts: Ofpacts = { version: 4, instructions: true, raw: w.buf.slice(0, w.len), decoded: acts.ofpacts };
+  const ofpacts = wireActions(acts.ofpacts, version, true);
   return {
     match: m.match, priority, cookie: 0n, cookieMask: 0n, newCookie: cookie, modifyCookie: false, tableId,
     command: OFPFC_ADD, idleTimeout: idle, hardTimeout: hard, importance, bufferId: 0xffffffff,
