@@ -12,14 +12,14 @@ import { vlogSetFromString } from '../lib/vlog.js';
 export interface OfctlOptions {
   /** Allowed OpenFlow versions as a bitmap (bit N = wire version N). */
   allowedVersions: number;
-  /** -F/--flow-format / --protocols restriction (names), or null. */
-  protocols: string | null;
+  /** Usable flow protocols (ofp-protocol.ts bits), after -F and -O. */
+  allowedProtocols: number;
   strict: boolean;
   readd: boolean;
   names: boolean | null;
   stats: boolean;
-  sort: string | null;
-  rsort: string | null;
+  /** --sort / --rsort criteria in order (field '' = priority). */
+  sortCriteria: { field: string; desc: boolean }[];
   timestamp: boolean;
   bundle: boolean;
   raw: boolean;
@@ -85,7 +85,7 @@ async function cmdParseFlows(args: string[], opts: OfctlOptions): Promise<number
   const { readFileSync } = await import('node:fs');
   const text = args[0] === '-' ? (await readStdin()).toString() : readFileSync(args[0]!, 'utf8');
   const m = await import('./ofctl-parse.js');
-  return m.parseFlows(text.split('\n'), opts);
+  return m.parseFlows(text.split('\n'), opts, args[0]!);
 }
 
 async function switchCommand(name: string, args: string[], opts: OfctlOptions): Promise<number | void> {
@@ -102,6 +102,9 @@ const COMMANDS = new Map<string, Command>([
   ['ofp-print', { min: 1, max: 2, run: cmdOfpPrint }],
   ['parse-flow', { min: 1, max: 1, run: cmdParseFlow }],
   ['parse-flows', { min: 1, max: 1, run: cmdParseFlows }],
+  ['print-error', { min: 1, max: 1, run: async (a) => (await import('./ofctl-offline.js')).printError(a) }],
+  ['encode-error-reply', { min: 2, max: 2, run: async (a) => (await import('./ofctl-offline.js')).encodeErrorReply(a) }],
+  ['encode-hello', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).encodeHelloCmd(a, o) }],
   sw('show', 1, 1),
   sw('dump-desc', 1, 1),
   sw('dump-tables', 1, 1),
@@ -160,9 +163,12 @@ const VERSION_NAMES: Record<string, number> = {
 function parseVersions(s: string): number {
   let bm = 0;
   for (const w of s.split(/[\s,]+/).filter(Boolean)) {
-    const v = VERSION_NAMES[w];
-    if (!v) fatal(`${w}: unknown OpenFlow version`);
-    bm |= 1 << v;
+    const key = Object.keys(VERSION_NAMES).find((k) => k.toLowerCase() === w.toLowerCase());
+    if (!key) {
+      process.stderr.write(`ovs-ofctl: Unknown OpenFlow version: "${w}"\n`);
+      process.exit(1);
+    }
+    bm |= 1 << VERSION_NAMES[key]!;
   }
   return bm;
 }
@@ -201,16 +207,16 @@ Options:
  * status. */
 export async function main(argv: string[]): Promise<number> {
   const opts: OfctlOptions = {
-    allowedVersions: (1 << 1) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6),
-    protocols: null, strict: false, readd: false, names: null, stats: true,
-    sort: null, rsort: null, timestamp: false, bundle: false, raw: false, color: false, more: [],
+    allowedVersions: 1 << 1,
+    allowedProtocols: 0x1ff, strict: false, readd: false, names: null, stats: true,
+    sortCriteria: [], timestamp: false, bundle: false, raw: false, color: false, more: [],
   };
   const positional: string[] = [];
   try {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
-      if (!a.startsWith('-') || a === '-' || positional.length) { positional.push(a); continue; }
+      if (!a.startsWith('-') || a === '-') { positional.push(a); continue; }
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(0, eq) : a;
       const inline = eq > 0 ? a.slice(eq + 1) : undefined;
@@ -237,14 +243,17 @@ export async function main(argv: string[]): Promise<number> {
       } else if (name.startsWith('-O') && name.length > 2) {
         opts.allowedVersions = parseVersions(a.slice(2));
       } else if (name === '-F' || name === '--flow-format') {
-        opts.protocols = value();
+        const { protocolsFromString } = await import('../openflow/ofp-protocol.js');
+        const ps = protocolsFromString(value());
+        if (typeof ps === 'string') fatal(ps);
+        opts.allowedProtocols = ps;
       } else if (name === '--strict') opts.strict = true;
       else if (name === '--readd') opts.readd = true;
       else if (name === '--names') opts.names = true;
       else if (name === '--no-names') opts.names = false;
       else if (name === '--no-stats') opts.stats = false;
-      else if (name === '--sort') opts.sort = inline ?? '';
-      else if (name === '--rsort') opts.rsort = inline ?? '';
+      else if (name === '--sort') opts.sortCriteria.push({ field: inline ?? '', desc: false });
+      else if (name === '--rsort') opts.sortCriteria.push({ field: inline ?? '', desc: true });
       else if (name === '--timestamp') opts.timestamp = true;
       else if (name === '--bundle') opts.bundle = true;
       else if (name === '--raw') opts.raw = true;
@@ -254,6 +263,17 @@ export async function main(argv: string[]): Promise<number> {
       else if (name === '--unixctl' || name === '--pidfile' || name === '--read-only') {
         if (inline === undefined && name === '--unixctl') value();
       } else fatal(`unrecognized option '${a}'`);
+    }
+    if (opts.bundle && !(opts.allowedVersions & 0x70)) opts.allowedVersions = (opts.allowedVersions | (1 << 5)) & 0x70;
+    {
+      const p = await import('../openflow/ofp-protocol.js');
+      const versionProtocols = p.protocolsFromVersionBitmap(opts.allowedVersions);
+      if (!(opts.allowedProtocols & versionProtocols)) {
+        const { formatVersionBitmapNames } = await import('../openflow/ofp-hello.js');
+        fatal(`None of the enabled OpenFlow versions (${formatVersionBitmapNames(opts.allowedVersions)}) supports any of the enabled flow formats (${p.protocolsToString(opts.allowedProtocols)}).  (Use -O to enable additional OpenFlow versions or -F to enable additional flow formats.)`);
+      }
+      opts.allowedProtocols &= versionProtocols;
+      opts.allowedVersions &= p.protocolsToVersionBitmap(opts.allowedProtocols);
     }
     if (!positional.length) fatal('missing command name; use --help for help');
     const cmdName = positional[0]!;

@@ -82,3 +82,38 @@ export function parseHex(text: string): Uint8Array | null {
   for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.substr(i * 2, 2), 16);
   return out;
 }
+
+/** The other dump OVS has (ovs_hex_dump, used by ovs-ofctl's encode-*
+ * commands): the separator comes before each byte, "-" before byte 8. */
+export function ovsHexDump(data: Uint8Array, ofs = 0, ascii = false): string {
+  let out = '';
+  let size = data.length;
+  let p = 0;
+  while (size > 0) {
+    const start = ofs % 16;
+    let end = 16;
+    if (end - start > size) end = start + size;
+    const n = end - start;
+    let line = (ofs - start).toString(16).padStart(8, '0') + ' ';
+    let i = 0;
+    for (; i < start; i++) line += '   ';
+    for (; i < end; i++) line += (i === 8 ? '-' : ' ') + hex2(data[p + i - start]!);
+    if (ascii) {
+      line += ' ';
+      for (; i < 16; i++) line += '   ';
+      line += '|';
+      for (i = 0; i < start; i++) line += ' ';
+      for (; i < end; i++) {
+        const c = data[p + i - start]!;
+        line += c >= 32 && c < 127 ? String.fromCharCode(c) : '.';
+      }
+      for (; i < 16; i++) line += ' ';
+      line += '|';
+    }
+    out += line + '\n';
+    ofs += n;
+    p += n;
+    size -= n;
+  }
+  return out;
+}

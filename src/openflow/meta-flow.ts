@@ -568,11 +568,12 @@ function protocolsOf(id: MF, of10: number, of11: number, hasOxm: boolean, maskab
   [number, number, number] {
   let any: number;
   if (id === MF.DL_VLAN || id === MF.DL_VLAN_PCP) any = Proto.ANY;
-  else any = (of10 ? Proto.OF10_ANY : 0) | (of11 ? Proto.OF11_STD : 0) | (hasOxm ? Proto.NXM_OXM_ANY : 0);
+  // "OF1.0" means the standard OF1.0 match only; NXM comes with OXM support.
+  else any = (of10 ? Proto.OF10_STD_ANY : 0) | (of11 ? Proto.OF11_STD : 0) | (hasOxm ? Proto.NXM_OXM_ANY : 0);
   if (!maskable) return [any, 0, 0];
   let cidr = any, bitwise = any;
-  if (of10 === V10.EXACT) { cidr &= ~Proto.OF10_ANY; bitwise &= ~Proto.OF10_ANY; }
-  else if (of10 === V10.CIDR) bitwise &= ~Proto.OF10_ANY;
+  if (of10 === V10.EXACT) { cidr &= ~Proto.OF10_STD_ANY; bitwise &= ~Proto.OF10_STD_ANY; }
+  else if (of10 === V10.CIDR) bitwise &= ~Proto.OF10_STD_ANY;
   if (of11 === V11.EXACT) { cidr &= ~Proto.OF11_STD; bitwise &= ~Proto.OF11_STD; }
   return [any, cidr, bitwise];
 }

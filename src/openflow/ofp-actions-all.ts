@@ -3,4 +3,5 @@
  * before decoding, encoding, parsing or formatting actions. */
 import './ofp-actions-basic.js';
 import './ofp-actions-field.js';
+import './ofp-actions-nx.js';
 export * from './ofp-actions.js';

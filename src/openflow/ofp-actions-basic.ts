@@ -748,11 +748,20 @@ simple('POP_QUEUE', 'NXAST_RAW_POP_QUEUE', 'pop_queue');
 simple('EXIT', 'NXAST_RAW_EXIT', 'exit');
 simple('CT_CLEAR', 'NXAST_RAW_CT_CLEAR', 'ct_clear');
 simple('DEC_NSH_TTL', 'NXAST_RAW_DEC_NSH_TTL', 'dec_nsh_ttl', (c) => {
-  if (!prereqsOk(P.NSH, c.match.flow)) inconsistentMatch(c.usable);
+  const f = c.match.flow;
+  if (get32(f, FL.PACKET_TYPE) !== 0x1894f && get16(f, FL.DL_TYPE) !== 0x894f) inconsistentMatch(c.usable);
   return null;
 });
 simple('DEBUG_RECIRC', 'NXAST_RAW_DEBUG_RECIRC', 'debug_recirc');
 simple('DEBUG_SLOW', 'NXAST_RAW_DEBUG_SLOW', 'debug_slow');
+
+/* The debug actions decode only when enabled (ovs-vswitchd --enable-dummy). */
+let debugEnabled = false;
+/** Lets debug_recirc and debug_slow be decoded from the wire (ofpact_dummy_enable). */
+export function enableDebugActions(): void { debugEnabled = true; }
+for (const [t, raw] of [['DEBUG_RECIRC', 'NXAST_RAW_DEBUG_RECIRC'], ['DEBUG_SLOW', 'NXAST_RAW_DEBUG_SLOW']] as const) {
+  registry.decode(raw, () => (debugEnabled ? { type: t } : new OfpError('OFPBAC_BAD_VENDOR_TYPE')));
+}
 
 /* ---- fin_timeout ---- */
 

@@ -343,7 +343,7 @@ registry.parse('load', (arg, c) => {
 registry.format('SET_FIELD', (a, c) => {
   if (a.raw === 'NXAST_RAW_REG_LOAD') {
     const parts: string[] = [];
-    for (const seg of loadSegments(a)) parts.push(`load:0x${seg.value.toString(16)}->${formatSubfield(seg.dst)}`);
+    for (const seg of loadSegments(a)) parts.push(`load:${seg.value ? "0x" + seg.value.toString(16) : "0"}->${formatSubfield(seg.dst)}`);
     return parts.join(',');
   }
   return `set_field:${mfFormat(a.field, a.value, a.mask, c.ports)}->${a.field.name}`;

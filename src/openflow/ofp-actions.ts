@@ -84,6 +84,19 @@ export interface LearnSpec {
   imm: Uint8Array | null;
 }
 
+/** An encap property (NSH md_type or NSH TLV). */
+export interface EdProp {
+  cls: number;
+  type: number;
+  /** Length field of the property as encoded. */
+  len: number;
+  mdType?: number;
+  tlvClass?: number;
+  tlvType?: number;
+  /** TLV value (tlvLen bytes). */
+  data?: Uint8Array;
+}
+
 export interface NatRange { min: Uint8Array | null; max: Uint8Array | null }
 
 /** One action, instruction or nested list. */
@@ -117,7 +130,7 @@ export type Ofpact = Base & (
       | 'DEBUG_SLOW' | 'CLEAR_ACTIONS' }
   | { type: 'PUSH_MPLS' | 'POP_MPLS'; ethertype: number }
   | { type: 'DELETE_FIELD'; field: MfField }
-  | { type: 'ENCAP'; newPktType: number; hdrSize: number; props: Array<{ cls: number; type: number; value: Uint8Array }> }
+  | { type: 'ENCAP'; newPktType: number; hdrSize: number; props: EdProp[] }
   | { type: 'DECAP'; newPktType: number }
   | { type: 'SET_TUNNEL'; tunId: bigint }
   | { type: 'SET_QUEUE'; queueId: number }

@@ -228,7 +228,7 @@ export function formatFlowModMsg(ds: Ds, msg: OfpMsg, verbosity: number): void {
   let needPriority: boolean;
   const body = msgBody(msg);
   if (verbosity >= 3 && msg.info.raw === 'OFPT10_FLOW_MOD') {
-    s += ofp10MatchVerbose(fm.match);
+    s += ofp10MatchToString(body, 0, verbosity);
     needPriority = true;
   } else if (verbosity >= 3 && msg.info.raw === 'NXT_FLOW_MOD') {
     const matchLen = (body[24]! << 8) | body[25]!;
@@ -254,10 +254,67 @@ export function formatFlowModMsg(ds: Ds, msg: OfpMsg, verbosity: number): void {
   ds.put(formatOfpacts(fm.ofpacts));
 }
 
-/** OF1.0 match text at high verbosity (ofp10_match_print): the match with
- * every wildcarded field spelled as "field=*"-free normal text. */
-function ofp10MatchVerbose(m: Match): string {
-  return matchToString(m, OFP_DEFAULT_PRIORITY);
+/** The raw OF1.0 match at d[ofs] as text (OVS's ofp10_match_to_string, used
+ * at high verbosity): wildcarded fields omitted, or shown as "*" when
+ * 'verbosity' >= 2. */
+export function ofp10MatchToString(d: Uint8Array, ofs: number, verbosity: number): string {
+  const r = new OfpReader(d, ofs, ofs + 40);
+  const w = r.u32();
+  const inPort = r.u16();
+  const dlSrc = r.bytes(6), dlDst = r.bytes(6);
+  const dlVlan = r.u16(), pcp = r.u8();
+  r.skip(1);
+  const dlType = r.u16(), nwTos = r.u8(), nwProto = r.u8();
+  r.skip(2);
+  const nwSrc = r.u32(), nwDst = r.u32(), tpSrc = r.u16(), tpDst = r.u16();
+  const eth = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  const ip = (v: number): string => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  let f = '';
+  const wild = (leader: string, isWild: number, value: () => string): void => {
+    if (isWild && verbosity < 2) return;
+    f += leader + (isWild ? '*' : value()) + ',';
+  };
+  const netmask = (leader: string, v: number, bits: number): void => {
+    if (bits >= 32 && verbosity < 2) return;
+    f += leader + (bits < 32 ? ip(v) + (bits ? `/${32 - bits}` : '') : '*') + ',';
+  };
+  let skipType = false, skipProto = false;
+  if (!(w & (1 << 4))) {
+    skipType = true;
+    if (dlType === 0x0800) {
+      if (!(w & (1 << 5))) {
+        skipProto = true;
+        const names: Record<number, string> = { 1: 'icmp', 6: 'tcp', 17: 'udp', 132: 'sctp' };
+        if (names[nwProto]) f += names[nwProto] + ',';
+        else { f += 'ip,'; skipProto = false; }
+      } else f += 'ip,';
+    } else if (dlType === 0x0806) f += 'arp,';
+    else if (dlType === 0x8035) f += 'rarp,';
+    else if (dlType === 0x8847) f += 'mpls,';
+    else if (dlType === 0x8848) f += 'mplsm,';
+    else skipType = false;
+  }
+  wild('in_port=', w & 1, () => formatPort(inPort));
+  wild('dl_vlan=', w & 2, () => String(dlVlan));
+  wild('dl_vlan_pcp=', w & (1 << 20), () => String(pcp));
+  wild('dl_src=', w & 4, () => eth(dlSrc));
+  wild('dl_dst=', w & 8, () => eth(dlDst));
+  if (!skipType) wild('dl_type=', w & 16, () => '0x' + dlType.toString(16).padStart(4, '0'));
+  netmask('nw_src=', nwSrc, (w >> 8) & 0x3f);
+  netmask('nw_dst=', nwDst, (w >> 14) & 0x3f);
+  if (!skipProto) {
+    if (dlType === 0x0806 || dlType === 0x8035) wild('arp_op=', w & 32, () => String(nwProto));
+    else wild('nw_proto=', w & 32, () => String(nwProto));
+  }
+  wild('nw_tos=', w & (1 << 21), () => String(nwTos));
+  if (nwProto === 1) {
+    wild('icmp_type=', w & 64, () => String(tpSrc));
+    wild('icmp_code=', w & 128, () => String(tpDst));
+  } else {
+    wild('tp_src=', w & 64, () => String(tpSrc));
+    wild('tp_dst=', w & 128, () => String(tpDst));
+  }
+  return f.endsWith(',') ? f.slice(0, -1) : f;
 }
 
 /* ---- flow stats / aggregate requests ---- */

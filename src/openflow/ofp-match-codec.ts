@@ -8,10 +8,13 @@ import type { OfpReader, OfpWriter } from './ofp-buffer.js';
 import { Match } from './match.js';
 import { decodeOfp10Match, encodeOfp10Match, normalizeMatch, OFP10_MATCH_LEN } from './ofp-match10.js';
 import { pullOfp11Match as pull11, putOfp11Match as put11 } from './ofp-match11.js';
-import { nxPullMatch, nxPutMatch, oxmDecodeMatch, oxmPutRaw, nxMatchToString } from './nx-match.js';
+import { nxPullMatch, nxPullRaw, nxPutMatch, oxmDecodeMatch, oxmPutRaw, nxMatchToString } from './nx-match.js';
 import { formatMatch, OFP_DEFAULT_PRIORITY } from './match-format.js';
 import { WireBuf } from './wire-buf.js';
 import type { PortNames } from './ofp-port-map.js';
+import { vlogModule, Level } from '../lib/vlog.js';
+
+const log = vlogModule('ofp_match');
 
 export { Match, OFP_DEFAULT_PRIORITY };
 
@@ -26,7 +29,14 @@ export function pullOfp10Match(r: OfpReader, normalize = false): Match {
   r.need(OFP10_MATCH_LEN);
   const m = check(decodeOfp10Match(r.data, r.pos));
   r.pos += OFP10_MATCH_LEN;
-  if (normalize) normalizeMatch(m);
+  if (normalize) {
+    const pre = log.isEnabled(Level.INFO) ? formatMatch(m.clone(), undefined, OFP_DEFAULT_PRIORITY) : '';
+    if (normalizeMatch(m) && pre) {
+      log.info('normalization changed ofp_match, details:');
+      log.info(` pre: ${pre}`);
+      log.info(`post: ${formatMatch(m, undefined, OFP_DEFAULT_PRIORITY)}`);
+    }
+  }
   return m;
 }
 
@@ -53,9 +63,11 @@ export function pullNxMatch(r: OfpReader, matchLen: number, allowCookie = false)
   return res;
 }
 
-/** Decodes bare OXM entries (packet-in style); 'loose' skips unknown fields. */
-export function decodeOxmEntries(d: Uint8Array, pos: number, len: number, loose = false): Match {
-  return check(oxmDecodeMatch(d, pos, len, loose));
+/** Decodes bare OXM entries (packet-in style); 'loose' skips unknown
+ * fields, 'pipelineOnly' rejects non-pipeline fields (packet-out). */
+export function decodeOxmEntries(d: Uint8Array, pos: number, len: number, loose = false, pipelineOnly = false): Match {
+  if (!pipelineOnly) return check(oxmDecodeMatch(d, pos, len, loose));
+  return check(nxPullRaw(d, pos, len, { loose, pipelineFieldsOnly: true })).match;
 }
 
 function viaWireBuf(w: OfpWriter, f: (b: WireBuf) => number | void): number {

@@ -343,7 +343,7 @@ export function formatFlowUpdate(u: FlowUpdate): string {
   if (u.hardTimeout) s += ` hard_timeout=${u.hardTimeout}`;
   s += ` cookie=${u.cookie ? '0x' + u.cookie.toString(16) : '0'} `;
   s += matchToString(u.match!, OFP_DEFAULT_PRIORITY);
-  if (u.ofpacts && u.ofpacts.raw.length) {
+  if (u.ofpacts && u.ofpacts.decoded.length) {
     if (!s.endsWith(' ')) s += ' ';
     s += 'actions=' + formatOfpacts(u.ofpacts);
   }

@@ -306,7 +306,7 @@ export function decodePacketOut(msg: OfpMsg): PacketOut {
     if (len < 4) throw new OfpError('OFPBMC_BAD_LEN');
     const padded = (len + 7) & ~7;
     r.need(padded);
-    const metadata = decodeOxmEntries(r.data, r.pos + 4, len - 4, true);
+    const metadata = decodeOxmEntries(r.data, r.pos + 4, len - 4, true, true);
     r.pos += padded;
     const f = mfFromName('in_port')!;
     if (!((metadata.wc[f.off]! | metadata.wc[f.off + 1]! | metadata.wc[f.off + 2]! | metadata.wc[f.off + 3]!))) {

@@ -140,3 +140,8 @@ export function extractActions(s: string): { before: string; actions: string } |
   if (eq < 0) return undefined;
   return { before: s.slice(0, i), actions: s.slice(eq + 1) };
 }
+
+/** strtoull(s, NULL, 0) as C code uses it: leading number or 0, never an error. */
+export function strtoullOrZero(s: string): bigint {
+  return strtoull(s, 0).value;
+}

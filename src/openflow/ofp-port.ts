@@ -456,8 +456,8 @@ export function pullPortStats(version: number, r: OfpReader): PortStats | null {
     } else if (p.type < 0 && p.exp === INTEL_VENDOR_ID && p.expType === 2) {
       const b = p.body;
       b.shortError = 'OFPBPC_BAD_LEN';
-      const n = b.u16();
       b.skip(2);
+      const n = b.u16();
       for (let i = 0; i < n; i++) {
         const nl = b.u8();
         const name = b.str(nl);
@@ -492,7 +492,7 @@ export function putPortStats(w: OfpWriter, version: number, ps: PortStats): void
     endProp(w, at);
     if (ps.custom.length) {
       at = startProp(w, 0, INTEL_VENDOR_ID, 2);
-      w.u16(ps.custom.length).zeros(2);
+      w.zeros(2).u16(ps.custom.length);
       for (const c of ps.custom) {
         w.u8(c.name.length);
         for (let i = 0; i < c.name.length; i++) w.u8(c.name.charCodeAt(i));
