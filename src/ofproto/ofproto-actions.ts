@@ -1,9 +1,9 @@
 /* ofproto-actions: what ofproto needs to know about a rule's actions.
  *
- * Flow-mods carry their actions as the openflow layer's Ofpacts (wire bytes
- * plus, once the action codec has run, the decoded list in 'decoded': an
- * array of ofpact objects with a 'type' such as 'OUTPUT', 'GROUP', 'METER',
- * 'CONJUNCTION', 'LEARN', nested lists in 'actions').  ofproto itself only
+ * Flow-mods carry their actions as the openflow layer's Ofpacts: the
+ * decoded list (openflow/ofp-actions.ts Ofpact objects with a 'type' such as
+ * 'OUTPUT', 'GROUP', 'METER', 'CONJUNCTION', 'LEARN', nested lists in
+ * 'actions') and the wire bytes they came in.  ofproto itself only
  * asks a few questions of them: which ports and groups they output to (for
  * out_port/out_group filters and group reference counts), which meter they
  * use, whether they are conjunctions (soft classifier matches), and whether
@@ -12,22 +12,11 @@
  * the decoded list directly.
  */
 import type { Ofpacts } from '../openflow/ofpact-codec.js';
+import type { Ofpact } from '../openflow/ofp-actions.js';
 import type { ClsConjunction } from './classifier.js';
 
-/** The fields of a decoded ofpact that ofproto looks at. */
-export interface OfpactLike {
-  readonly type: string;
-  readonly port?: number;
-  readonly groupId?: number;
-  readonly meterId?: number;
-  readonly id?: number;
-  readonly clause?: number;
-  readonly nClauses?: number;
-  readonly flags?: number;
-  readonly cookie?: bigint;
-  readonly tableId?: number;
-  readonly actions?: readonly OfpactLike[];
-}
+/** A decoded action (openflow/ofp-actions.ts). */
+export type OfpactLike = Ofpact;
 
 /** NX_LEARN_F_DELETE_LEARNED. */
 export const NX_LEARN_F_DELETE_LEARNED = 1 << 1;
@@ -36,24 +25,23 @@ export const NX_LEARN_F_DELETE_LEARNED = 1 << 1;
 export interface RuleActions {
   /** The actions as the flow-mod carried them. */
   readonly ofpacts: Ofpacts;
-  /** The decoded list ([] for "drop"; null if the codec has not decoded it). */
-  readonly list: readonly OfpactLike[] | null;
+  /** The decoded list ([] for "drop"). */
+  readonly list: readonly Ofpact[];
   readonly hasMeter: boolean;
   readonly hasGroups: boolean;
   readonly hasLearnWithDelete: boolean;
 }
 
-/** The decoded action list of 'a', or null if only raw bytes are known. */
-export function ofpactsList(a: Ofpacts): readonly OfpactLike[] | null {
-  if (Array.isArray(a.decoded)) return a.decoded as OfpactLike[];
-  return a.raw.length === 0 ? [] : null;
+/** The decoded action list of 'a'. */
+export function ofpactsList(a: Ofpacts): readonly Ofpact[] {
+  return a.decoded;
 }
 
 /** Calls 'fn' for every action, descending into nested lists (OFPACT_FOR_EACH_FLATTENED). */
-export function forEachFlattened(list: readonly OfpactLike[], fn: (a: OfpactLike) => void): void {
+export function forEachFlattened(list: readonly Ofpact[], fn: (a: Ofpact) => void): void {
   for (const a of list) {
     fn(a);
-    if (a.actions) forEachFlattened(a.actions, fn);
+    if ('actions' in a && Array.isArray(a.actions)) forEachFlattened(a.actions, fn);
   }
 }
 
@@ -61,19 +49,16 @@ export function forEachFlattened(list: readonly OfpactLike[], fn: (a: OfpactLike
 export function ruleActionsCreate(ofpacts: Ofpacts): RuleActions {
   const list = ofpactsList(ofpacts);
   let hasMeter = false, hasGroups = false, hasLearnWithDelete = false;
-  if (list) {
-    forEachFlattened(list, (a) => {
-      if (a.type === 'METER') hasMeter = true;
-      else if (a.type === 'GROUP') hasGroups = true;
-      else if (a.type === 'LEARN' && ((a.flags ?? 0) & NX_LEARN_F_DELETE_LEARNED)) hasLearnWithDelete = true;
-    });
-  }
+  forEachFlattened(list, (a) => {
+    if (a.type === 'METER') hasMeter = true;
+    else if (a.type === 'GROUP') hasGroups = true;
+    else if (a.type === 'LEARN' && (a.flags & NX_LEARN_F_DELETE_LEARNED)) hasLearnWithDelete = true;
+  });
   return { ofpacts, list, hasMeter, hasGroups, hasLearnWithDelete };
 }
 
 /** True if the actions output to 'port' (ofpacts_output_to_port). */
 export function actionsOutputToPort(a: RuleActions, port: number): boolean {
-  if (!a.list) return false;
   let found = false;
   forEachFlattened(a.list, (x) => {
     if ((x.type === 'OUTPUT' || x.type === 'ENQUEUE' || x.type === 'OUTPUT_TRUNC') && x.port === port) found = true;
@@ -84,7 +69,6 @@ export function actionsOutputToPort(a: RuleActions, port: number): boolean {
 
 /** True if the actions output to group 'groupId' (ofpacts_output_to_group). */
 export function actionsOutputToGroup(a: RuleActions, groupId: number): boolean {
-  if (!a.list) return false;
   let found = false;
   forEachFlattened(a.list, (x) => { if (x.type === 'GROUP' && x.groupId === groupId) found = true; });
   return found;
@@ -93,14 +77,14 @@ export function actionsOutputToGroup(a: RuleActions, groupId: number): boolean {
 /** Group ids the actions refer to. */
 export function actionsGroups(a: RuleActions): number[] {
   const out: number[] = [];
-  if (a.list) forEachFlattened(a.list, (x) => { if (x.type === 'GROUP' && x.groupId !== undefined) out.push(x.groupId); });
+  forEachFlattened(a.list, (x) => { if (x.type === 'GROUP') out.push(x.groupId); });
   return out;
 }
 
 /** The meter id of a 'meter' instruction, or 0. */
 export function actionsGetMeter(a: RuleActions): number {
   let id = 0;
-  if (a.list) forEachFlattened(a.list, (x) => { if (x.type === 'METER' && !id) id = x.meterId ?? 0; });
+  forEachFlattened(a.list, (x) => { if (x.type === 'METER' && !id) id = x.meterId; });
   return id;
 }
 
@@ -109,10 +93,9 @@ export function actionsGetMeter(a: RuleActions): number {
  * "conjunction" and "note"), or undefined for any other rule.
  */
 export function actionsConjunctions(a: RuleActions): ClsConjunction[] | undefined {
-  if (!a.list) return undefined;
   const conjs: ClsConjunction[] = [];
   for (const x of a.list) {
-    if (x.type === 'CONJUNCTION') conjs.push({ id: x.id ?? 0, clause: x.clause ?? 0, nClauses: x.nClauses ?? 0 });
+    if (x.type === 'CONJUNCTION') conjs.push({ id: x.id, clause: x.clause, nClauses: x.nClauses });
     else if (x.type !== 'NOTE') return undefined;
   }
   return conjs.length ? conjs : undefined;
@@ -121,13 +104,13 @@ export function actionsConjunctions(a: RuleActions): ClsConjunction[] | undefine
 /** True if two action lists are the same (ofpacts_equal). */
 export function ofpactsEqual(a: RuleActions, b: RuleActions): boolean {
   const ra = a.ofpacts.raw, rb = b.ofpacts.raw;
-  if (a.ofpacts.version === b.ofpacts.version && a.ofpacts.instructions === b.ofpacts.instructions) {
+  if (ra.length && rb.length && a.ofpacts.version === b.ofpacts.version
+      && a.ofpacts.instructions === b.ofpacts.instructions) {
     if (ra.length !== rb.length) return false;
     for (let i = 0; i < ra.length; i++) if (ra[i] !== rb[i]) return false;
     return true;
   }
-  if (a.list && b.list) return sameValue(a.list, b.list);
-  return false;
+  return sameValue(a.list, b.list);
 }
 
 function sameValue(x: unknown, y: unknown): boolean {

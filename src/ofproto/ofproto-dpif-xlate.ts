@@ -47,6 +47,7 @@ import { Match } from '../openflow/match.js';
 import { formatMatch, OFP_DEFAULT_PRIORITY } from '../openflow/match-format.js';
 import { type Ofpact, type OfpactOf, formatAction, formatActions, encodeActions } from '../openflow/ofp-actions-all.js';
 import { OfpWriter } from '../openflow/ofp-buffer.js';
+import type { Ofpacts } from '../openflow/ofpact-codec.js';
 import type { PortNames } from '../openflow/ofp-port-map.js';
 import {
   OFPP_IN_PORT, OFPP_TABLE, OFPP_NORMAL, OFPP_FLOOD, OFPP_ALL, OFPP_CONTROLLER, OFPP_LOCAL, OFPP_NONE,
@@ -1618,7 +1619,7 @@ export class XlateCtx {
     const ofproto = this.xbridge.ofproto;
     const w = new OfpWriter();
     encodeActions(w, acts, 4);
-    const ofpacts = { version: 4, instructions: false, raw: w.buf.slice(0, w.len), decoded: acts };
+    const ofpacts: Ofpacts = { version: 4, instructions: false, raw: w.buf.slice(0, w.len), decoded: acts };
     const existing = ofproto.tables[a.tableId]?.cls.findMatchExactly(match, a.priority, ofproto.tablesVersion);
     let ok = true;
     if (existing && existing.state === RuleState.INSERTED && sameActions(existing, ofpacts.raw)) {
@@ -1653,11 +1654,11 @@ export function xlateActions(xin: XlateIn): XlateOut {
 
 function ruleOfpacts(r: LookupRule): Ofpact[] {
   if (isInternal(r)) return r.actions;
-  return (r.actions.list ?? []) as Ofpact[];
+  return r.actions.list as Ofpact[];
 }
 
 function bucketOfpacts(b: OfGroup['buckets'][number]): Ofpact[] {
-  return Array.isArray(b.actions.decoded) ? b.actions.decoded as Ofpact[] : [];
+  return b.actions.decoded;
 }
 
 function sameActions(r: Rule, raw: Uint8Array): boolean {

@@ -9,7 +9,8 @@ import {
   type OfprotoClass, type Rule, type PktStats, TableMiss, OFPRR_DELETE, OFPRR_HARD_TIMEOUT, OFPRR_IDLE_TIMEOUT,
   OFPRR_EVICTION, OFPRR_GROUP_DELETE, OFPRR_METER_DELETE,
 } from './ofproto-provider.js';
-import type { OfpactLike } from './ofproto-actions.js';
+import type { Ofpact } from '../openflow/ofp-actions.js';
+type OfpactLike = Ofpact;
 import { Match } from '../openflow/match.js';
 import { FL, FLOW_SIZE, put16, put32 } from '../openflow/flow.js';
 import {
@@ -68,9 +69,9 @@ function acts(list: OfpactLike[]): Ofpacts {
   const padded = new Uint8Array(Math.ceil(raw.length / 8) * 8);
   padded.set(raw);
   void rawSeq;
-  return { version: 4, instructions: true, raw: list.length ? padded : new Uint8Array(0), decoded: list };
+  return { version: 4, instructions: true, raw: list.length ? padded : new Uint8Array(0), decoded: list as Ofpact[] };
 }
-const output = (port: number): OfpactLike => ({ type: 'OUTPUT', port });
+const output = (port: number): OfpactLike => ({ type: 'OUTPUT', port, maxLen: 0 });
 
 function match(fields: { inPort?: number; dlType?: number; nwSrc?: [number, number]; tpDst?: number; reg0?: number }): Match {
   const m = new Match();

@@ -341,14 +341,13 @@ export class Ofproto {
 
   /** Checks a rule's actions against the switch (ofproto_check_ofpacts). */
   private checkOfpacts(actions: RuleActions): OfpError | null {
-    if (!actions.list) return null;
     let err: OfpErrName | null = null;
     forEachFlattened(actions.list, (a) => {
       if (err) return;
       if (a.type === 'METER') {
         const m = a.meterId ? this.meters.get(a.meterId) : undefined;
         if (!m) err = 'OFPMMFC_INVALID_METER';
-      } else if (a.type === 'GROUP' && !this.groupLookup(a.groupId ?? 0, VERSION_MAX)) {
+      } else if (a.type === 'GROUP' && !this.groupLookup(a.groupId, VERSION_MAX)) {
         err = 'OFPBAC_BAD_OUT_GROUP';
       }
     });
