@@ -23,7 +23,7 @@ import { type OdpAction, OdpKey, ODP_KEY_LAYOUTS, SLOW_ACTION } from '../datapat
 
 const ETH_TYPE_VLAN_8021AD = 0x88a8;
 const MPLS_BOS = 0x100;
-const FLOW_MAX_MPLS_LABELS = 4;
+const FLOW_MAX_MPLS_LABELS = 3;
 const FLOW_MAX_VLAN_HEADERS = 2;
 
 function isMpls(dlType: number): boolean { return dlType === ETH_TYPE_MPLS || dlType === ETH_TYPE_MPLS_MCAST; }
@@ -142,10 +142,13 @@ function commitSetIcmp(flow: Uint8Array, base: Uint8Array, wc: Uint8Array, out: 
 /** Number of MPLS labels in a flow (flow_count_mpls_labels). */
 export function countMplsLabels(f: Uint8Array): number {
   if (!isMpls(get16(f, FL.DL_TYPE))) return 0;
+  let cnt = 0;
   for (let i = 0; i < FLOW_MAX_MPLS_LABELS; i++) {
-    if (get32(f, FL.MPLS_LSE + 4 * i) & MPLS_BOS) return i + 1;
+    const lse = get32(f, FL.MPLS_LSE + 4 * i);
+    if (lse & MPLS_BOS) return i + 1;
+    if (lse) cnt++;
   }
-  return FLOW_MAX_MPLS_LABELS;
+  return cnt;
 }
 
 function commonMplsLabels(a: Uint8Array, an: number, b: Uint8Array, bn: number): number {

@@ -18,7 +18,8 @@ import { Match } from '../openflow/match.js';
 import { formatMatch } from '../openflow/match-format.js';
 import type { PortNames } from '../openflow/ofp-port-map.js';
 import { formatOdpActions } from '../datapath/odp-actions.js';
-import type { XlateIn, XlateOut } from './ofproto-dpif-xlate.js';
+import { type XlateIn, type XlateOut, type XBridge, type RecircNode, xlateActions } from './ofproto-dpif-xlate.js';
+import type { Ofpact } from '../openflow/ofp-actions.js';
 
 /** Kinds of trace nodes (enum oftrace_node_type). */
 export const enum TraceType {
@@ -211,12 +212,69 @@ export function formatTraceReport(initialFlow: Uint8Array, xin: XlateIn, xout: X
   s += '\nDatapath actions: ' + formatOdpActions(xout.odpActions, opts.odpPortName);
   if (xout.error) {
     s += `\nTranslation failed (${xout.errorText}), packet is dropped.\n`;
-  } else {
-    if (xout.slow) {
-      s += '\nThis flow is handled by the userspace slow path because it:';
-      for (const [bit, text] of SLOW_EXPLANATIONS) if (xout.slow & bit) s += `\n  - ${text}.`;
-    }
-    s += '\n';
+  } else if (xout.slow) {
+    s += '\nThis flow is handled by the userspace slow path because it:';
+    for (const [bit, text] of SLOW_EXPLANATIONS) if (xout.slow & bit) s += `\n  - ${text}.`;
   }
   return s;
+}
+
+/** ct_state flag names in OVS's order (ct_state_to_string). */
+const CT_STATE_NAMES: [number, string][] = [
+  [0x01, 'new'], [0x02, 'est'], [0x04, 'rel'], [0x08, 'rpl'], [0x10, 'inv'], [0x20, 'trk'], [0x40, 'snat'],
+  [0x80, 'dnat'],
+];
+
+/** Options of a whole ofproto/trace run. */
+export interface TraceOptions {
+  packet?: Uint8Array | null;
+  /** Actions for ofproto/trace-packet-out. */
+  ofpacts?: Ofpact[] | null;
+  /** ct_state values to resume conntrack recirculations with (--ct-next). */
+  nextCtStates?: number[];
+  ports?: PortNames;
+  odpPortName?: (p: number) => string;
+}
+
+/**
+ * Runs "ofproto/trace" for 'flow' on 'bridge': the main translation, then
+ * every recirculation it queued (conntrack forks), each with its banner.
+ * Returns the text ovs-appctl prints (ending in a newline).
+ */
+export function ofprotoTrace(bridge: XBridge, flow: Uint8Array, opts: TraceOptions = {}): string {
+  const queue: RecircNode[] = [];
+  const nextCt = opts.nextCtStates ? opts.nextCtStates.slice() : null;
+  let s = traceOne(bridge, flow, opts.packet ?? null, queue, opts);
+  while (queue.length) {
+    const node = queue.shift()!;
+    s += '\n\n' + '='.repeat(79) + `\nrecirc(0x${node.recircId.toString(16)})`;
+    if (node.type === 'conntrack') {
+      let st: number;
+      if (!nextCt || !nextCt.length) {
+        st = 0x20 | 0x01;
+        s += ' - resume conntrack with default ct_state=trk|new (use --ct-next to customize)';
+      } else {
+        st = nextCt.shift()!;
+        s += ` - resume conntrack with ct_state=${CT_STATE_NAMES.filter(([b]) => st & b).map(([, n]) => n).join('|')}`;
+      }
+      node.flow[FL.CT_STATE] = st;
+    }
+    s += '\n' + '='.repeat(79) + '\n\n';
+    s += traceOne(bridge, node.flow, node.packet, queue, opts);
+  }
+  return s.endsWith('\n') ? s : s + '\n';
+}
+
+function traceOne(bridge: XBridge, flow: Uint8Array, packet: Uint8Array | null, queue: RecircNode[],
+                  opts: TraceOptions): string {
+  const trace: TraceNode[] = [];
+  const xin: XlateIn = {
+    bridge, flow, trace, packet, allowSideEffects: !!packet, ofpacts: opts.ofpacts ?? null, recircQueue: queue,
+  };
+  const initial = flow.slice();
+  /* xlate_in_init() makes actset_output "unset" before the flow is printed. */
+  initial[FL.ACTSET_OUTPUT] = 0; initial[FL.ACTSET_OUTPUT + 1] = 0;
+  initial[FL.ACTSET_OUTPUT + 2] = 0xff; initial[FL.ACTSET_OUTPUT + 3] = 0xf7;
+  const xout = xlateActions(xin);
+  return formatTraceReport(initial, xin, xout, { ports: opts.ports, odpPortName: opts.odpPortName });
 }

@@ -59,7 +59,7 @@ import { MF, P, mfFromId } from '../openflow/meta-flow.js';
 import { formatSubfield, type MfSubfield } from '../openflow/nx-match.js';
 import { type OdpAction, SLOW_ACTION } from '../datapath/odp-actions.js';
 import { vlogModule } from '../lib/vlog.js';
-import { commitOdpActions, countMplsLabels, flowPushMpls, flowPopMpls } from './odp-commit.js';
+import { commitOdpActions, flowPushMpls, flowPopMpls } from './odp-commit.js';
 import {
   prereqsOkWc, setMaskL3Prereqs, fieldSetMasked, fieldMaskMasked, fieldGet, subfieldRead, subfieldWrite,
   subfieldMask, subfieldValueBytes, subfieldMaskBytes, bigToBytes, wcMask,
@@ -229,6 +229,17 @@ export interface XlateIn {
   inPacketOut?: boolean;
   /** True if the packet has TCP FIN or RST set (fin_timeout). */
   tcpFlagsFin?: boolean;
+  /** When tracing: where to queue recirculations the trace should follow. */
+  recircQueue?: RecircNode[] | null;
+}
+
+/** A recirculation a trace follows after the main translation (struct oftrace_recirc_node). */
+export interface RecircNode {
+  type: 'conntrack';
+  recircId: number;
+  /** The flow to resume with (recirc_id and ct_zone set). */
+  flow: Uint8Array;
+  packet: Uint8Array | null;
 }
 
 /** Result of a translation (struct xlate_out plus the outputs xlate_in points to). */
@@ -308,7 +319,7 @@ export class XlateCtx {
   resubmits = 0;
   tableId = 0;
   rule: LookupRule | null = null;
-  ruleCookie = 0n;
+  ruleCookie = U64_MAX;
   actionSet: Ofpact[] = [];
   actionSetHasGroup = false;
   inActionSet = false;
@@ -1394,36 +1405,55 @@ export class XlateCtx {
 
   private composeMplsPush(ethertype: number): void {
     const flow = this.flow;
-    const n = countMplsLabels(flow);
+    const n = countMplsLabelsWc(flow, this.wc);
     if (!n) {
-      /* A new MPLS header: TTL from IP, TC from the IP precedence. */
-      let lse = 0;
-      if (isIpAny(flow)) {
-        this.wc[FL.NW_TTL] = 0xff;
-        this.wc[FL.NW_TOS]! |= IP_DSCP_MASK;
-        lse = ((flow[FL.NW_TOS]! & IP_DSCP_MASK) >> 5) << 9 | flow[FL.NW_TTL]!;
-      } else {
-        lse = 64;
+      this.commit();
+    } else if (n >= FLOW_MAX_MPLS_LABELS) {
+      if (this.xin.packet) {
+        this.reportError(`dropping packet on which an MPLS push action can't be performed as it would have more MPLS LSEs than the ${FLOW_MAX_MPLS_LABELS} supported.`);
       }
-      lse |= 0x100;
-      flowPushMpls(flow, 0, ethertype, lse);
-    } else if (n >= 3) {
-      this.reportError(`dropping packet on which an MPLS push action can't be performed as it would have more MPLS LSEs than the 3 that can be handled.`);
       this.error = XlateError.TOO_MANY_MPLS_LABELS;
       return;
+    }
+    if (n) {
+      this.wc.fill(0xff, FL.MPLS_LSE, FL.MPLS_LSE + 4 * n);
+      flowPushMpls(flow, n, ethertype, get32(flow, FL.MPLS_LSE) & ~0x100);
     } else {
-      const top = get32(flow, FL.MPLS_LSE) & ~0x100;
-      flowPushMpls(flow, n, ethertype, top);
+      /* A first label: IPv4 (or IPv6) explicit null, TTL and TC from IP. */
+      const label = get16(flow, FL.DL_TYPE) === ETH_TYPE_IPV6 ? 2 : 0;
+      let tc = 0, ttl = 64;
+      if (isIpAny(flow)) {
+        tc = (flow[FL.NW_TOS]! & IP_DSCP_MASK) >> 2;
+        this.wc[FL.NW_TOS]! |= IP_DSCP_MASK;
+        this.wc[FL.NW_TTL] = 0xff;
+        if (flow[FL.NW_TTL]) ttl = flow[FL.NW_TTL]!;
+      }
+      const lse = ((label << 12) | ((tc << 9) & 0xe00) | 0x100 | (ttl & 0xff)) >>> 0;
+      flowPushMpls(flow, 0, ethertype, lse);
+      /* L3 and L4 headers are no longer visible. */
+      flow.fill(0, FL.NW_SRC, FLOW_SIZE);
+      put32(flow, FL.DP_HASH, 0);
     }
   }
 
   private composeMplsPop(ethertype: number): void {
     const flow = this.flow;
-    const n = countMplsLabels(flow);
-    if (!n) return;
-    this.wc.fill(0xff, FL.MPLS_LSE, FL.MPLS_LSE + 4);
+    const n = countMplsLabelsWc(flow, this.wc);
+    if (n === 0) return;
+    if (n === FLOW_MAX_MPLS_LABELS) {
+      put32(this.wc, FL.MPLS_LSE + 4 * (n - 1), get32(this.wc, FL.MPLS_LSE + 4 * (n - 1)) | 0x100);
+      if (!(get32(flow, FL.MPLS_LSE + 4 * (n - 1)) & 0x100)) {
+        if (this.xin.packet) {
+          this.reportError(`dropping packet on which an MPLS pop action can't be performed as it has more MPLS LSEs than the ${FLOW_MAX_MPLS_LABELS} supported.`);
+        }
+        this.error = XlateError.TOO_MANY_MPLS_LABELS;
+        this.odp.length = 0;
+        return;
+      }
+    }
+    this.wc.fill(0xff, FL.MPLS_LSE + 4, FL.MPLS_LSE + 4 * n);
     flowPopMpls(flow, n, ethertype);
-    if (!isMpls(get16(flow, FL.DL_TYPE))) this.wasMpls = true;
+    if (!isMpls(ethertype) && this.xbridge.support.recirc) this.wasMpls = true;
   }
 
   private composeSetMpls(mask: number, shift: number, v: number): void {
@@ -1435,14 +1465,15 @@ export class XlateCtx {
 
   private composeDecMplsTtl(): boolean {
     const flow = this.flow;
-    if (!isMpls(get16(flow, FL.DL_TYPE))) return false;
-    put32(this.wc, FL.MPLS_LSE, get32(this.wc, FL.MPLS_LSE) | 0xff);
-    const ttl = get32(flow, FL.MPLS_LSE) & 0xff;
-    if (ttl > 1) {
-      put32(flow, FL.MPLS_LSE, ((get32(flow, FL.MPLS_LSE) & ~0xff) | (ttl - 1)) >>> 0);
-      return false;
+    if (isMpls(get16(flow, FL.DL_TYPE))) {
+      put32(this.wc, FL.MPLS_LSE, get32(this.wc, FL.MPLS_LSE) | 0xff);
+      const ttl = get32(flow, FL.MPLS_LSE) & 0xff;
+      if (ttl > 1) {
+        put32(flow, FL.MPLS_LSE, ((get32(flow, FL.MPLS_LSE) & ~0xff) | (ttl - 1)) >>> 0);
+        return false;
+      }
+      this.xlateControllerAction(0xffff, OFPR_INVALID_TTL, 0, NX_CTLR_NO_METER, null);
     }
-    this.xlateControllerAction(0xffff, OFPR_INVALID_TTL, 0, NX_CTLR_NO_METER, null);
     this.report(TraceType.WARN, 'MPLS decrement TTL exception');
     return true;
   }
@@ -1508,67 +1539,100 @@ export class XlateCtx {
   private xlateCheckPktLarger(a: OfpactOf<'CHECK_PKT_LARGER'>, rest: Ofpact[]): void {
     const dst = a.dst;
     if (!this.xbridge.support.checkPktLen) {
-      /* Without datapath support the packet length is read in the slow path. */
-      const len = this.xin.packet ? this.xin.packet.length : 0;
-      subfieldWrite(dst, this.flow, len > a.pktLen ? 1n : 0n);
+      /* Without datapath support the length is only known in the slow path. */
+      const larger = this.xin.packet ? this.xin.packet.length > a.pktLen : false;
+      subfieldWrite(dst, this.flow, larger ? 1n : 0n);
       this.slow |= SLOW_ACTION;
       return;
     }
+    const oldStack = this.stack.slice(), oldActionSet = this.actionSet.slice();
+    const oldFlow = this.flow.slice();
     this.commit();
+    const oldBase = this.baseFlow.slice();
+    const oldWasMpls = this.wasMpls, oldConntracked = this.conntracked;
     const outer = this.odp;
-    const baseSave = this.baseFlow.slice(), flowSave = this.flow.slice();
     const branch = (v: bigint): OdpAction[] => {
       this.odp = [];
-      this.flow.set(flowSave);
-      this.baseFlow.set(baseSave);
       subfieldWrite(dst, this.flow, v);
       this.doXlateActions(rest, true, false);
       if (!this.freezing) this.xlateActionSet();
-      this.exit = false;
+      if (this.freezing) this.finishFreezing();
       return this.odp;
     };
-    const oldTrace = this.trace;
-    if (this.trace) this.trace = this.report(TraceType.DETAIL, `Checking packet length greater than ${a.pktLen}`);
     const gt = branch(1n);
+    this.baseFlow = oldBase.slice();
+    this.wasMpls = oldWasMpls;
+    this.conntracked = oldConntracked;
+    this.flow.set(oldFlow);
+    const oldExit = this.exit;
+    this.exit = false;
     const le = branch(0n);
-    this.trace = oldTrace;
     this.odp = outer;
     this.odp.push({ type: 'check_pkt_len', size: a.pktLen, gt, le });
-    this.flow.set(flowSave);
-    this.baseFlow.set(baseSave);
+    this.actionSet = oldActionSet;
+    this.stack = oldStack;
+    this.baseFlow = oldBase;
+    this.wasMpls = oldWasMpls;
+    this.conntracked = oldConntracked;
+    this.flow.set(oldFlow);
+    this.exit = oldExit;
   }
 
   /* ---- Conntrack (the datapath action; state tracking is the datapath's). ---- */
 
-  private composeConntrack(a: OfpactOf<'CT'>, _isLast: boolean): void {
-    /* Actions inside ct() only set ct_mark/ct_label. */
-    this.commit();
-    let mark: [number, number] | null = null, labels: { value: Uint8Array; mask: Uint8Array } | null = null;
-    const oldFlow = this.flow.slice();
-    for (const x of a.actions) {
-      if (x.type === 'SET_FIELD' && x.field.id === MF.CT_MARK) {
-        mark = [bytesToNum(x.value), bytesToNum(x.mask)];
-      } else if (x.type === 'SET_FIELD' && x.field.id === MF.CT_LABEL) {
-        labels = { value: x.value, mask: x.mask };
-      }
+  private composeConntrack(a: OfpactOf<'CT'>, isLast: boolean): void {
+    const flow = this.flow, wc = this.wc;
+    let zone: number;
+    if (a.zoneSrc) {
+      zone = Number(subfieldRead(a.zoneSrc, flow));
+      subfieldMask(a.zoneSrc, wc);
+    } else {
+      zone = a.zoneImm;
     }
-    this.flow.set(oldFlow);
-    const zone = a.zoneSrc ? Number(subfieldRead(a.zoneSrc, this.flow)) : a.zoneImm;
-    if (a.zoneSrc) subfieldMask(a.zoneSrc, this.wc);
-    const nat = this.ctNat ? 'nat' : null;
+    const oldLabelMask = wc.slice(FL.CT_LABEL, FL.CT_LABEL + 16), oldMarkMask = get32(wc, FL.CT_MARK);
+    this.commit();
+    /* Nested actions (ct_mark, ct_label, nat) fill in the ct() action. */
+    this.ctNat = null;
+    put32(wc, FL.CT_MARK, 0);
+    wc.fill(0, FL.CT_LABEL, FL.CT_LABEL + 16);
+    this.doXlateActions(a.actions, isLast, false);
+    const markMask = get32(wc, FL.CT_MARK);
+    const mark: [number, number] | null = markMask ? [(get32(flow, FL.CT_MARK) & markMask) >>> 0, markMask] : null;
+    let labels: { value: Uint8Array; mask: Uint8Array } | null = null;
+    const lm = wc.slice(FL.CT_LABEL, FL.CT_LABEL + 16);
+    if (lm.some((b) => b)) {
+      const v = flow.slice(FL.CT_LABEL, FL.CT_LABEL + 16);
+      for (let i = 0; i < 16; i++) v[i]! &= lm[i]!;
+      labels = { value: v, mask: lm };
+    }
     this.odp.push({
       type: 'ct', ct: {
         commit: (a.flags & 1) !== 0, force: (a.flags & 2) !== 0, zone, mark, labels,
-        helper: a.alg ? (a.alg === 21 ? 'ftp' : a.alg === 69 ? 'tftp' : String(a.alg)) : null, timeout: null, nat,
+        helper: a.alg === 21 ? 'ftp' : a.alg === 69 ? 'tftp' : null, timeout: null, nat: this.ctNat ? formatCtNat(this.ctNat) : null,
       },
     });
-    this.ctNat = null;
-    /* After ct the packet's conntrack state is unknown until recirculation. */
-    this.clearConntrack();
-    put16(this.flow, FL.CT_ZONE, zone);
+    put32(wc, FL.CT_MARK, oldMarkMask);
+    wc.set(oldLabelMask, FL.CT_LABEL);
     if (a.recircTable !== 0xff) {
-      this.tableId = a.recircTable;
-      this.triggerFreeze();
+      this.conntracked = true;
+      this.recirculateAndFork(a.recircTable, zone);
+    }
+    this.ctNat = null;
+    this.clearConntrack();
+    this.report(TraceType.DETAIL, 'Sets the packet to an untracked state, and clears all the conntrack fields.');
+    this.conntracked = false;
+  }
+
+  /** Freezes into 'table' and emits recirc(), letting translation go on (compose_recirculate_and_fork). */
+  private recirculateAndFork(table: number, zone: number): void {
+    this.freezing = true;
+    const id = this.finishFreezing__(table);
+    if (this.trace && id && this.xin.recircQueue) {
+      const f = this.flow.slice();
+      put32(f, FL.RECIRC_ID, id);
+      put16(f, FL.CT_ZONE, zone);
+      this.xin.recircQueue.push({ type: 'conntrack', recircId: id, flow: f, packet: this.xin.packet ?? null });
+      this.report(TraceType.DETAIL, `A clone of the packet is forked to recirculate. The forked pipeline will be resumed at table ${table}.`);
     }
   }
 
@@ -1582,18 +1646,42 @@ export class XlateCtx {
   /** Emits recirc() for the frozen state (finish_freezing). */
   finishFreezing(): void {
     this.commit();
+    this.finishFreezing__(0);
+  }
+
+  /** Saves the frozen state under a recirculation id and emits recirc (finish_freezing__). */
+  private finishFreezing__(table: number): number {
     const state: FrozenState = {
-      bridge: this.xbridge.name, tableId: this.tableId, metadata: frozenMetadata(this.flow),
+      bridge: this.xbridge.name, tableId: table, metadata: frozenMetadata(this.flow),
       stack: this.stack.map((v) => bigintToBytes(v)), mirrors: 0, conntracked: this.conntracked,
-      wasMpls: this.wasMpls, ofpacts: this.frozenActions, actionSet: this.actionSet.slice(), userdata: null,
+      wasMpls: this.wasMpls, ofpacts: this.frozenActions, actionSet: this.actionSet.slice(),
+      userdata: this.pause && this.pause.userdata.length ? this.pause.userdata : null,
       ruleCookie: this.ruleCookie,
     };
     const id = this.xbridge.rids.alloc(state);
     this.recircs.push(id);
-    this.odp.push({ type: 'recirc', id });
+    if (this.pause) {
+      this.emitContinuation(id);
+    } else {
+      this.odp.push({ type: 'recirc', id });
+    }
     this.freezing = false;
     this.frozenActions = [];
     this.pause = null;
+    return id;
+  }
+
+  /** A paused controller action: a userspace action naming the continuation. */
+  private emitContinuation(recircId: number): void {
+    const p = this.pause!;
+    this.odp.push({
+      type: 'userspace', pid: this.xbridge.portPid?.(this.odpInPort()) ?? 0,
+      cookie: {
+        type: 'controller', reason: p.reason, dontSend: !this.allowSideEffects, continuation: true, recircId,
+        ruleCookie: this.ruleCookie, controllerId: p.controllerId, maxLen: p.maxLen,
+      },
+      userdata: null, actions: false, tunnelOutPort: null,
+    });
   }
 
   /* ---- Learn. ---- */
@@ -1602,7 +1690,10 @@ export class XlateCtx {
     this.hasLearn = true;
     /* learn_mask: what the learned flow depends on. */
     for (const spec of a.specs) if (spec.srcType !== NX_LEARN_SRC_IMMEDIATE && spec.src) subfieldMask(spec.src, this.wc);
-    if (!this.allowSideEffects) return;
+    if (!this.allowSideEffects) {
+      this.report(TraceType.WARN, 'suppressing side effects, so learn action ignored');
+      return;
+    }
     const { match, acts } = learnExecute(a, this.flow);
     if (this.trace) {
       let s = `table=${a.tableId} `;
@@ -1645,12 +1736,58 @@ export class XlateCtx {
 
 /** Translates one flow (xlate_actions). */
 export function xlateActions(xin: XlateIn): XlateOut {
+  const rid = get32(xin.flow, FL.RECIRC_ID);
+  if (!xin.frozen && rid) {
+    const st = xin.bridge.rids.find(rid);
+    if (st) xin = { ...xin, frozen: st };
+  }
   const ctx = new XlateCtx(xin);
   ctx.run();
   return ctx.out();
 }
 
 /* ---- Helpers. ---- */
+
+const FLOW_MAX_MPLS_LABELS = 3;
+
+/** Counts MPLS labels, un-wildcarding the BOS bits looked at (flow_count_mpls_labels). */
+function countMplsLabelsWc(flow: Uint8Array, wc: Uint8Array): number {
+  if (!isMpls(get16(flow, FL.DL_TYPE))) return 0;
+  let cnt = 0;
+  for (let i = 0; i < FLOW_MAX_MPLS_LABELS; i++) {
+    const o = FL.MPLS_LSE + 4 * i;
+    put32(wc, o, get32(wc, o) | 0x100);
+    const lse = get32(flow, o);
+    if (lse & 0x100) return i + 1;
+    if (lse) cnt++;
+  }
+  return cnt;
+}
+
+/** The nat part of a datapath ct() action as OVS prints it. */
+function formatCtNat(n: OfpactOf<'NAT'>): string {
+  const parts: string[] = [];
+  const kind = n.flags & 1 ? 'src' : n.flags & 2 ? 'dst' : '';
+  let s = 'nat';
+  if (kind) {
+    let r = '';
+    const ip = (b: Uint8Array | null): string => (b ? (b.length === 4 ? Array.from(b).join('.') : formatIpv6Bytes(b)) : '');
+    if (n.range.min) r = ip(n.range.min) + (n.range.max && ip(n.range.max) !== ip(n.range.min) ? '-' + ip(n.range.max) : '');
+    if (n.protoMin) r += `:${n.protoMin}` + (n.protoMax && n.protoMax !== n.protoMin ? `-${n.protoMax}` : '');
+    parts.push(r ? `${kind}=${r}` : kind);
+    if (n.flags & 4) parts.push('persistent');
+    if (n.flags & 8) parts.push('hash');
+    if (n.flags & 16) parts.push('random');
+    s += `(${parts.join(',')})`;
+  }
+  return s;
+}
+
+function formatIpv6Bytes(b: Uint8Array): string {
+  const g: string[] = [];
+  for (let i = 0; i < 16; i += 2) g.push(((b[i]! << 8) | b[i + 1]!).toString(16));
+  return g.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
 
 function ruleOfpacts(r: LookupRule): Ofpact[] {
   if (isInternal(r)) return r.actions;

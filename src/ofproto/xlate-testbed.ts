@@ -23,7 +23,8 @@ import { RecircIdPool } from './ofproto-dpif-rid.js';
 import {
   type XBridge, type XBundle, type XPort, type XlateIn, type XlateOut, type VlanMode, xlateActions,
 } from './ofproto-dpif-xlate.js';
-import { formatTraceReport, type TraceNode } from './ofproto-dpif-trace.js';
+import { ofprotoTrace, type TraceOptions } from './ofproto-dpif-trace.js';
+import { hmapOrder, hashInt } from './ovs-hash.js';
 
 interface TestRuleState { stats: PktStats }
 
@@ -93,6 +94,8 @@ export class Testbed {
     bundle.ports.push(port);
     this.xbridge.ports.set(spec.ofpPort, port);
     this.xbridge.bundles.push(bundle);
+    /* FLOOD and ALL visit ports in OVS's hmap order. */
+    this.xbridge.floodOrder = hmapOrder([...this.xbridge.ports.values()], (p) => hashInt(p.ofpPort, 0));
     return port;
   }
 
@@ -129,20 +132,13 @@ export class Testbed {
     if (err) throw new Error(`${text}: ${err.message}`);
   }
 
-  /** The ofproto/trace report for 'flowText'. */
-  trace(flowText: string, opts: Partial<XlateIn> = {}): string {
-    const flow = parseFlow(flowText);
-    const trace: TraceNode[] = [];
-    const xin: XlateIn = { bridge: this.xbridge, flow, trace, allowSideEffects: !!opts.packet, ...opts };
-    const initial = flow.slice();
-    /* xlate_in_init sets actset_output to "unset" before the Flow: line. */
-    initial[FLOW_ACTSET + 2] = 0xff; initial[FLOW_ACTSET + 3] = 0xf7;
-    const xout = xlateActions(xin);
-    return formatTraceReport(initial, xin, xout);
+  /** The ofproto/trace report for 'flowText', as ovs-appctl prints it. */
+  trace(flowText: string, opts: TraceOptions = {}): string {
+    return ofprotoTrace(this.xbridge, parseFlow(flowText), opts);
   }
 }
 
-const FLOW_ACTSET = 204;
+
 
 /**
  * Parses a flow as ofproto/trace takes it (parse_ofp_exact_flow): field

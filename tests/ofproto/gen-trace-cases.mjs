@@ -34,6 +34,7 @@ for (const sc of scenarios) {
     if (spec.vlanMode) args.push('--', 'set', 'Port', name, `vlan_mode=${spec.vlanMode}`);
     run('ovs-vsctl', args);
   }
+  for (const p of sc.noflood ?? []) run('ovs-ofctl', ['mod-port', 'br0', `p${p}`, 'no-flood']);
   const of = sc.of ? ['-O', sc.of] : [];
   if (sc.groups) run('ovs-ofctl', [...of, 'add-groups', 'br0', '-'], sc.groups.join('\n') + '\n');
   run('ovs-ofctl', [...of, 'add-flows', 'br0', '-'], sc.flows.join('\n') + '\n');
