@@ -14,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { ovsNative, type OvsNative } from '../lib/native.js';
 import { type DpPacketBatch } from './dp-packet.js';
+import { emptyStats, STATS_FIELDS, type NetdevStats } from './netdev-provider.js';
 
 /** Size of the virtio-net header that PACKET_VNET_HDR / IFF_VNET_HDR prepend. */
 export const VNET_HDR_SIZE = 10;
@@ -260,32 +261,6 @@ export function setOffload(name: string, feature: string, on: boolean): number {
 }
 
 /* ---- /sys/class/net ---------------------------------------------------- */
-
-/** Interface counters as OVS's struct netdev_stats names them. */
-export interface NetdevStats {
-  rx_packets: number; tx_packets: number; rx_bytes: number; tx_bytes: number;
-  rx_errors: number; tx_errors: number; rx_dropped: number; tx_dropped: number;
-  multicast: number; collisions: number;
-  rx_length_errors: number; rx_over_errors: number; rx_crc_errors: number;
-  rx_frame_errors: number; rx_fifo_errors: number; rx_missed_errors: number;
-  tx_aborted_errors: number; tx_carrier_errors: number; tx_fifo_errors: number;
-  tx_heartbeat_errors: number; tx_window_errors: number;
-}
-
-/** Names of the counters in NetdevStats, in OVS's order. */
-export const STATS_FIELDS: readonly (keyof NetdevStats)[] = [
-  'rx_packets', 'tx_packets', 'rx_bytes', 'tx_bytes', 'rx_errors', 'tx_errors', 'rx_dropped',
-  'tx_dropped', 'multicast', 'collisions', 'rx_length_errors', 'rx_over_errors', 'rx_crc_errors',
-  'rx_frame_errors', 'rx_fifo_errors', 'rx_missed_errors', 'tx_aborted_errors',
-  'tx_carrier_errors', 'tx_fifo_errors', 'tx_heartbeat_errors', 'tx_window_errors',
-];
-
-/** A NetdevStats with every counter zero. */
-export function emptyStats(): NetdevStats {
-  const s = {} as NetdevStats;
-  for (const f of STATS_FIELDS) s[f] = 0;
-  return s;
-}
 
 function readSys(name: string, file: string): string | null {
   if (name.includes('/') || name.startsWith('.')) return null;
