@@ -142,23 +142,24 @@ export class DpPacketBatch {
     return true;
   }
 
-  /** Removes packet i from the batch by moving the last packet's metadata into its place. */
-  swapRemove(i: number): void {
-    const last = this.count - 1;
-    if (i !== last) {
-      // Slots are not exchanged: packet i's bytes stay where they are and the
-      // moved packet keeps pointing into its own slot.
-      this.offsets[i] = this.offsets[last]!;
-      this.sizes[i] = this.sizes[last]!;
-      this.olFlags[i] = this.olFlags[last]!;
-      this.csumStart[i] = this.csumStart[last]!;
-      this.csumOffset[i] = this.csumOffset[last]!;
-      this.gsoSize[i] = this.gsoSize[last]!;
-      this.gsoType[i] = this.gsoType[last]!;
-      this.vlanTci[i] = this.vlanTci[last]!;
-      this.vlanTpid[i] = this.vlanTpid[last]!;
-      this.inPort[i] = this.inPort[last]!;
-    }
-    this.count = last;
+  /** Copies packet 'from''s metadata (not its bytes) to index 'to'. */
+  moveMeta(from: number, to: number): void {
+    this.offsets[to] = this.offsets[from]!;
+    this.sizes[to] = this.sizes[from]!;
+    this.olFlags[to] = this.olFlags[from]!;
+    this.csumStart[to] = this.csumStart[from]!;
+    this.csumOffset[to] = this.csumOffset[from]!;
+    this.gsoSize[to] = this.gsoSize[from]!;
+    this.gsoType[to] = this.gsoType[from]!;
+    this.vlanTci[to] = this.vlanTci[from]!;
+    this.vlanTpid[to] = this.vlanTpid[from]!;
+    this.inPort[to] = this.inPort[from]!;
+  }
+
+  /** Removes packet i, keeping the order of the others.  Packets keep their
+   * bytes in place: metadata moves, so offsets may point into other slots. */
+  remove(i: number): void {
+    for (let j = i + 1; j < this.count; j++) this.moveMeta(j, j - 1);
+    this.count--;
   }
 }

@@ -260,6 +260,29 @@ export function setOffload(name: string, feature: string, on: boolean): number {
   return addon().ethtoolIoctl(name, ethBuf);
 }
 
+/** Driver identification from ETHTOOL_GDRVINFO (`ethtool -i`). */
+export interface DriverInfo { driver: string; version: string; fwVersion: string; busInfo: string }
+
+const drvBuf = new Uint8Array(196);
+const drvView = new DataView(drvBuf.buffer);
+const latin1 = new TextDecoder('latin1');
+
+function cString(b: Uint8Array, off: number, size: number): string {
+  let end = off;
+  while (end < off + size && b[end] !== 0) end++;
+  return latin1.decode(b.subarray(off, end));
+}
+
+/** The driver of 'name', or -errno. */
+export function getDriverInfo(name: string): DriverInfo | number {
+  drvBuf.fill(0);
+  drvView.setUint32(0, 0x03, true); // ETHTOOL_GDRVINFO
+  const e = addon().ethtoolIoctl(name, drvBuf);
+  if (e) return -e;
+  return { driver: cString(drvBuf, 4, 32), version: cString(drvBuf, 36, 32),
+    fwVersion: cString(drvBuf, 68, 32), busInfo: cString(drvBuf, 100, 32) };
+}
+
 /* ---- /sys/class/net ---------------------------------------------------- */
 
 function readSys(name: string, file: string): string | null {
@@ -297,18 +320,11 @@ export function getSysSpeed(name: string): number {
   return Number.isFinite(n) && n > 0 ? n : -1;
 }
 
-/** The driver's name (as `ethtool -i` would say), or null. */
-export function getSysDriver(name: string): string | null {
-  const v = readSys(name, 'uevent');
-  if (v === null) return null;
-  const m = /^DRIVER=(.*)$/m.exec(v);
-  if (m) return m[1]!;
-  try {
-    const link = readFileSync(`/sys/class/net/${name}/device/driver/module/drivers`, 'latin1');
-    return link.trim() || null;
-  } catch {
-    return null;
-  }
+/** Carrier changes from /sys/class/net/NAME/carrier_changes, or -errno. */
+export function getSysCarrierChanges(name: string): number {
+  const v = readSys(name, 'carrier_changes');
+  if (v === null) return readSys(name, 'ifindex') === null ? -19 : -95;
+  return Number(v) || 0;
 }
 
 /* ---- readiness ---------------------------------------------------------- */

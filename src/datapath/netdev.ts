@@ -171,14 +171,14 @@ export function netdevSendPrepareBatch(netdev: Netdev, batch: DpPacketBatch): nu
     const fl = batch.olFlags[i]!;
     if (fl & OlFlags.GSO && !(ol & NetdevOl.TX_TCP_TSO)) {
       log.warnRl(rl, () => `${netdev.name}: No TSO support on port, packet dropped`);
-      batch.swapRemove(i);
+      batch.remove(i);
       dropped++;
       continue;
     }
     if (fl & OlFlags.CSUM_PARTIAL && !(ol & NetdevOl.TX_L4_CSUM)) {
       if (!completePartialChecksum(batch.data, batch.offsets[i]!, batch.sizes[i]!,
         batch.csumStart[i]!, batch.csumOffset[i]!)) {
-        batch.swapRemove(i);
+        batch.remove(i);
         dropped++;
         continue;
       }
