@@ -10,8 +10,9 @@
 //        (what OVS users do; the lab's default "ovs" row)
 //   on:  virtio-net headers on the relay's sockets, senders keep offloads:
 //        GSO/TSO packets stay whole (the lab's userspace-tso-enable row)
+//   veth: no relay, one veth pair between the namespaces (the same-run baseline)
 //
-// Usage: node build/bench/netdev-io.js [--secs 5] [--modes off,on] [--udp-len 64] [--json FILE]
+// Usage: node build/bench/netdev-io.js [--secs 5] [--modes veth,off,on] [--udp-len 64] [--json FILE]
 // Needs root, ip(8), iperf3 and ethtool.
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -51,8 +52,21 @@ function teardown(): void {
   for (const ns of [NS_A, NS_B, NS_SW]) spawnSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
 }
 
-function setup(txOff: boolean): void {
+function setup(txOff: boolean, direct: boolean): void {
   teardown();
+  if (direct) {
+    for (const ns of [NS_A, NS_B]) {
+      sh('ip', 'netns', 'add', ns);
+      nsx(ns, 'ip', 'link', 'set', 'lo', 'up');
+    }
+    sh('ip', 'link', 'add', 'a1', 'netns', NS_A, 'type', 'veth', 'peer', 'name', 'b1', 'netns', NS_B);
+    for (const [ns, dev, addr] of [[NS_A, 'a1', IP_A], [NS_B, 'b1', IP_B]] as const) {
+      nsx(ns, 'ip', 'addr', 'add', `${addr}/24`, 'dev', dev);
+      nsx(ns, 'ip', 'link', 'set', dev, 'up');
+      if (txOff) nsx(ns, 'ethtool', '-K', dev, 'tx', 'off');
+    }
+    return;
+  }
   for (const ns of [NS_A, NS_B, NS_SW]) {
     sh('ip', 'netns', 'add', ns);
     nsx(ns, 'ip', 'link', 'set', 'lo', 'up');
@@ -92,12 +106,16 @@ function relayMain(tso: boolean): void {
   });
 }
 
-async function measure(mode: 'off' | 'on', secs: number, udpLen: number): Promise<Record<string, unknown>> {
-  setup(mode === 'off');
+type Mode = 'off' | 'on' | 'veth';
+
+async function measure(mode: Mode, secs: number, udpLen: number): Promise<Record<string, unknown>> {
+  setup(mode === 'off', mode === 'veth');
   const self = fileURLToPath(import.meta.url);
-  const relay = spawn('ip', ['netns', 'exec', NS_SW, process.execPath, self, '--relay', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let relayOut = '';
-  relay.stdout.on('data', (d) => { relayOut += d; });
+  const relay = mode === 'veth'
+    ? spawn('sleep', ['1000'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn('ip', ['netns', 'exec', NS_SW, process.execPath, self, '--relay', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let relayOut = mode === 'veth' ? 'ready' : '';
+  relay.stdout!.on('data', (d) => { relayOut += d; });
   try {
     for (let i = 0; i < 100 && !relayOut.includes('ready'); i++) await new Promise((r) => setTimeout(r, 50));
     const ping = await run(['ip', 'netns', 'exec', NS_A, 'ping', '-c', '10', '-i', '0.2', '-q', IP_B], 10000);
@@ -144,7 +162,7 @@ async function main(): Promise<void> {
   const udpLen = Number(arg('--udp-len', '64'));
   const json = arg('--json', '');
   console.log(`${'mode'.padEnd(6)} ${'ping avg ms'.padStart(12)} ${'TCP Gbit/s'.padStart(12)} ${`UDP${udpLen}B kpps`.padStart(14)} ${'loss %'.padStart(8)} ${'relay CPU%'.padStart(11)}`);
-  for (const mode of arg('--modes', 'off,on').split(',') as ('off' | 'on')[]) {
+  for (const mode of arg('--modes', 'veth,off,on').split(',') as Mode[]) {
     const r = await measure(mode, secs, udpLen);
     console.log(`${mode.padEnd(6)} ${String(r.pingAvgMs).padStart(12)} ${String(r.tcpGbps).padStart(12)} ${String(r[`udp${udpLen}RxKpps`]).padStart(14)} ${String(r.udpLossPct).padStart(8)} ${String(r.relayCpuPct).padStart(11)}`);
     if (json) appendFileSync(json, `${JSON.stringify({ ...r, date: new Date().toISOString() })}\n`);

@@ -14,7 +14,9 @@ import {
   netdevRxqClose, netdevRxqWait, netdevSend, netdevSetMtu,
 } from '../src/datapath/netdev.js';
 import { type Netdev, type NetdevRxq, NetdevFlags } from '../src/datapath/netdev-provider.js';
-import { netdevLinuxSetUserspaceTso } from '../src/datapath/netdev-linux.js';
+import { Worker } from 'node:worker_threads';
+import { netdevLinuxSetUserspaceTso, netdevLinuxExport } from '../src/datapath/netdev-linux.js';
+import { relayThreadUrl, type RelayThreadData } from '../src/datapath/netdev-relay-thread.js';
 import { NetdevRelay } from '../src/datapath/netdev-relay.js';
 import { DpPacketBatch } from '../src/datapath/dp-packet.js';
 import { flowExtract, newFlowKey } from '../src/datapath/flow.js';
@@ -85,8 +87,8 @@ const SINK = 'import socket,sys\ns=socket.socket();s.setsockopt(socket.SOL_SOCKE
   + 's.bind((sys.argv[1],5299));s.listen(1);print("listening",flush=True);c,_=s.accept();n=0\n'
   + 'while True:\n d=c.recv(1<<16)\n if not d: break\n n+=len(d)\nprint(n,flush=True)';
 const SOURCE = 'import socket,sys\nc=socket.create_connection((sys.argv[1],5299),timeout=10)\n'
-  + 'b=bytes(range(256))*256\nfor i in range(64): c.sendall(b)\nc.close()';
-const TCP_BYTES = 64 * 65536;
+  + 'b=bytes(range(256))*256\nfor i in range(16): c.sendall(b)\nc.close()';
+const TCP_BYTES = 16 * 65536;
 
 async function pingAndTcp(): Promise<void> {
   const ping = await nsx(NS_A, 'ping', '-c', '2', '-i', '0.2', '-W', '2', IP_B);
@@ -229,5 +231,36 @@ test('internal (tap) netdev: host traffic is received, sent packets reach the ho
     if (rxq) netdevRxqClose(rxq);
     if (d) netdevClose(d);
     spawnSync('ip', ['link', 'del', name], { stdio: 'ignore' });
+  }
+});
+
+test('a worker thread relays on ports the main thread opened', { skip, timeout: 30000 }, async () => {
+  netdevInitialize();
+  netdevLinuxSetUserspaceTso(true);
+  setup(false);
+  let a: Netdev | null = null, b: Netdev | null = null, worker: Worker | null = null;
+  try {
+    a = open(A0, 'system');
+    b = open(B0, 'system');
+    const data: RelayThreadData = { a: netdevLinuxExport(a)!, b: netdevLinuxExport(b)!, options: { packetCapacity: 65546 } };
+    worker = new Worker(relayThreadUrl, { workerData: data });
+    const w = worker;
+    const next = () => new Promise<Record<string, unknown>>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    assert.deepEqual(await next(), { ready: true });
+    await pingAndTcp();
+    w.postMessage('counters');
+    const { counters } = await next() as { counters: { packets: number; bytes: number }[] };
+    assert.ok(counters[0]!.bytes >= TCP_BYTES, JSON.stringify(counters));
+    w.postMessage('stop');
+    assert.deepEqual(await next(), { stopped: true });
+  } finally {
+    await worker?.terminate();
+    if (a) netdevClose(a);
+    if (b) netdevClose(b);
+    netdevLinuxSetUserspaceTso(false);
+    teardown();
   }
 });

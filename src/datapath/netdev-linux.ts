@@ -70,6 +70,8 @@ export class NetdevLinux extends Netdev {
   rxErrors = 0;
   /** True for tap-backed devices, whose kernel rx/tx counters are swapped. */
   readonly isTap: boolean = false;
+  /** True if 'fd' belongs to another netdev object (another thread's): not closed here. */
+  borrowedFd = false;
 }
 
 /** Casts a netdev of one of the Linux classes. */
@@ -234,8 +236,37 @@ function armWatcher(d: NetdevLinux): void {
 export function linuxClose(d: NetdevLinux): void {
   d.watcher?.stop();
   d.watcher = null;
-  if (d.fd >= 0) closeSync(d.fd);
+  if (d.fd >= 0 && !d.borrowedFd) closeSync(d.fd);
   d.fd = -1;
+}
+
+/* ---- handing ports to a datapath thread ---------------------------------- */
+
+/** What another thread of this process needs to do I/O on a Linux port:
+ * plain data, so it crosses postMessage.  The fd stays owned by the netdev
+ * it came from; close that one only after the other thread is done. */
+export interface LinuxPortHandle {
+  type: string; name: string; fd: number; vnetHdr: boolean; olFlags: number;
+}
+
+/** The handle of a system/internal/tap netdev, or null for other types. */
+export function netdevLinuxExport(netdev: Netdev): LinuxPortHandle | null {
+  if (!(netdev instanceof NetdevLinux) || netdev.fd < 0) return null;
+  return { type: netdev.type, name: netdev.name, fd: netdev.fd, vnetHdr: netdev.vnetHdr, olFlags: netdev.olFlags };
+}
+
+/** A netdev in this thread doing I/O on the fd of 'h' (from netdevLinuxExport
+ * in another thread), using 'cls' (netdevLinuxClass, or a tap class from
+ * netdev-tap.ts for "internal"/"tap").  It is not entered in this thread's
+ * table of open devices; netdevClose() releases it without closing the fd. */
+export function netdevLinuxAdopt(h: LinuxPortHandle, cls: NetdevClass): Netdev {
+  const d = linuxCast(cls.alloc(h.name));
+  d.fd = h.fd;
+  d.vnetHdr = h.vnetHdr;
+  d.olFlags = h.olFlags;
+  d.borrowedFd = true;
+  d.refCount = 1;
+  return d;
 }
 
 /* ---- the hooks shared by the Linux classes --------------------------------- */
