@@ -11,8 +11,9 @@
  * Design
  * ------
  * Flows are grouped into subtables, one per distinct mask.  A subtable is an
- * open-addressing hash table keyed by the hash of the masked key
- * (flow.ts flowHash with the mask); entries refer to rules stored in flat
+ * open-addressing hash table keyed by the hash of the masked key over just
+ * the words its mask uses (flow.ts flowHashWords, OVS's miniflow idea); the
+ * same words are the only ones compared.  Entries refer to rules stored in flat
  * typed arrays: rule r's masked key is keys[r*FLOW_WORDS ...], its flow id
  * ids[r].  Lookup of one key probes subtables in order of recent hits
  * (OVS re-sorts its pvector the same way), computing one masked hash per
@@ -21,7 +22,7 @@
  *
  * Flow ids are the caller's (dpif-netdev's flow table index); -1 means miss.
  */
-import { FLOW_WORDS, flowHash, flowEqual } from './flow.js';
+import { FLOW_WORDS, flowHashWords, flowEqual, maskWords } from './flow.js';
 
 const EMPTY = -1, TOMBSTONE = -2;
 
@@ -29,6 +30,8 @@ const EMPTY = -1, TOMBSTONE = -2;
 class Subtable {
   /** The mask (FLOW_WORDS words). */
   readonly mask: Uint32Array;
+  /** Indexes of the mask's nonzero words: only these are hashed and compared. */
+  readonly words: Int32Array;
   /** Masked keys of the rules, FLOW_WORDS apart. */
   keys: Uint32Array;
   /** Flow id per rule. */
@@ -48,6 +51,7 @@ class Subtable {
 
   constructor(mask: Uint32Array) {
     this.mask = mask.slice();
+    this.words = maskWords(this.mask);
     this.keys = new Uint32Array(16 * FLOW_WORDS);
     this.ids = new Int32Array(16);
     this.hashes = new Uint32Array(16);
@@ -60,8 +64,23 @@ class Subtable {
     for (let s = hash & m; ; s = (s + 1) & m) {
       const r = idx[s]!;
       if (r === EMPTY) return -1;
-      if (r >= 0 && this.hashes[r] === hash && flowEqual(key, k, this.keys, r * FLOW_WORDS, this.mask)) return r;
+      if (r >= 0 && this.hashes[r] === hash && this.matches(key, k, r)) return r;
     }
+  }
+
+  /** True if key[k..] under the mask equals rule r's masked key. */
+  private matches(key: Uint32Array, k: number, r: number): boolean {
+    const words = this.words, mask = this.mask, keys = this.keys, base = r * FLOW_WORDS;
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      if ((key[k + w]! & mask[w]!) !== keys[base + w]) return false;
+    }
+    return true;
+  }
+
+  /** Hash of key[k..] under this subtable's mask. */
+  hash(key: Uint32Array, k: number): number {
+    return flowHashWords(key, k, this.words, this.mask, 0);
   }
 
   /** The rule with exactly masked key 'mkey' (already masked), or -1. */
@@ -163,7 +182,7 @@ export class Dpcls {
   insert(key: Uint32Array, k: number, mask: Uint32Array, m: number, id: number): boolean {
     const st = this.subtableFor(mask, m, true)!;
     const mk = this.masked(key, k, mask, m);
-    const h = flowHash(mk, 0);
+    const h = st.hash(mk, 0);
     if (st.findExact(mk, h) >= 0) return false;
     st.insert(mk, h, id);
     return true;
@@ -174,7 +193,7 @@ export class Dpcls {
     const st = this.subtableFor(mask, m, false);
     if (!st) return -1;
     const mk = this.masked(key, k, mask, m);
-    const r = st.findExact(mk, flowHash(mk, 0));
+    const r = st.findExact(mk, st.hash(mk, 0));
     if (r < 0) return -1;
     const id = st.ids[r]!;
     st.remove(r);
@@ -188,7 +207,7 @@ export class Dpcls {
     const sts = this.subtables;
     for (let i = 0; i < sts.length; i++) {
       const st = sts[i]!;
-      const r = st.find(key, k, flowHash(key, k, st.mask, 0));
+      const r = st.find(key, k, st.hash(key, k));
       if (r >= 0) {
         st.hits++;
         return st.ids[r]!;

@@ -36,7 +36,7 @@ export class Emc {
   /** 'alive(id)' tells whether a flow id is still valid. */
   constructor(private readonly alive: (id: number) => boolean = () => true) {}
 
-  /** The flow id for the key at key[k..] with hash 'hash' (flowHash(key, k)), or -1. */
+  /** The flow id for the key at key[k..] with hash 'hash' (flow.ts flowHashRss), or -1. */
   lookup(key: Uint32Array, k: number, hash: number): number {
     let h = hash;
     for (let seg = 0; seg < 2; seg++, h >>>= SHIFT) {

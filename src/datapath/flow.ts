@@ -271,6 +271,55 @@ export function flowHash(key: Uint32Array, k: number, mask: Uint32Array | null =
   return h >>> 0;
 }
 
+function mix(h: number, word: number): number {
+  let w = Math.imul(word, 0xcc9e2d51);
+  w = (w << 15) | (w >>> 17);
+  w = Math.imul(w, 0x1b873593);
+  const x = h ^ w;
+  return (Math.imul((x << 13) | (x >>> 19), 5) + 0xe6546b64) | 0;
+}
+
+function finishHash(h: number, n: number): number {
+  let x = h ^ (n * 4);
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/** Hash of the words key[k + words[i]] (masked by mask[m + words[i]] if
+ * given): a subtable hashes only the words its mask uses (OVS miniflow hashing). */
+export function flowHashWords(key: Uint32Array, k: number, words: Int32Array,
+                              mask: Uint32Array | null = null, m = 0, basis = 0): number {
+  let h = basis | 0;
+  const n = words.length;
+  if (mask) {
+    for (let i = 0; i < n; i++) h = mix(h, key[k + words[i]!]! & mask[m + words[i]!]!);
+  } else {
+    for (let i = 0; i < n; i++) h = mix(h, key[k + words[i]!]!);
+  }
+  return finishHash(h, n);
+}
+
+/** The words a packet's 5-tuple-style hash covers (ports, addresses, types). */
+const RSS_WORDS = Int32Array.of(W.IN_PORT, W.RECIRC_ID, W.ETH_SRC_LO, W.ETH_DST_LO, W.DL_TYPE, W.VLAN0,
+  W.NW_SRC, W.NW_DST, W.IPV6_SRC + 3, W.IPV6_DST + 3, W.NW_INFO, W.TP);
+
+/** A cheap hash of a packet key for the exact-match cache (like the RSS hash
+ * OVS takes from the NIC): covers the fields that vary most between flows. */
+export function flowHashRss(key: Uint32Array, k: number): number {
+  return flowHashWords(key, k, RSS_WORDS);
+}
+
+/** Indexes of the nonzero words of mask[m..]. */
+export function maskWords(mask: Uint32Array, m = 0): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < FLOW_WORDS; i++) if (mask[m + i] !== 0) out.push(i);
+  return Int32Array.from(out);
+}
+
 /** True if key a[ka..] equals key b[kb..] under mask[m..] (or exactly). */
 export function flowEqual(a: Uint32Array, ka: number, b: Uint32Array, kb: number,
                           mask: Uint32Array | null = null, m = 0): boolean {
