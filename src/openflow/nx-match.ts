@@ -35,6 +35,16 @@ import {
   ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT, PT_ETH,
 } from './flow.js';
 import { parseIntString } from './addr-text.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
+
+const log = vlogModule('nx_match');
+/** nx_match parse errors indicate a peer bug; OVS shows few of them. */
+const rl = new RateLimit(1, 5);
+
+/** A header as OVS prints it in logs: vendor:class:field:hasmask:length. */
+function headerText(h: NxmHeader): string {
+  return `${h.vendor ? '0x' + h.vendor.toString(16) : '0'}:${h.cls}:${h.field}:${h.hasmask ? 1 : 0}:${h.len}`;
+}
 
 export const OFPXMC_NXM_0 = 0x0000;
 export const OFPXMC_NXM_1 = 0x0001;
@@ -165,7 +175,10 @@ function pullHeader(d: Uint8Array, pos: number, end: number, allowCookie: boolea
     if (end - pos < 8) return new OfpError('OFPBMC_BAD_LEN', 'partial OXM entry');
     h = { ...h, vendor: get32(d, pos + 4) };
   }
-  if (h.len < expLen(h)) return new OfpError('OFPBMC_BAD_LEN', 'OXM header has invalid length');
+  if (h.len < expLen(h)) {
+    log.warnRl(rl, () => `OXM header ${headerText(h)} has invalid length ${h.len} (minimum is ${nxmHeaderLen(h)})`);
+    return new OfpError('OFPBMC_BAD_LEN', 'OXM header has invalid length');
+  }
   pos += nxmHeaderLen(h);
   const r = nxmFieldByHeader(h, isAction);
   const field = r.nf ? mfFromId(r.nf.id) : null;
@@ -209,7 +222,10 @@ function pullEntry(d: Uint8Array, pos: number, end: number, allowCookie: boolean
   const width = nxmFieldBytes(h);
   if (h.hasmask) {
     for (let i = 0; i < width; i++) {
-      if (payload[i]! & ~payload[width + i]!) return new OfpError('OFPBMC_BAD_WILDCARDS');
+      if (payload[i]! & ~payload[width + i]!) {
+        log.warnRl(rl, () => `Rejecting NXM/OXM entry ${headerText(h)} with 1-bits in value for bits wildcarded by the mask.`);
+        return new OfpError('OFPBMC_BAD_WILDCARDS');
+      }
     }
   }
   const value = copyEntryValue(ph.field, payload, width);
