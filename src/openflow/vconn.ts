@@ -18,7 +18,7 @@ const log = vlogModule('vconn');
 /** A connection failure with an errno-style text ("Connection refused"). */
 export class VconnError extends Error {}
 
-function versionBitmapToString(bm: number): string {
+export function versionBitmapToString(bm: number): string {
   const hex = (v: number): string => '0x' + v.toString(16).padStart(2, '0');
   if (!bm) return 'no versions';
   const top = 31 - Math.clz32(bm);
