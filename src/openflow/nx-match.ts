@@ -84,8 +84,10 @@ function makeWild(h: NxmHeader): NxmHeader {
 /** One known code point. */
 export interface NxmField { header: NxmHeader; version: number; name: string; id: MF }
 
-const keyOf = (h: NxmHeader): string => `${h.cls}:${h.field}:${h.cls === OFPXMC_EXPERIMENTER ? h.vendor : 0}`;
-const byKey = new Map<string, NxmField>();
+/** Numeric identity of a code point: class and field, plus vendor for experimenter OXMs. */
+const keyOf = (h: NxmHeader): number =>
+  (h.cls === OFPXMC_EXPERIMENTER ? (h.vendor >>> 0) * 0x800000 : 0) + h.cls * 128 + h.field;
+const byKey = new Map<number, NxmField>();
 const byNameMap = new Map<string, NxmField>();
 const byMf: NxmField[][] = MF_FIELDS.map(() => []);
 for (const f of MF_FIELDS) {
@@ -120,13 +122,15 @@ export function nxmFieldByMfId(id: MF, version: number): NxmField | undefined {
 /** The code point named 'name' ("NXM_OF_ETH_SRC", "OXM_OF_IPV4_DST"...). */
 export function nxmFieldByName(name: string): NxmField | undefined { return byNameMap.get(name); }
 
+const NOT_FOUND: { nf?: NxmField; err?: OfpErrName } = {};
+
 function nxmFieldByHeader(h: NxmHeader, isAction: boolean): { nf?: NxmField; err?: OfpErrName } {
-  if (h.hasmask) h = makeExact(h);
+  const len = h.hasmask ? Math.floor(nxmPayloadLen(h) / 2) + expLen(h) : h.len;
   const e = byKey.get(keyOf(h));
-  if (!e) return {};
+  if (!e) return NOT_FOUND;
   let err: OfpErrName | undefined;
-  if (isAction && h.len > 0 && h.len !== e.header.len) err = 'OFPBAC_BAD_SET_LEN';
-  if (h.len === e.header.len || mfFromId(e.id).variable) return { nf: e, err };
+  if (isAction && len > 0 && len !== e.header.len) err = 'OFPBAC_BAD_SET_LEN';
+  if (len === e.header.len || mfFromId(e.id).variable) return err ? { nf: e, err } : { nf: e };
   return { err };
 }
 
