@@ -293,7 +293,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && /ovs-ofctl(\.mjs|\.js|\.ts)?$/.test(process.argv[1]);
+const isMain = process.argv[1] !== undefined && /ovs-ofctl(\.[cm]?js|\.ts)?$/.test(process.argv[1]);
 if (isMain) {
   main(process.argv.slice(2)).then((rc) => {
     process.exitCode = rc;
