@@ -346,3 +346,25 @@ test('conjunctive flows are soft matches in the classifier', () => {
   assert.deepEqual(hit?.actions.list, [output(5)]);
   assert.equal(p.tables[0]!.cls.lookup(p.tablesVersion, packet(2)), null);
 });
+
+test('bundles commit atomically or not at all', () => {
+  const { p } = setup();
+  p.handleFlowMod(fm(OFPFC_ADD, match({ inPort: 1 }), { actions: [output(2)] }));
+  const bad = p.commitBundle([
+    { kind: 'flow', fm: fm(OFPFC_ADD, match({ inPort: 2 }), { actions: [output(1)] }) },
+    { kind: 'flow', fm: fm(OFPFC_DELETE, match({ inPort: 1 })) },
+    { kind: 'flow', fm: fm(OFPFC_ADD, match({ inPort: 3 }), { actions: [{ type: 'GROUP', groupId: 42 }] }) },
+  ]);
+  assert.equal(bad?.index, 2);
+  assert.equal(bad?.error.error, 'OFPBAC_BAD_OUT_GROUP');
+  assert.equal(flows(p).length, 1, 'nothing changed');
+  assert.equal(p.tables[0]!.cls.count, 1);
+  const ok = p.commitBundle([
+    { kind: 'group', gm: gm(OFPGC11_ADD, 42, OFPGT11_ALL, [1]) },
+    { kind: 'flow', fm: fm(OFPFC_ADD, match({ inPort: 3 }), { actions: [{ type: 'GROUP', groupId: 42 }] }) },
+    { kind: 'flow', fm: fm(OFPFC_DELETE, match({ inPort: 1 })) },
+  ]);
+  assert.equal(ok, null);
+  assert.equal(flows(p).length, 1);
+  assert.equal(p.groupStats(42)[0]!.refCount, 1);
+});

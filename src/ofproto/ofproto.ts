@@ -145,6 +145,9 @@ export interface OfprotoGroupMod {
   oldGroups: OfGroup[];
 }
 
+/** One change of an OpenFlow bundle. */
+export type BundleOp = { kind: 'flow'; fm: FlowMod } | { kind: 'group'; gm: GroupMod };
+
 /** Options for a new switch. */
 export interface OfprotoOptions {
   /** Milliseconds clock; defaults to Date.now. */
@@ -735,6 +738,50 @@ export class Ofproto {
 
   private sendTableStatus(_tableId: number): void {
     /* Vacancy events are computed by connmgr from table stats when enabled. */
+  }
+
+  /* ---- Bundles. ---- */
+
+  /**
+   * Applies a bundle's flow-mods and group-mods atomically (do_bundle_commit):
+   * all are started in the next version, and only if every one succeeds is
+   * the version published and each finished; otherwise the started ones are
+   * reverted, newest first, and the failing one's index is returned with its
+   * error.
+   */
+  commitBundle(ops: readonly BundleOp[], req: ModRequester | null = null): { error: OfpError; index: number } | null {
+    const version = this.tablesVersion + 1;
+    const started: ({ kind: 'flow'; ofm: OfprotoFlowMod } | { kind: 'group'; ogm: OfprotoGroupMod })[] = [];
+    let failure: { error: OfpError; index: number } | null = null;
+    for (let i = 0; i < ops.length && !failure; i++) {
+      const op = ops[i]!;
+      if (op.kind === 'flow') {
+        const ofm = this.flowModInit(op.fm);
+        if (ofm instanceof OfpError) { failure = { error: ofm, index: i }; break; }
+        ofm.version = version;
+        const err = this.flowModStart(ofm);
+        if (err) failure = { error: err, index: i };
+        else started.push({ kind: 'flow', ofm });
+      } else {
+        const ogm: OfprotoGroupMod = { gm: op.gm, version, newGroup: null, oldGroups: [] };
+        const err = this.groupModStart(ogm);
+        if (err) failure = { error: err, index: i };
+        else started.push({ kind: 'group', ogm });
+      }
+    }
+    if (failure) {
+      for (let i = started.length - 1; i >= 0; i--) {
+        const s = started[i]!;
+        if (s.kind === 'flow') this.flowModRevert(s.ofm); else this.groupModRevert(s.ogm);
+      }
+      return failure;
+    }
+    this.bumpTablesVersion();
+    for (const s of started) {
+      if (s.kind === 'flow') this.flowModFinish(s.ofm, req); else this.groupModFinish(s.ogm, req);
+    }
+    this.listener.flowMonitorFlush?.();
+    return null;
   }
 
   /* ---- Convenience flows (in-band, fail-open, tests). ---- */
