@@ -317,6 +317,17 @@ function tmod(tableId: number, miss: number, eviction = SETTING_DEFAULT, evictio
   return { tableId, miss, eviction, evictionFlags, vacancy: SETTING_DEFAULT, tableVacancy: { down: 0, up: 0, vacancy: 0 } };
 }
 
+test('table features', () => {
+  const { p } = setup();
+  const tf = p.tableFeatures();
+  assert.equal(tf.length, N_TABLES);
+  assert.equal(tf[0]!.maxEntries, 1000000);
+  assert.ok(tf[0]!.nonmiss.next.has(1) && !tf[0]!.nonmiss.next.has(TBL_INTERNAL));
+  assert.equal(tf[253]!.nonmiss.instructions & (1 << 5), 0, 'no goto_table from the last visible table');
+  assert.ok(tf[0]!.match.size > 100);
+  assert.ok(tf[0]!.nonmiss.apply.ofpacts.includes('set_field'));
+});
+
 test('table-mod and table stats', () => {
   const { p } = setup();
   assert.equal(p.tableMod(tmod(3, TableMiss.DROP)), null);

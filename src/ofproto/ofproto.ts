@@ -44,8 +44,9 @@ import {
 } from '../openflow/ofp-meter.js';
 import { OFPP_ANY, OFPP_MAX } from '../openflow/ofp-port.js';
 import { type TableMod, SETTING_ON, SETTING_OFF, SETTING_DEFAULT, OFPTR_VACANCY_UP, OFPTR_VACANCY_DOWN } from '../openflow/ofp-table.js';
-import type { TableStats } from '../openflow/ofp-table-stats.js';
-import { MF, mfFromId } from '../openflow/meta-flow.js';
+import { type TableStats, type TableFeatures, emptyTableFeatures } from '../openflow/ofp-table-stats.js';
+import { OFPACT_TYPES } from '../openflow/ofp-actions.js';
+import { MF, MF_FIELDS, mfFromId } from '../openflow/meta-flow.js';
 import { vlogModule } from '../lib/vlog.js';
 import { Classifier, ClsRule, VERSION_MAX, VERSION_MIN } from './classifier.js';
 import {
@@ -860,6 +861,42 @@ export class Ofproto {
       tableId: t.tableId, activeCount: t.nFlows, lookupCount: BigInt(t.nMatched + t.nMissed),
       matchedCount: BigInt(t.nMatched),
     }));
+  }
+
+  /**
+   * Table features as OVS reports them (query_tables): every field that has
+   * an OXM/NXM code matchable, the fully maskable ones maskable, writable
+   * ones settable; every action; goto_table only where a later visible table
+   * exists; up to 1,000,000 entries unless the table is limited lower.
+   */
+  tableFeatures(): TableFeatures[] {
+    const match = new Set<number>(), mask = new Set<number>(), write = new Set<number>();
+    for (const f of MF_FIELDS) {
+      if (!f.oxm.length) continue;
+      match.add(f.id);
+      if (f.maskable) mask.add(f.id);
+      if (f.writable) write.add(f.id);
+    }
+    const allActions = OFPACT_TYPES.map(([, name]) => name as string);
+    return this.tables.map((t, i) => {
+      const f = emptyTableFeatures(i);
+      f.name = t.name ?? '';
+      f.metadataMatch = U64_MAX;
+      f.metadataWrite = U64_MAX;
+      f.missConfig = t.missConfig;
+      f.maxEntries = Math.min(1000000, t.maxFlows);
+      for (let j = i + 1; j < this.tables.length; j++) if (!(this.tables[j]!.flags & OFTABLE_HIDDEN)) f.nonmiss.next.add(j);
+      f.nonmiss.instructions = f.nonmiss.next.size ? 0x3f : 0x3f & ~(1 << 5);
+      f.nonmiss.write = { ofpacts: allActions.slice(), setFields: new Set(write) };
+      f.nonmiss.apply = { ofpacts: allActions.slice(), setFields: new Set(write) };
+      f.miss = { next: new Set(f.nonmiss.next), instructions: f.nonmiss.instructions,
+        write: { ofpacts: allActions.slice(), setFields: new Set(write) },
+        apply: { ofpacts: allActions.slice(), setFields: new Set(write) } };
+      f.match = new Set(match);
+      f.mask = new Set(mask);
+      f.wildcard = new Set(match);
+      return f;
+    });
   }
 
   /** Applies a table-mod (table_mod). */
