@@ -41,7 +41,7 @@
 import {
   FL, FLOW_SIZE, get16, get32, get64, put16, put32, put64, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_MPLS,
   ETH_TYPE_MPLS_MCAST, ETH_TYPE_VLAN, IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_ICMPV6, FLOW_NW_FRAG_ANY,
-  FLOW_NW_FRAG_LATER, FLOW_NW_FRAG_MASK, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK, PT_ETH, IP_DSCP_MASK,
+  FLOW_NW_FRAG_LATER, FLOW_NW_FRAG_MASK, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK, IP_DSCP_MASK,
 } from '../openflow/flow.js';
 import { Match } from '../openflow/match.js';
 import { formatMatch, OFP_DEFAULT_PRIORITY } from '../openflow/match-format.js';
@@ -1997,11 +1997,6 @@ function bigintToBytes(v: bigint): Uint8Array { return bigToBytes(v, 16); }
 function bytesToBigint(b: Uint8Array): bigint {
   let x = 0n;
   for (const v of b) x = (x << 8n) | BigInt(v);
-  return x;
-}
-function bytesToNum(b: Uint8Array): number {
-  let x = 0;
-  for (const v of b) x = x * 256 + v;
   return x;
 }
 function hexOf(n: number): string { return n === 0 ? '0' : '0x' + n.toString(16); }

@@ -10,7 +10,6 @@ import { parseMatch } from '../openflow/ofp-match-parse.js';
 import { parseInstructions, parseActions, encodeInstructions, encodeActions, decodeInstructions, decodeActions, type Ofpact } from '../openflow/ofp-actions-all.js';
 import { OfpError } from '../openflow/ofp-errors.js';
 import { type Bucket, OFPGC11_ADD } from '../openflow/ofp-group.js';
-import { FL, get16, get32, put16, put32 } from '../openflow/flow.js';
 import { OfpWriter } from '../openflow/ofp-buffer.js';
 import { type FlowMod, OFPFC_ADD } from '../openflow/ofp-flow.js';
 import { OFPP_ANY } from '../openflow/ofp-port.js';
