@@ -51,7 +51,7 @@ const TWO63 = 9223372036854775808;
 /** Formats a number as OVS would: integers as %lld, others as %.15g. */
 export function formatNumber(x: number): string {
   if (Number.isInteger(x) && x < TWO63 && x >= -TWO63) {
-    return Object.is(x, -0) ? '0' : (Math.abs(x) < 1e21 ? String(x) : BigInt(x).toString());
+    return Object.is(x, -0) ? '0' : (Number.isSafeInteger(x) ? String(x) : BigInt(x).toString());
   }
   return formatReal(x);
 }
