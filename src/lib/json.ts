@@ -23,6 +23,13 @@ export interface JsonObject { [member: string]: Json }
 /** Serialization flags, as OVS's JSSF_*. */
 export interface JsonFormat { sort?: boolean; pretty?: boolean }
 
+/** A new empty object for members with ever-changing names (UUIDs): it
+ * starts in V8's dictionary mode, so adding members does not create a hidden
+ * class per name. */
+export function jsonDict(): JsonObject {
+  return Object.create(null) as JsonObject;
+}
+
 /** True if 'v' is a JSON object (not an array, not null). */
 export function isJsonObject(v: Json | undefined): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -277,6 +277,22 @@ export function datumToJson(d: Datum, type: Type): Json {
   return ['set', elems];
 }
 
+/* Datums are immutable, so common single values can be shared: every
+ * integer-or-real 0..1023 and both booleans. */
+const SMALL_INT_DATUMS: Datum[] = Array.from({ length: 1024 }, (_, i) => new Datum([i], null));
+const TRUE_DATUM = new Datum([true], null);
+const FALSE_DATUM = new Datum([false], null);
+
+/** A datum holding just 'a' (possibly a shared instance). */
+export function datumOfAtom(a: Atom): Datum {
+  if (typeof a === 'number') {
+    if (a >= 0 && a < 1024 && (a | 0) === a) return SMALL_INT_DATUMS[a]!;
+  } else if (typeof a === 'boolean') {
+    return a ? TRUE_DATUM : FALSE_DATUM;
+  }
+  return new Datum([a], null);
+}
+
 /** Unchecked quick parse for the common scalar-column case (used by row parsing). */
 export function datumFromJsonScalarFast(type: Type, json: Json, symtab: SymbolTable | null): Datum | null {
   if (type.value !== null || Array.isArray(json)) return null;
@@ -285,7 +301,7 @@ export function datumFromJsonScalarFast(type: Type, json: Json, symtab: SymbolTa
     const e = atomCheckConstraints(a, type.key);
     if (e) throw e;
   }
-  return new Datum([a], null);
+  return datumOfAtom(a);
 }
 
 /* ---- Set algebra and diffs. ---- */

@@ -263,7 +263,7 @@ function executeUpdate(x: Execution, p: OvsdbParser, result: JsonObject): OvsdbE
   const rowJson = p.member('row', OP_OBJECT);
   if (p.error) return p.error;
   const t = table!;
-  const update = t.newRow(t.defaults[0]!.keys[0] as string);
+  const update = t.scratchRow();
   const columns: ColumnSchema[] = [];
   rowFromJson(update, rowJson!, x.symtab, columns);
   for (const c of columns) {
@@ -335,7 +335,7 @@ function executeWait(x: Execution, p: OvsdbParser): OvsdbError | null {
 
   const expected = new Set<string>();
   for (const rj of rowsJson as Json[]) {
-    const row = t.newRow(t.defaults[0]!.keys[0] as string);
+    const row = t.scratchRow();
     rowFromJson(row, rj, x.symtab, null);
     expected.add(rowKeyColumns(row, columns));
   }

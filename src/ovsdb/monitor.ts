@@ -19,7 +19,7 @@
  *               insert or delete as a row enters or leaves the condition.
  * update3 (v3): as update2, notifications also carry the last transaction id.
  */
-import { type Json, type JsonObject, isJsonObject } from '../lib/json.js';
+import { type Json, type JsonObject, isJsonObject, jsonDict } from '../lib/json.js';
 import { OvsdbError, syntaxError } from './ovsdb-error.js';
 import { OvsdbParser, OP_ARRAY, OP_BOOLEAN, OP_OBJECT, OP_OPTIONAL } from './ovsdb-parser.js';
 import { type ColumnSchema, COL_UUID } from './column.js';
@@ -291,7 +291,7 @@ export class Monitor {
         else if (oldIn && !newIn) type = SEL_DELETE;
         if (!(mt.select & type)) continue;
         const rj: JsonObject = type === SEL_DELETE ? { delete: null } : { insert: this.rowContents(mt, row, type) };
-        tj ??= {};
+        tj ??= jsonDict();
         tj[row.uuid] = rj;
       }
       mt.condition = cnd;
@@ -325,7 +325,7 @@ export class Monitor {
           : this.rowUpdate2(mt, oldRow, newRow, initial);
         if (!rj) continue;
         if (!tj) {
-          tj = {};
+          tj = jsonDict();
           json ??= {};
           json[mt.table.name] = tj;
         }
