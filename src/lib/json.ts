@@ -27,7 +27,12 @@ export interface JsonFormat { sort?: boolean; pretty?: boolean }
  * starts in V8's dictionary mode, so adding members does not create a hidden
  * class per name. */
 export function jsonDict(): JsonObject {
-  return Object.create(null) as JsonObject;
+  // Deleting properties switches an object to dictionary mode; unlike
+  // Object.create(null) it keeps the ordinary prototype.
+  const o: JsonObject = { a: 0, b: 0 };
+  delete o['a'];
+  delete o['b'];
+  return o;
 }
 
 /** True if 'v' is a JSON object (not an array, not null). */
