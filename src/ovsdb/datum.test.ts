@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {
   Datum, datumAddedRemoved, datumApplyDiff, datumCompare, datumDefault, datumDiff, datumEquals, datumExcludesAll,
   datumFromJson, datumFromString, datumIncludesAll, datumIsDefault, datumKey, datumSubtract, datumToBare, datumToJson,
-  datumToString, datumUnion, tokenParse,
+  datumToString, datumUnion, tokenParse, datumToJsonWithRowNames,
 } from './datum.js';
 import { OvsdbError } from './ovsdb-error.js';
 import { type Type, typeFromJson } from './types.js';
@@ -116,4 +116,11 @@ test('diffs as monitor_cond and the log use them', () => {
   assert.throws(() => datumApplyDiff(new Datum([1, 2], null), new Datum([3], null), two),
     (e: unknown) => e instanceof OvsdbError && e.details === 'Datum crated by diff has size error');
   assert.equal(datumApplyDiff(new Datum([1, 2], null), new Datum([1], null), two).n, 1);
+});
+
+test('row names for references', () => {
+  const t = T({ key: { type: 'uuid', refTable: 'X' }, min: 0, max: 'unlimited' });
+  const u = '550e8400-e29b-41d4-a716-446655440000';
+  assert.deepEqual(datumToJsonWithRowNames(d(t, ['uuid', u]), t), ['named-uuid', 'row550e8400_e29b_41d4_a716_446655440000']);
+  assert.deepEqual(datumToJsonWithRowNames(d(T('uuid'), ['uuid', u]), T('uuid')), ['uuid', u]);
 });

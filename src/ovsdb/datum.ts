@@ -19,6 +19,7 @@ import {
   atomFromString, atomIsDefault, atomToBare, atomToJson, atomToString, normInt,
 } from './atom.js';
 import { type Atom, type AtomicType, BaseType, Type, UINT_MAX } from './types.js';
+import { uuidRowName } from './uuid.js';
 
 /** A set (values === null) or map of atoms, sorted by key. */
 export class Datum {
@@ -291,6 +292,20 @@ export function datumOfAtom(a: Atom): Datum {
     return a ? TRUE_DATUM : FALSE_DATUM;
   }
   return new Datum([a], null);
+}
+
+/** Like datumToJson, but references print as ["named-uuid", "row<uuid>"] (OVS's ovsdb_datum_to_json_with_row_names). */
+export function datumToJsonWithRowNames(d: Datum, type: Type): Json {
+  const conv = (a: Atom, b: BaseType): Json =>
+    b.type === 'uuid' && b.refTableName !== null ? ['named-uuid', uuidRowName(a as string)] : atomToJson(a, b.type);
+  const n = d.keys.length;
+  if (type.value) {
+    const pairs = new Array<Json>(n);
+    for (let i = 0; i < n; i++) pairs[i] = [conv(d.keys[i]!, type.key), conv(d.values![i]!, type.value)];
+    return ['map', pairs];
+  }
+  if (n === 1) return conv(d.keys[0]!, type.key);
+  return ['set', d.keys.map((a) => conv(a, type.key))];
 }
 
 /** Unchecked quick parse for the common scalar-column case (used by row parsing). */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Json } from '../lib/json.js';
 import { DatabaseSchema } from './schema.js';
 import { Database } from './database.js';
-import { OPERATIONS, transact } from './execution.js';
+import { OPERATIONS, lookupDbError, transact } from './execution.js';
 import { createServerDatabase } from './server-schema.js';
 
 function fresh(): Database {
@@ -134,4 +134,13 @@ test('insert: explicit uuid, uuid-name, default values checked against constrain
     { op: 'insert', table: 'T', 'uuid-name': 'b', row: { p: 3, r: ['named-uuid', 'a'] } }]));
   assert.equal(ok.length, 2);
   assert.ok(ok.every((o) => (o as { uuid?: Json }).uuid));
+});
+
+test('database lookup errors for the JSON-RPC layer', () => {
+  const has = (n: string) => n === 'db';
+  assert.equal(lookupDbError('transact', ['db'], has), null);
+  assert.deepEqual(lookupDbError('transact', ['nope', {}], has)!.toJson(),
+    { error: 'unknown database', details: 'transact request specifies unknown database nope', syntax: '["nope",{}]' });
+  assert.deepEqual(lookupDbError('monitor', [], has)!.toJson(),
+    { error: 'syntax error', details: 'monitor request params must begin with <db-name>', syntax: '[]' });
 });
