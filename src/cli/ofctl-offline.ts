@@ -54,3 +54,36 @@ export function encodeHelloCmd(args: string[], opts: OfctlOptions): void {
   process.stdout.write(ovsHexDump(hello));
   process.stdout.write(ofpToString(hello, opts.more.length));
 }
+
+async function stdinText(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+/** Runs one of the flow-language test commands (parse-nx-match, parse-oxm,
+ * parse-ofp10/11-match, parse-actions, parse-instructions) over stdin. */
+export async function flowLanguageTest(cmd: string, args: string[], opts: OfctlOptions): Promise<void> {
+  const m = await import('../openflow/ofctl-flow-cmds.js');
+  const input = await stdinText();
+  let out: string;
+  try {
+    switch (cmd) {
+      case 'parse-oxm': {
+        const v = m.versionFromString(args[0]!);
+        if (v < 3) fatal(`${args[0]}: not a valid version for OXM`);
+        out = m.parseNxmCommand(input, { oxmVersion: v, strict: opts.strict });
+        break;
+      }
+      case 'parse-ofp10-match': out = m.parseOfp10MatchCommand(input); break;
+      case 'parse-ofp11-match': out = m.parseOfp11MatchCommand(input); break;
+      case 'parse-actions': out = m.parseActionsCommand(input, args[0]!, false); break;
+      case 'parse-instructions': out = m.parseActionsCommand(input, args[0]!, true); break;
+      default: out = m.parseNxmCommand(input, { strict: opts.strict }); break;
+    }
+  } catch (e) {
+    if (e instanceof m.OfctlFatal) fatal(e.message);
+    throw e;
+  }
+  process.stdout.write(out);
+}

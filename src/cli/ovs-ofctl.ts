@@ -97,6 +97,10 @@ function sw(name: string, min: number, max: number): [string, Command] {
   return [name, { min, max, run: (a, o) => switchCommand(name, a, o) }];
 }
 
+function flt(name: string): Handler {
+  return async (a, o) => (await import('./ofctl-offline.js')).flowLanguageTest(name, a, o);
+}
+
 /** Every command: name -> argument counts and handler. */
 const COMMANDS = new Map<string, Command>([
   ['ofp-print', { min: 1, max: 2, run: cmdOfpPrint }],
@@ -105,6 +109,8 @@ const COMMANDS = new Map<string, Command>([
   ['print-error', { min: 1, max: 1, run: async (a) => (await import('./ofctl-offline.js')).printError(a) }],
   ['encode-error-reply', { min: 2, max: 2, run: async (a) => (await import('./ofctl-offline.js')).encodeErrorReply(a) }],
   ['encode-hello', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).encodeHelloCmd(a, o) }],
+  ...(['parse-nx-match', 'parse-nxm', 'parse-ofp10-match', 'parse-ofp11-match'].map((n): [string, Command] => [n, { min: 0, max: 0, run: flt(n) }])),
+  ...(['parse-oxm', 'parse-actions', 'parse-instructions'].map((n): [string, Command] => [n, { min: 1, max: 1, run: flt(n) }])),
   sw('show', 1, 1),
   sw('dump-desc', 1, 1),
   sw('dump-tables', 1, 1),
