@@ -87,3 +87,63 @@ export async function flowLanguageTest(cmd: string, args: string[], opts: OfctlO
   }
   process.stdout.write(out);
 }
+
+/** check-vlan VLAN_TCI MASK: the match through text, NXM, OXM, OF1.0 and
+ * OF1.1 and back, printing the vlan_tci/mask that survives each. */
+export async function checkVlan(args: string[]): Promise<void> {
+  const [{ Match }, { FL }, { formatMatch }, nx, m10, m11, { WireBuf }, fp, { OfpError }] = await Promise.all([
+    import('../openflow/match.js'), import('../openflow/flow.js'), import('../openflow/match-format.js'),
+    import('../openflow/nx-match.js'), import('../openflow/ofp-match10.js'), import('../openflow/ofp-match11.js'),
+    import('../openflow/wire-buf.js'), import('../openflow/ofp-flow-parse.js'), import('../openflow/ofp-errors.js'),
+  ]);
+  const TCI = FL.VLANS + 2;
+  const h16 = (n: number): string => n.toString(16).padStart(4, '0');
+  const get16 = (d: Uint8Array, o: number): number => (d[o]! << 8) | d[o + 1]!;
+  const tci = (mm: InstanceType<typeof Match>): string => `${h16(get16(mm.flow, TCI))}/${h16(get16(mm.wc, TCI))}`;
+  const strtoul16 = (s: string): number => (parseInt(s.trim().match(/^(0x)?[0-9a-f]*/i)![0].replace(/^0x/i, '') || '0', 16) & 0xffff);
+  const match = new Match();
+  const v = strtoul16(args[0]!), mk = strtoul16(args[1]!);
+  match.flow[TCI] = v >> 8; match.flow[TCI + 1] = v & 0xff;
+  match.wc[TCI] = mk >> 8; match.wc[TCI + 1] = mk & 0xff;
+  const out: string[] = [];
+  const s = formatMatch(match);
+  const r = fp.parseFlowModStr(s, -1);
+  if (typeof r === 'string') { process.stdout.write(`${s} -> `); fatal(r); }
+  out.push(`${s} -> ${tci(r.fm.match)}\n`);
+
+  let b = new WireBuf();
+  let n = nx.nxPutMatch(b, match);
+  let bytes = b.finish();
+  const nxmS = nx.nxMatchToString(bytes, 0, n);
+  const pn = nx.nxPullMatch(bytes, 0, n);
+  out.push(`NXM: ${nxmS} -> ${pn instanceof OfpError ? pn.error : tci(pn.match)}\n`);
+
+  b = new WireBuf();
+  n = nx.oxmPutMatch(b, match, 3);
+  bytes = b.finish();
+  const oxmS = nx.oxmMatchToString(bytes, 0, n);
+  const po = nx.oxmPullMatch(bytes, 0);
+  if (po instanceof OfpError) out.push(`OXM: ${oxmS} -> ${po.error}\n`);
+  else {
+    const vid = get16(po.match.flow, TCI) & 0x1fff, vm = get16(po.match.wc, TCI) & 0x1fff;
+    const pcpMask = (get16(po.match.wc, TCI) >> 13) & 7;
+    const pcp = vid && pcpMask ? String((get16(po.match.flow, TCI) >> 13) & 7).padStart(2, '0') : '--';
+    out.push(`OXM: ${oxmS} -> ${h16(vid)}/${h16(vm)},${pcp}\n`);
+  }
+
+  const raw = (name: string, d: Uint8Array, vlanOff: number, wOff: number, vlanBit: number, pcpBit: number,
+    back: InstanceType<typeof Match> | InstanceType<typeof OfpError>): string => {
+    const w = ((d[wOff]! << 24) | (d[wOff + 1]! << 16) | (d[wOff + 2]! << 8) | d[wOff + 3]!) >>> 0;
+    const res = back instanceof OfpError ? back.error : tci(back);
+    return `${name}: ${h16(get16(d, vlanOff))}/${w & vlanBit ? 1 : 0},${d[vlanOff + 2]!.toString(16).padStart(2, '0')}/${w & pcpBit ? 1 : 0} -> ${res}\n`;
+  };
+  b = new WireBuf();
+  m10.encodeOfp10Match(b, match);
+  bytes = b.finish();
+  out.push(raw('OF1.0', bytes, 18, 0, 1 << 1, 1 << 20, m10.decodeOfp10Match(bytes)));
+  b = new WireBuf();
+  m11.encodeOfp11Match(b, match);
+  bytes = b.finish();
+  out.push(raw('OF1.1', bytes, 36, 8, 1 << 1, 1 << 2, m11.decodeOfp11Match(bytes)));
+  process.stdout.write(out.join(''));
+}
