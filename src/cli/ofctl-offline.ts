@@ -147,3 +147,31 @@ export async function checkVlan(args: string[]): Promise<void> {
   out.push(raw('OF1.1', bytes, 36, 8, 1 << 1, 1 << 2, m11.decodeOfp11Match(bytes)));
   process.stdout.write(out.join(''));
 }
+
+/** ofp-parse FILE: prints each OpenFlow message of a binary file ('-': stdin). */
+export async function ofpParse(args: string[], opts: OfctlOptions): Promise<void> {
+  const name = args[0]!;
+  let data: Uint8Array;
+  if (name === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    data = new Uint8Array(Buffer.concat(chunks));
+  } else {
+    const { readFileSync } = await import('node:fs');
+    try {
+      data = new Uint8Array(readFileSync(name));
+    } catch (e) {
+      const { strerror } = await import('../lib/program.js');
+      fatal(`${name}: open (${strerror((e as NodeJS.ErrnoException).code)})`);
+    }
+  }
+  let pos = 0;
+  while (pos < data.length) {
+    if (data.length - pos < 8) fatal(`${name}: unexpected end of file mid-message`);
+    const length = (data[pos + 2]! << 8) | data[pos + 3]!;
+    if (length < 8) fatal(`${name}: ${length}-byte message is too short for OpenFlow`);
+    if (data.length - pos < length) fatal(`${name}: unexpected end of file mid-message`);
+    process.stdout.write(ofpToString(data.subarray(pos, pos + length), opts.more.length + 2));
+    pos += length;
+  }
+}

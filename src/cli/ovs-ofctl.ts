@@ -112,6 +112,7 @@ const COMMANDS = new Map<string, Command>([
   ...(['parse-nx-match', 'parse-nxm', 'parse-ofp10-match', 'parse-ofp11-match'].map((n): [string, Command] => [n, { min: 0, max: 0, run: flt(n) }])),
   ...(['parse-oxm', 'parse-actions', 'parse-instructions'].map((n): [string, Command] => [n, { min: 1, max: 1, run: flt(n) }])),
   ['check-vlan', { min: 2, max: 2, run: async (a) => (await import('./ofctl-offline.js')).checkVlan(a) }],
+  ['ofp-parse', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).ofpParse(a, o) }],
   sw('show', 1, 1),
   sw('dump-desc', 1, 1),
   sw('dump-tables', 1, 1),
