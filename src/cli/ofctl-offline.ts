@@ -175,3 +175,16 @@ export async function ofpParse(args: string[], opts: OfctlOptions): Promise<void
     pos += length;
   }
 }
+
+/** parse-key-value ARG...: each argument's key[=value] pairs, one line per argument. */
+export async function parseKeyValueCmd(args: string[]): Promise<void> {
+  const { parseKeyValue } = await import('../openflow/ofp-parse.js');
+  let out = '';
+  for (const s of args) {
+    const cur = { s, pos: 0 };
+    const parts: string[] = [];
+    for (let kv = parseKeyValue(cur); kv; kv = parseKeyValue(cur)) parts.push(kv.value ? `${kv.key}=${kv.value}` : kv.key);
+    out += parts.join(', ') + '\n';
+  }
+  process.stdout.write(out);
+}
