@@ -188,3 +188,54 @@ export async function parseKeyValueCmd(args: string[]): Promise<void> {
   }
   process.stdout.write(out);
 }
+
+/** parse-packet: the flow fields of the Ethernet frame on stdin. */
+export async function parsePacket(): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const data = new Uint8Array(Buffer.concat(chunks)).subarray(0, 65535);
+  const { packetToString } = await import('../openflow/ofp-packet.js');
+  process.stdout.write(packetToString(data, 0));
+}
+
+/** parse-pcap FILE...: the flow of every packet in each capture file. */
+export async function parsePcapCmd(args: string[]): Promise<number> {
+  const [{ readPcapFile }, { flowExtract }, { flowFormat }, { FL }, { strerror }] = await Promise.all([
+    import('../lib/pcap-file.js'), import('../openflow/flow-extract.js'), import('../ofproto/ofproto-dpif-trace.js'),
+    import('../openflow/flow.js'), import('../lib/program.js'),
+  ]);
+  let status = 0;
+  for (const name of args) {
+    let recs;
+    const log = (await import('../lib/vlog.js')).vlogModule('pcap');
+    try {
+      const { statSync } = await import('node:fs');
+      if (statSync(name).size < 24) {
+        log.warn('failed to read pcap header: End of file');
+        process.stderr.write(`ovs-ofctl: ${name}: open failed (End of file)\n`);
+        status = 1;
+        continue;
+      }
+      recs = readPcapFile(name);
+    } catch (e) {
+      const err = strerror((e as NodeJS.ErrnoException).code);
+      log.warn(`${name}: failed to open pcap file for reading (${err})`);
+      process.stderr.write(`ovs-ofctl: ${name}: open failed (${err})\n`);
+      status = (e as NodeJS.ErrnoException).errno ? Math.abs((e as NodeJS.ErrnoException).errno!) & 0xff : 1;
+      continue;
+    }
+    if (typeof recs === 'string') {
+      process.stderr.write(`ovs-ofctl: ${name}: read failed (${recs})\n`);
+      status = 1;
+      continue;
+    }
+    let out = '';
+    for (const r of recs) {
+      const { flow } = flowExtract(r.bytes, 0);
+      flow[FL.IN_PORT] = 0; flow[FL.IN_PORT + 1] = 0; flow[FL.IN_PORT + 2] = 0xff; flow[FL.IN_PORT + 3] = 0xff;
+      out += flowFormat(flow) + '\n';
+    }
+    process.stdout.write(out);
+  }
+  return status;
+}

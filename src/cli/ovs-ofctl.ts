@@ -114,6 +114,8 @@ const COMMANDS = new Map<string, Command>([
   ['check-vlan', { min: 2, max: 2, run: async (a) => (await import('./ofctl-offline.js')).checkVlan(a) }],
   ['ofp-parse', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).ofpParse(a, o) }],
   ['parse-key-value', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parseKeyValueCmd(a) }],
+  ['parse-packet', { min: 0, max: 0, run: async () => (await import('./ofctl-offline.js')).parsePacket() }],
+  ['parse-pcap', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parsePcapCmd(a) }],
   sw('show', 1, 1),
   sw('dump-desc', 1, 1),
   sw('dump-tables', 1, 1),
