@@ -485,6 +485,6 @@ process.stdout.on('error', () => {
   process.stderr.write(`${PROGRAM}: write to stdout failed\n`);
   process.exit(1);
 });
-process.exitCode = await main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((status) => { process.exitCode = status; });
 
 

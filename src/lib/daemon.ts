@@ -1,0 +1,236 @@
+/* daemon: the life cycle every OVS daemon shares.
+ *
+ * Options (OVS's daemon and vlog options):
+ *   --pidfile[=FILE]  --overwrite-pidfile  --detach  --no-chdir  --monitor
+ *   --log-file[=FILE] --unixctl=SOCKET    -v/--verbose[=SPEC]  --user (ignored)
+ *
+ * --detach runs the daemon as a child process: the parent waits until the
+ * child calls daemonComplete() (or dies) and exits with the matching status,
+ * so the shell sees an error (and its one-line reason on stderr) when the
+ * daemon could not start.  --monitor is accepted but does nothing: there is
+ * no monitor process restarting a crashed daemon.
+ *
+ * The control socket ($OVS_RUNDIR/<program>.<pid>.ctl) and the pidfile are
+ * removed at exit, by "exit", SIGTERM, SIGINT or SIGHUP.
+ */
+import { spawn } from 'node:child_process';
+import { writeSync, closeSync, unlinkSync } from 'node:fs';
+import { createPidfile, removePidfile } from './pidfile.js';
+import type { OptionSpec, ParsedOption } from './command-line.js';
+import { ovsRundir, ovsLogdir, absFileName } from './dirs.js';
+import { getProgramName, ovsFatal, versionString, errorText } from './program.js';
+import { UnixctlServer, unixctlCommandRegister } from './unixctl.js';
+import { vlogModule, vlogSetFromString, vlogSetLogFile, vlogDisableConsole } from './vlog.js';
+
+const log = vlogModule('daemon');
+
+/** Environment variable that marks the detached child and names its status pipe. */
+const DETACH_ENV = 'OVS_TS_DETACHED_FD';
+
+export const DAEMON_OPTIONS: OptionSpec[] = [
+  { name: 'pidfile', arg: 'optional' },
+  { name: 'overwrite-pidfile', arg: 'none' },
+  { name: 'detach', arg: 'none' },
+  { name: 'no-chdir', arg: 'none' },
+  { name: 'monitor', arg: 'none' },
+  { name: 'no-self-confinement', arg: 'none' },
+  { name: 'user', arg: 'required' },
+  { name: 'log-file', arg: 'optional' },
+  { name: 'unixctl', arg: 'required' },
+  { name: 'verbose', short: 'v', arg: 'optional' },
+  { name: 'syslog-target', arg: 'required' },
+  { name: 'syslog-method', arg: 'required' },
+];
+
+export interface DaemonConfig {
+  pidfile: string | null;
+  overwritePidfile: boolean;
+  detach: boolean;
+  chdir: boolean;
+  logFile: string | null;
+  unixctl: string | null;
+}
+
+export function defaultDaemonConfig(): DaemonConfig {
+  return { pidfile: null, overwritePidfile: false, detach: false, chdir: true, logFile: null, unixctl: null };
+}
+
+/** Applies 'opt' if it is a daemon or vlog option; returns false otherwise.
+ * A bad -v specification is fatal, as in OVS. */
+export function handleDaemonOption(cfg: DaemonConfig, opt: ParsedOption): boolean {
+  const program = getProgramName();
+  switch (opt.name) {
+    case 'pidfile': cfg.pidfile = absFileName(ovsRundir(), opt.value ?? `${program}.pid`); return true;
+    case 'overwrite-pidfile': cfg.overwritePidfile = true; return true;
+    case 'detach': cfg.detach = true; return true;
+    case 'no-chdir': cfg.chdir = false; return true;
+    case 'monitor': case 'no-self-confinement': case 'user': return true;
+    case 'syslog-target': case 'syslog-method': return true;
+    case 'log-file': cfg.logFile = absFileName(ovsLogdir(), opt.value ?? `${program}.log`); return true;
+    case 'unixctl': cfg.unixctl = opt.value!; return true;
+    case 'verbose': {
+      const err = vlogSetFromString(opt.value ?? '');
+      if (err) ovsFatal(0, err);
+      return true;
+    }
+    default: return false;
+  }
+}
+
+/** Help text for the daemon options, as OVS's daemon_usage() and vlog_usage(). */
+export function daemonUsage(): string {
+  return `
+Daemon options:
+  --detach                run in background as daemon
+  --monitor               creates a process to monitor this daemon (accepted, no effect)
+  --user=username[:group] changes the effective daemon user:group (ignored)
+  --no-chdir              do not chdir to '/'
+  --pidfile[=FILE]        create pidfile (default: ${ovsRundir()}/${getProgramName()}.pid)
+  --overwrite-pidfile     with --pidfile, start even if already running
+
+Logging options:
+  -vSPEC, --verbose=SPEC   set logging levels
+  -v, --verbose            set maximum verbosity level
+  --log-file[=FILE]        enable logging to specified FILE
+                           (default: ${ovsLogdir()}/${getProgramName()}.log)
+`;
+}
+
+/** A running daemon: its control socket, pidfile and exit hooks. */
+export class Daemon {
+  unixctl: UnixctlServer | null = null;
+  private readonly exitHooks: (() => void | Promise<void>)[] = [];
+  private exiting = false;
+  private statusFd = -1;
+
+  constructor(readonly cfg: DaemonConfig) {}
+
+  /** Runs 'fn' before the process exits (in reverse order of registration). */
+  atExit(fn: () => void | Promise<void>): void { this.exitHooks.unshift(fn); }
+
+  /** Cleans up and exits with 'status'. */
+  async exit(status = 0): Promise<never> {
+    if (!this.exiting) {
+      this.exiting = true;
+      for (const h of this.exitHooks) {
+        try { await h(); } catch (e) { log.err(`exit hook failed: ${errorText(e)}`); }
+      }
+    }
+    process.exit(status);
+  }
+
+  /** Tells a waiting --detach parent that start-up succeeded, stops console
+   * logging and changes to '/' (unless --no-chdir). */
+  complete(): void {
+    if (this.statusFd >= 0) {
+      try { writeSync(this.statusFd, 'ready\n'); closeSync(this.statusFd); } catch { /* parent gone */ }
+      this.statusFd = -1;
+      vlogDisableConsole();
+      process.stderr.on('error', () => {});
+      process.stdout.on('error', () => {});
+    }
+    if (this.cfg.chdir) {
+      try { process.chdir('/'); } catch { /* stay */ }
+    }
+  }
+
+  /** Start-up shared by every daemon: detach, pidfile, log file, control
+   * socket, signals.  Fatal problems print one line and exit 1. */
+  static async start(cfg: DaemonConfig, memoryReport?: () => Record<string, number>): Promise<Daemon> {
+    const d = new Daemon(cfg);
+    const program = getProgramName();
+    if (cfg.detach && !process.env[DETACH_ENV]) await detachAndWait();
+    if (process.env[DETACH_ENV]) {
+      d.statusFd = Number(process.env[DETACH_ENV]);
+      delete process.env[DETACH_ENV];
+    }
+
+    if (cfg.logFile) {
+      const err = vlogSetLogFile(cfg.logFile);
+      if (err) ovsFatal(0, `${cfg.logFile}: could not open log file (${err})`);
+    }
+
+    if (cfg.pidfile) d.makePidfile(cfg.pidfile);
+
+    if (cfg.unixctl !== 'none') {
+      const path = cfg.unixctl ? absFileName(ovsRundir(), cfg.unixctl) : `${ovsRundir()}/${program}.${process.pid}.ctl`;
+      try {
+        d.unixctl = await UnixctlServer.create(path);
+      } catch (e) {
+        await d.runHooksQuietly();
+        ovsFatal(0, `${path}: could not create control socket (${errorText(e)})`);
+      }
+      d.atExit(() => {
+        d.unixctl?.close();
+        try { unlinkSync(path); } catch { /* gone */ }
+      });
+    }
+
+    unixctlCommandRegister('exit', '', 0, 0, () => {
+      setImmediate(() => void d.exit(0));
+    });
+    unixctlCommandRegister('memory/show', '', 0, 0, () => formatMemory(memoryReport?.() ?? {}));
+    // OVS logs its peak memory after the first ten seconds of life.
+    setTimeout(() => {
+      const rss = Math.round(process.resourceUsage().maxRSS);
+      log.info(`${rss} kB peak resident set size after 10.0 seconds`);
+      const report = memoryReport?.();
+      if (report && Object.keys(report).length) vlogModule('memory').info(formatMemory(report).trimEnd());
+    }, 10_000).unref();
+
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      process.on(sig, () => void d.exit(0));
+    }
+    process.on('uncaughtException', (e) => {
+      log.emer(`uncaught exception: ${e.stack ?? e}`);
+    });
+    process.on('unhandledRejection', (e) => {
+      log.err(`unhandled promise rejection: ${(e as Error)?.stack ?? e}`);
+    });
+    vlogModule(program.replace(/-/g, '_')).info(versionString());
+    return d;
+  }
+
+  private makePidfile(path: string): void {
+    try {
+      createPidfile(path, this.cfg.overwritePidfile);
+    } catch (e) {
+      ovsFatal(0, (e as Error).message);
+    }
+    this.atExit(() => removePidfile(path));
+  }
+
+  private async runHooksQuietly(): Promise<void> {
+    for (const h of this.exitHooks) { try { await h(); } catch { /* ignore */ } }
+  }
+}
+
+function formatMemory(report: Record<string, number>): string {
+  const parts = Object.entries(report).map(([k, v]) => `${k}:${v}`);
+  return parts.length ? parts.join(' ') + '\n' : '';
+}
+
+/** The --detach parent: start the same program as a child in its own session,
+ * relay its stderr until it reports ready, then exit 0 (or with its status). */
+function detachAndWait(): Promise<never> {
+  return new Promise(() => {
+    const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env: { ...process.env, [DETACH_ENV]: '3' },
+    });
+    let ready = false;
+    child.stderr!.on('data', (b: Buffer) => { if (!ready) process.stderr.write(b); });
+    const status = child.stdio[3] as NodeJS.ReadableStream;
+    status.on('data', (b: Buffer) => {
+      if (b.toString().includes('ready')) {
+        ready = true;
+        child.unref();
+        process.exit(0);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      if (!ready) process.exit(code ?? (signal ? 1 : 0));
+    });
+  });
+}
