@@ -10,7 +10,7 @@
  * snapshot: monitor_cond initial reply over all rows.
  * Reports operations per second of process CPU time (median of the rounds),
  * which is steadier than wall time on a shared machine. */
-import { jsonParse, jsonToString } from '../src/lib/json.js';
+import { jsonParse, jsonToWireString } from '../src/lib/json.js';
 import { DatabaseSchema } from '../src/ovsdb/schema.js';
 import { Database } from '../src/ovsdb/database.js';
 import { transact } from '../src/ovsdb/execution.js';
@@ -45,14 +45,14 @@ for (let r = 0; r < rounds; r++) {
   for (const text of inserts) {
     const res = transact(db, jsonParse(text));
     if (res.status !== 'done') throw new Error('unexpected wait');
-    jsonToString({ id: 1, result: res.result, error: null });
+    jsonToWireString({ id: 1, result: res.result, error: null });
     uuids.push(((res.result as { uuid: [string, string] }[])[0]!).uuid[1]);
   }
   results['insert']!.push(inserts.length / ((cpuMs() - t0) / 1000));
 
   t0 = cpuMs();
   const m = Monitor.create(db, 2, { T: [{ columns: ['name', 'n', 's'] }] });
-  jsonToString(m.initialReply());
+  jsonToWireString(m.initialReply());
   results['snapshot']!.push(cpuMs() - t0);
 
   const updates = uuids.slice(0, n).map((u, i) =>
@@ -61,9 +61,9 @@ for (let r = 0; r < rounds; r++) {
   for (const text of updates) {
     const res = transact(db, jsonParse(text));
     if (res.status !== 'done') throw new Error('unexpected wait');
-    jsonToString({ id: 1, result: res.result, error: null });
+    jsonToWireString({ id: 1, result: res.result, error: null });
     const note = m.flushNotification('mon');
-    if (note) jsonToString({ id: null, method: note.method, params: note.params });
+    if (note) jsonToWireString({ id: null, method: note.method, params: note.params });
   }
   results['update']!.push(updates.length / ((cpuMs() - t0) / 1000));
 }

@@ -1,7 +1,7 @@
 // Tests for json.ts: OVS number formatting, serialization flags, big integers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareStrings, formatReal, formatNumber, jsonParse, jsonToString, quoteString } from './json.js';
+import { compareStrings, formatReal, formatNumber, jsonParse, jsonToString, jsonToWireString, quoteString } from './json.js';
 
 test('reals print as C "%.15g"', () => {
   const cases: [number, string][] = [
@@ -52,4 +52,10 @@ test('string comparison follows UTF-8 byte order', () => {
   // U+10000 (surrogate pair in UTF-16) sorts after U+FFFD in UTF-8.
   assert.ok(compareStrings('\u{10000}', '\ufffd') > 0);
   assert.ok(compareStrings('\ufffd', '\u{10000}') < 0);
+});
+
+test('wire serialization: native speed, bigints handled', () => {
+  const v = { a: [1, 'x', null, true, { b: 2.5 }] };
+  assert.equal(jsonToWireString(v), jsonToString(v));
+  assert.equal(jsonToWireString([9223372036854775807n, 1]), '[9223372036854775807,1]');
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   SymbolTable, atomCompare, atomFromJson, atomFromString, atomToBare, atomToJson, atomToString, stringNeedsQuotes,
-  utf8Length,
+  utf8Length, roundReal,
 } from './atom.js';
 import { OvsdbError } from './ovsdb-error.js';
 import { baseTypeFromJson } from './types.js';
@@ -117,4 +117,11 @@ test('string syntax: parsing', () => {
   const st = new SymbolTable();
   const r = atomFromString(base('uuid'), '@row', st);
   assert.ok(typeof r !== 'string' && r.atom === st.get('@row')!.uuid);
+});
+
+test('reals go out with the 15 significant digits OVS prints', () => {
+  assert.equal(atomToJson(0.1 + 0.2, 'real'), 0.3);
+  assert.equal(atomToJson(1 / 3, 'real'), 0.333333333333333);
+  assert.equal(atomToJson(2, 'real'), 2);
+  assert.equal(roundReal(123456.7890123456789), 123456.789012346);
 });

@@ -145,3 +145,13 @@ test('database lookup errors for the JSON-RPC layer', () => {
   assert.deepEqual(lookupDbError('monitor', [], has)!.toJson(),
     { error: 'syntax error', details: 'monitor request params must begin with <db-name>', syntax: '[]' });
 });
+
+test('_uuid given in an inserted row is ignored, as in OVS', () => {
+  const db = fresh();
+  const U = '11111111-2222-4333-8444-555555555555';
+  const r = done(transact(db, ['db', { op: 'insert', table: 'T', row: { _uuid: ['uuid', U], n: 1 } }]));
+  const u = (r[0] as { uuid: [string, string] }).uuid[1];
+  assert.notEqual(u, U);
+  assert.deepEqual(done(transact(db, ['db', { op: 'select', table: 'T', where: [], columns: ['_uuid'] }])),
+    [{ rows: [{ _uuid: ['uuid', u] }] }]);
+});

@@ -238,7 +238,10 @@ function executeInsert(x: Execution, p: OvsdbParser, result: JsonObject): OvsdbE
     rowUuid = uuidGenerate();
   }
   const row = t.newRow(rowUuid!);
+  const uuidDatum = row.fields[0];
   rowFromJson(row, rowJson!, x.symtab, null);
+  // "_uuid" (or "_version") may be given in the row; OVS overrides them.
+  if (row.fields[0] !== uuidDatum) row.fields[0] = uuidDatum!;
   for (const v of defaultViolations(t)) {
     if (row.fields[v.column.index] === t.defaults[v.column.index]) return v.error;
   }

@@ -223,12 +223,7 @@ export class Monitor {
       update = this.flush();
     } else {
       for (const mt of this.tables.values()) mt.pending.clear();
-      update = this.compose(true, (mt) => {
-        if (!(mt.select & SEL_INITIAL)) return null;
-        const m = new Map<string, [Row | null, Row | null]>();
-        for (const r of mt.table.rows.values()) m.set(r.uuid, [null, r]);
-        return m;
-      });
+      update = this.composeInitial();
     }
     const u: JsonObject = update ?? {};
     return this.version === 3 ? [this.found, this.db.lastTxnId(), u] : u;
@@ -319,6 +314,26 @@ export class Monitor {
       if (!datumIsDefault(d, mc.column.type)) o[mc.column.name] = datumToJson(d, mc.column.type);
     }
     return o;
+  }
+
+  /** The initial contents: every row of every table selected with "initial". */
+  private composeInitial(): JsonObject | null {
+    let json: JsonObject | null = null;
+    for (const mt of this.tables.values()) {
+      if (!(mt.select & SEL_INITIAL) || mt.table.rows.size === 0) continue;
+      let tj: JsonObject | null = null;
+      for (const row of mt.table.rows.values()) {
+        const rj = this.version === 1 ? this.rowUpdate1(mt, null, row, true) : this.rowUpdate2(mt, null, row, true);
+        if (!rj) continue;
+        if (!tj) {
+          tj = jsonDict();
+          json ??= {};
+          json[mt.table.name] = tj;
+        }
+        tj[row.uuid] = rj;
+      }
+    }
+    return json;
   }
 
   private compose(initial: boolean,
