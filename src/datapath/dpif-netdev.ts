@@ -1,0 +1,399 @@
+/* dpif-netdev: the userspace datapath — first cut (OVS lib/dpif-netdev.c).
+ *
+ * Overview
+ * --------
+ * A datapath owns ports (netdevs numbered by datapath port number) and a
+ * table of megaflows.  Packets received on a port go through the pipeline of
+ * OVS's dp_netdev_input():
+ *
+ *   1. flow key extraction (flow.ts) for the whole batch, into one typed array;
+ *   2. exact-match cache (dpif-netdev-emc.ts) on the RSS-style hash;
+ *   3. megaflow classifier (dpif-netdev-dpcls.ts) for EMC misses;
+ *   4. upcall for classifier misses: the UpcallHandler (ofproto-dpif's
+ *      translation, next) returns actions and a mask; the megaflow is
+ *      installed and the packet executed.  No handler, or null: drop.
+ *   5. actions (odp-actions.ts): output, push_vlan, pop_vlan.  A batch whose
+ *      packets all hit one flow with a single output is sent as it is (no
+ *      copy); otherwise packets are copied into per-port transmit batches.
+ *
+ * As in OVS the packet that caused an upcall is not counted in the new flow's
+ * statistics.  Flows are also managed directly (flowPut/flowDel/flowDump,
+ * what dpctl/add-flow and dump-flows do); dump lines are OVS's format.
+ *
+ * Threads
+ * -------
+ * Everything here runs on one event loop: start() opens receive queue 0 of
+ * every port and waits for readiness (no busy polling).  To run the fast path
+ * in a worker_thread the same way netdev-relay-thread.ts does, the worker
+ * builds its own DpifNetdev over adopted ports (netdevLinuxAdopt) and the
+ * flow table operations are forwarded to it by message; that split (PMD
+ * threads, a handler thread for upcalls, a revalidator) is the next step.
+ *
+ * Not yet: recirculation, conntrack, tunnels, set() actions, meters, flow
+ * expiry (revalidator), multiple rx queues.
+ */
+import { vlogModule, RateLimit } from '../lib/vlog.js';
+import { DpPacketBatch, HEADROOM } from './dp-packet.js';
+import { FLOW_WORDS, W, flowExtract, flowHashRss } from './flow.js';
+import { Emc } from './dpif-netdev-emc.js';
+import { Dpcls } from './dpif-netdev-dpcls.js';
+import { formatFlowKey } from './odp-util.js';
+import { type OdpAction, formatOdpActions } from './odp-actions.js';
+import { type Netdev, type NetdevRxq } from './netdev-provider.js';
+import { netdevRxqOpen, netdevRxqClose, netdevRxqRecv, netdevRxqWait, netdevSend, netdevClose } from './netdev.js';
+
+const log = vlogModule('dpif_netdev');
+const rl = new RateLimit(5, 20);
+const EEXIST = 17, ENOENT = 2, EBUSY = 16, EINVAL = 22, EFBIG = 27;
+
+/** Maximum number of flows (OVS MAX_FLOWS). */
+export const MAX_FLOWS = 65536;
+
+/** A megaflow and its statistics. */
+export interface DpFlow {
+  /** Index in the flow table. */
+  readonly id: number;
+  /** The masked key. */
+  readonly key: Uint32Array;
+  readonly mask: Uint32Array;
+  readonly actions: OdpAction[];
+  packets: number;
+  bytes: number;
+  /** Time of last use in ms (0: never). */
+  used: number;
+  /** OR of the TCP flags seen. */
+  tcpFlags: number;
+  dead: boolean;
+  /** Port of the flow's only action if that is an output, else -1. */
+  readonly singleOutput: number;
+}
+
+/** What ofproto answers to a miss: actions for the packet and the megaflow
+ * mask to install (null: exact match on every field). */
+export interface UpcallResult { actions: OdpAction[]; mask: Uint32Array | null }
+
+/** Called for a packet no flow matches: 'key' is its flow key (FLOW_WORDS
+ * words at key[k..]), 'packet' a view of its bytes valid during the call.
+ * Returns the actions and mask, or null to drop the packet without a flow. */
+export type UpcallHandler = (packet: Uint8Array, key: Uint32Array, k: number) => UpcallResult | null;
+
+/** Datapath-wide counters, as `dpctl/show` and pmd-stats-show report them. */
+export interface DpStats { emcHits: number; megaflowHits: number; misses: number; lost: number }
+
+interface Port {
+  portNo: number;
+  netdev: Netdev;
+  rxq: NetdevRxq | null;
+  tx: DpPacketBatch;
+  armed: boolean;
+}
+
+/** Options for DpifNetdev. */
+export interface DpifNetdevOptions {
+  /** Bytes a packet may have in the datapath's batches (64 KiB+ for GSO); default 2048. */
+  packetCapacity?: number;
+  /** Packets per batch; default 32 (OVS NETDEV_MAX_BURST). */
+  batchSize?: number;
+  /** EMC insertion inverse probability (other_config:emc-insert-inv-prob); default 100. */
+  emcInsertInvProb?: number;
+}
+
+/** A userspace datapath. */
+export class DpifNetdev {
+  private readonly ports = new Map<number, Port>();
+  private readonly flows: (DpFlow | undefined)[] = [];
+  private readonly freeIds: number[] = [];
+  private readonly cls = new Dpcls();
+  private readonly emc: Emc;
+  private readonly rx: DpPacketBatch;
+  private readonly keys: Uint32Array;
+  private readonly hashes: Uint32Array;
+  private readonly flowIds: Int32Array;
+  private readonly scratchKey = new Uint32Array(FLOW_WORDS);
+  private upcall: UpcallHandler | null = null;
+  private running = false;
+  private readonly slotSize: number;
+  /** Counters. */
+  readonly stats: DpStats = { emcHits: 0, megaflowHits: 0, misses: 0, lost: 0 };
+
+  constructor(readonly name = 'ovs-netdev', opts: DpifNetdevOptions = {}) {
+    const n = opts.batchSize ?? 32;
+    this.slotSize = HEADROOM + (opts.packetCapacity ?? 2048);
+    this.rx = new DpPacketBatch(n, this.slotSize);
+    this.keys = new Uint32Array(n * FLOW_WORDS);
+    this.hashes = new Uint32Array(n);
+    this.flowIds = new Int32Array(n);
+    this.emc = new Emc((id) => this.flows[id] !== undefined && !this.flows[id]!.dead);
+    this.emc.insertInvProb = opts.emcInsertInvProb ?? 100;
+  }
+
+  /* ---- ports ------------------------------------------------------------ */
+
+  /** Adds 'netdev' (the datapath takes over this reference) as port 'portNo',
+   * or the lowest free number from 1; returns the number or -errno. */
+  portAdd(netdev: Netdev, portNo?: number): number {
+    for (const p of this.ports.values()) if (p.netdev.name === netdev.name) return -EEXIST;
+    let no = portNo ?? 1;
+    if (portNo === undefined) while (this.ports.has(no)) no++;
+    else if (this.ports.has(no)) return -EBUSY;
+    if (!Number.isInteger(no) || no < 0 || no > 0xfffffffe) return -EINVAL;
+    const port: Port = { portNo: no, netdev, rxq: null, tx: new DpPacketBatch(this.rx.maxPackets, this.slotSize), armed: false };
+    this.ports.set(no, port);
+    if (this.running) this.startPort(port);
+    return no;
+  }
+
+  /** Removes port 'portNo' and closes its netdev; 0 or errno. */
+  portDel(portNo: number): number {
+    const p = this.ports.get(portNo);
+    if (!p) return ENOENT;
+    this.stopPort(p);
+    this.ports.delete(portNo);
+    netdevClose(p.netdev);
+    return 0;
+  }
+
+  /** The ports, by number. */
+  portList(): { portNo: number; name: string; type: string }[] {
+    return [...this.ports.values()].sort((a, b) => a.portNo - b.portNo)
+      .map((p) => ({ portNo: p.portNo, name: p.netdev.name, type: p.netdev.type }));
+  }
+
+  /** Port number -> name, for printing keys and actions. */
+  portNames(): Map<number, string> {
+    return new Map([...this.ports.values()].map((p) => [p.portNo, p.netdev.name]));
+  }
+
+  /** Sets the function called on misses (null: drop them). */
+  setUpcallHandler(h: UpcallHandler | null): void {
+    this.upcall = h;
+  }
+
+  /* ---- flows ------------------------------------------------------------ */
+
+  /** Installs a megaflow; its id, or -EEXIST if the same (key, mask) exists, -EFBIG if full. */
+  flowPut(key: Uint32Array, k: number, mask: Uint32Array, m: number, actions: OdpAction[]): number {
+    const n = this.cls.count;
+    if (n >= MAX_FLOWS) return -EFBIG;
+    const id = this.freeIds.pop() ?? this.flows.length;
+    if (!this.cls.insert(key, k, mask, m, id)) {
+      if (id !== this.flows.length) this.freeIds.push(id);
+      return -EEXIST;
+    }
+    const mk = new Uint32Array(FLOW_WORDS), mm = mask.slice(m, m + FLOW_WORDS);
+    for (let i = 0; i < FLOW_WORDS; i++) mk[i] = key[k + i]! & mm[i]!;
+    const single = actions.length === 1 && actions[0]!.kind === 'output' ? actions[0]!.port : -1;
+    this.flows[id] = { id, key: mk, mask: mm, actions, packets: 0, bytes: 0, used: 0, tcpFlags: 0, dead: false, singleOutput: single };
+    return id;
+  }
+
+  /** Deletes the megaflow (key, mask); its final state, or null if none. */
+  flowDel(key: Uint32Array, k: number, mask: Uint32Array, m: number): DpFlow | null {
+    const id = this.cls.remove(key, k, mask, m);
+    if (id < 0) return null;
+    const f = this.flows[id]!;
+    f.dead = true;
+    this.flows[id] = undefined;
+    this.freeIds.push(id);
+    return f;
+  }
+
+  /** Deletes every flow. */
+  flowFlush(): void {
+    for (const f of this.flowDump()) this.flowDel(f.key, 0, f.mask, 0);
+    this.emc.clear();
+  }
+
+  /** Every flow, in table order. */
+  flowDump(): DpFlow[] {
+    return this.flows.filter((f): f is DpFlow => f !== undefined);
+  }
+
+  /** One dpctl/dump-flows line for 'f' (without ufid). */
+  formatFlow(f: DpFlow, now = Date.now(), verbose = false): string {
+    const names = this.portNames();
+    let s = `${formatFlowKey(f.key, 0, f.mask, 0, { verbose, portNames: verbose ? names : undefined })}, `;
+    s += `packets:${f.packets}, bytes:${f.bytes}, used:${f.used ? `${((now - f.used) / 1000).toFixed(3)}s` : 'never'}`;
+    if (f.tcpFlags) s += `, flags:${formatTcpFlagsShort(f.tcpFlags)}`;
+    return `${s}, actions:${formatOdpActions(f.actions)}`;
+  }
+
+  /* ---- the fast path ------------------------------------------------------ */
+
+  /** Processes packets [0, batch.count) of 'batch' received on 'inPort'
+   * (the batch may be modified; it is free again on return). */
+  input(batch: DpPacketBatch, inPort: number): void {
+    const n = batch.count, keys = this.keys, hashes = this.hashes, ids = this.flowIds;
+    if (n > ids.length) throw new RangeError('batch larger than the datapath batch size');
+    const now = Date.now();
+    this.missActions.length = 0;
+    let sameFlow = -2;
+    for (let i = 0; i < n; i++) {
+      const k = i * FLOW_WORDS;
+      batch.inPort[i] = inPort;
+      flowExtract(batch.data, batch.offsets[i]!, batch.sizes[i]!, inPort, keys, k);
+      const h = flowHashRss(keys, k);
+      hashes[i] = h;
+      let id = this.emc.lookup(keys, k, h);
+      if (id >= 0) {
+        this.stats.emcHits++;
+      } else {
+        id = this.cls.lookup(keys, k);
+        if (id >= 0) {
+          this.stats.megaflowHits++;
+          this.emc.probabilisticInsert(keys, k, h, id);
+        } else {
+          this.handleMiss(batch, i, k);
+          ids[i] = -1;
+          sameFlow = -1;
+          continue; // not counted in the flow's statistics
+        }
+      }
+      ids[i] = id;
+      const f = this.flows[id]!;
+      f.packets++;
+      f.bytes += batch.sizes[i]!;
+      f.used = now;
+      f.tcpFlags |= keys[k + W.TCP_FLAGS]!;
+      sameFlow = sameFlow === -2 ? id : sameFlow === id ? id : -1;
+    }
+    // Fast path: one flow, one output, nothing to change in the packets.
+    if (sameFlow >= 0) {
+      const out = this.flows[sameFlow]!.singleOutput;
+      if (out >= 0) {
+        const p = this.ports.get(out);
+        if (p) netdevSend(p.netdev, 0, batch);
+        else this.stats.lost += n;
+        return;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const id = ids[i]!;
+      const actions = id >= 0 ? this.flows[id]?.actions : this.missActions[i];
+      if (actions) this.execute(batch, i, actions);
+    }
+    this.missActions.length = 0;
+    this.flushTx();
+  }
+
+  private readonly missActions: (OdpAction[] | undefined)[] = [];
+
+  /** Upcall for packet i: installs the flow the handler asks for and leaves
+   * the packet's actions in missActions[i] (undefined: drop). */
+  private handleMiss(batch: DpPacketBatch, i: number, k: number): void {
+    this.stats.misses++;
+    this.missActions[i] = undefined;
+    const h = this.upcall;
+    if (!h) { this.stats.lost++; return; }
+    let r: UpcallResult | null;
+    try {
+      r = h(batch.packet(i), this.keys, k);
+    } catch (e) {
+      log.errRl(rl, `upcall handler failed: ${(e as Error).message}`);
+      this.stats.lost++;
+      return;
+    }
+    if (!r) { this.stats.lost++; return; }
+    const mask = r.mask ?? this.scratchKey.fill(0xffffffff);
+    const id = this.flowPut(this.keys, k, mask, 0, r.actions);
+    if (id === -EFBIG) log.warnRl(rl, `${this.name}: flow table full`);
+    // If another packet of this batch installed the same megaflow first,
+    // flowPut said EEXIST: the actions are the same either way.
+    this.missActions[i] = r.actions;
+  }
+
+  private execute(batch: DpPacketBatch, i: number, actions: readonly OdpAction[]): void {
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'output': {
+          const p = this.ports.get(a.port);
+          if (!p) { this.stats.lost++; break; }
+          if (p.tx.count === p.tx.maxPackets) this.flushPort(p);
+          if (!p.tx.appendFrom(batch, i)) this.stats.lost++;
+          break;
+        }
+        case 'push_vlan':
+          batch.pushVlan(i, a.tpid, a.tci);
+          break;
+        case 'pop_vlan':
+          batch.popVlan(i);
+          break;
+        case 'recirc':
+          log.warnRl(rl, 'recirculation is not supported yet; packet dropped');
+          this.stats.lost++;
+          return;
+      }
+    }
+  }
+
+  private flushPort(p: Port): void {
+    if (p.tx.count) netdevSend(p.netdev, 0, p.tx);
+    p.tx.count = 0;
+  }
+
+  private flushTx(): void {
+    for (const p of this.ports.values()) if (p.tx.count) this.flushPort(p);
+  }
+
+  /* ---- driving the ports ---------------------------------------------------- */
+
+  /** Starts receiving on every port (and on ports added later). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const p of this.ports.values()) this.startPort(p);
+  }
+
+  /** Stops receiving; flows and ports stay. */
+  stop(): void {
+    this.running = false;
+    for (const p of this.ports.values()) this.stopPort(p);
+  }
+
+  private startPort(p: Port): void {
+    const rxq = netdevRxqOpen(p.netdev, 0);
+    if (typeof rxq === 'number') {
+      log.warn(`${this.name}: port ${p.netdev.name} cannot receive (errno ${rxq})`);
+      return;
+    }
+    p.rxq = rxq;
+    const pump = (): void => {
+      p.armed = false;
+      if (!this.running || p.rxq !== rxq) return;
+      for (let burst = 0; burst < 64; burst++) {
+        const n = netdevRxqRecv(rxq, this.rx);
+        if (n <= 0) {
+          p.armed = true;
+          netdevRxqWait(rxq, pump);
+          return;
+        }
+        this.input(this.rx, p.portNo);
+      }
+      setImmediate(pump);
+    };
+    pump();
+  }
+
+  private stopPort(p: Port): void {
+    if (p.rxq) netdevRxqClose(p.rxq);
+    p.rxq = null;
+  }
+
+  /** Removes every port and flow. */
+  destroy(): void {
+    this.stop();
+    for (const no of [...this.ports.keys()]) this.portDel(no);
+    this.flowFlush();
+  }
+}
+
+/** TCP flags in dump-flows' short form ("S.", "F", "none"). */
+export function formatTcpFlagsShort(flags: number): string {
+  if (!flags) return 'none';
+  let s = '';
+  const order: [number, string][] = [[0x002, 'S'], [0x001, 'F'], [0x008, 'P'], [0x004, 'R'], [0x020, 'U'],
+    [0x010, '.'], [0x040, 'E'], [0x080, 'C'], [0x100, 'N'], [0x200, '[200]'], [0x400, '[400]'], [0x800, '[800]']];
+  for (const [bit, c] of order) if (flags & bit) s += c;
+  return s;
+}
+
