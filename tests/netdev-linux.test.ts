@@ -19,7 +19,8 @@ import { netdevLinuxSetUserspaceTso, netdevLinuxExport } from '../src/datapath/n
 import { relayThreadUrl, type RelayThreadData } from '../src/datapath/netdev-relay-thread.js';
 import { NetdevRelay } from '../src/datapath/netdev-relay.js';
 import { DpPacketBatch } from '../src/datapath/dp-packet.js';
-import { flowExtract, newFlowKey } from '../src/datapath/flow.js';
+import { flowExtract, newFlowKey, W } from '../src/datapath/flow.js';
+import { DpifNetdevThread } from '../src/datapath/dpif-netdev-thread.js';
 import { formatFlowKey } from '../src/datapath/odp-util.js';
 
 const has = (cmd: string, arg = '-V') => spawnSync(cmd, [arg]).status === 0;
@@ -90,7 +91,7 @@ const SOURCE = 'import socket,sys\nc=socket.create_connection((sys.argv[1],5299)
   + 'b=bytes(range(256))*256\nfor i in range(16): c.sendall(b)\nc.close()';
 const TCP_BYTES = 16 * 65536;
 
-async function pingAndTcp(): Promise<void> {
+async function pingAndTcp(diag?: () => Promise<string>): Promise<void> {
   const ping = await nsx(NS_A, 'ping', '-c', '2', '-i', '0.2', '-W', '2', IP_B);
   assert.equal(ping.code, 0, ping.out);
   assert.match(ping.out, /2 received/);
@@ -100,7 +101,7 @@ async function pingAndTcp(): Promise<void> {
   try {
     for (let i = 0; i < 100 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 20));
     const src = await nsx(NS_A, PY, '-c', SOURCE, IP_B);
-    assert.equal(src.code, 0, src.out);
+    assert.equal(src.code, 0, src.out + (diag ? await diag() : ''));
     for (let i = 0; i < 250 && !/\d+\n$/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(Number(out.split('\n')[1]), TCP_BYTES);
   } finally {
@@ -258,6 +259,43 @@ test('a worker thread relays on ports the main thread opened', { skip, timeout: 
     assert.deepEqual(await next(), { stopped: true });
   } finally {
     await worker?.terminate();
+    if (a) netdevClose(a);
+    if (b) netdevClose(b);
+    netdevLinuxSetUserspaceTso(false);
+    teardown();
+  }
+});
+
+test('dpif-netdev in a worker thread: upcalls answered by the main thread', { skip, timeout: 30000 }, async () => {
+  netdevInitialize();
+  netdevLinuxSetUserspaceTso(true);
+  setup(false);
+  let a: Netdev | null = null, b: Netdev | null = null, dp: DpifNetdevThread | null = null;
+  try {
+    a = open(A0, 'system');
+    b = open(B0, 'system');
+    let upcalls = 0;
+    // A two-port bridge: megaflows match in_port and the MACs only.
+    const mask = newFlowKey();
+    for (const w of [W.IN_PORT, W.RECIRC_ID, W.ETH_SRC_LO, W.ETH_DST_LO]) mask[w] = 0xffffffff;
+    mask[W.ETH_SRC_HI] = mask[W.ETH_DST_HI] = 0xffff;
+    dp = await DpifNetdevThread.start(
+      [{ portNo: 1, handle: netdevLinuxExport(a)! }, { portNo: 2, handle: netdevLinuxExport(b)! }],
+      (u) => {
+        upcalls++;
+        return { actions: [{ kind: 'output', port: u.inPort === 1 ? 2 : 1 }], mask };
+      },
+      { packetCapacity: 65546 });
+    const t = dp;
+    await pingAndTcp(async () => `${(await t.flowDump()).join('\n')}\n${JSON.stringify(await t.stats())}`);
+    const flows = await dp.flowDump();
+    assert.ok(flows.length >= 2, flows.join('\n'));
+    assert.ok(upcalls >= 2 && upcalls <= 30, `upcalls ${upcalls}`);
+    assert.match(flows.join('\n'), /^recirc_id\(0\),in_port\(1\),eth\(src=[0-9a-f:]+,dst=[0-9a-f:]+\), packets:\d+, bytes:\d+, used:[\d.]+s(, flags:[^,]+)?, actions:2$/m);
+    const stats = await dp.stats();
+    assert.ok(stats.emcHits + stats.megaflowHits > 20, JSON.stringify(stats));
+  } finally {
+    await dp?.stop();
     if (a) netdevClose(a);
     if (b) netdevClose(b);
     netdevLinuxSetUserspaceTso(false);

@@ -73,7 +73,9 @@ class Subtable {
     const words = this.words, mask = this.mask, keys = this.keys, base = r * FLOW_WORDS;
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
-      if ((key[k + w]! & mask[w]!) !== keys[base + w]) return false;
+      // XOR then mask: '&' alone gives a signed result that never equals a
+      // Uint32Array element with the top bit set.
+      if (((key[k + w]! ^ keys[base + w]!) & mask[w]!) !== 0) return false;
     }
     return true;
   }

@@ -73,12 +73,16 @@ export interface DpFlow {
 export interface UpcallResult { actions: OdpAction[]; mask: Uint32Array | null }
 
 /** Called for a packet no flow matches: 'key' is its flow key (FLOW_WORDS
- * words at key[k..]), 'packet' a view of its bytes valid during the call.
- * Returns the actions and mask, or null to drop the packet without a flow. */
-export type UpcallHandler = (packet: Uint8Array, key: Uint32Array, k: number) => UpcallResult | null;
+ * words at key[k..]), 'packet' a view of its bytes valid during the call,
+ * 'inPort' its port.  Returns the actions and mask; null to drop the packet
+ * without a flow; or 'pending' if the handler copied the packet and will
+ * install a flow and execute() the packet itself later (asynchronous upcalls,
+ * dpif-netdev-thread.ts). */
+export type UpcallHandler = (packet: Uint8Array, key: Uint32Array, k: number, inPort: number)
+  => UpcallResult | null | 'pending';
 
 /** Datapath-wide counters, as `dpctl/show` and pmd-stats-show report them. */
-export interface DpStats { emcHits: number; megaflowHits: number; misses: number; lost: number }
+export interface DpStats { emcHits: number; megaflowHits: number; misses: number; lost: number; upcallsPending: number }
 
 interface Port {
   portNo: number;
@@ -114,7 +118,8 @@ export class DpifNetdev {
   private running = false;
   private readonly slotSize: number;
   /** Counters. */
-  readonly stats: DpStats = { emcHits: 0, megaflowHits: 0, misses: 0, lost: 0 };
+  readonly stats: DpStats = { emcHits: 0, megaflowHits: 0, misses: 0, lost: 0, upcallsPending: 0 };
+  private execBatch: DpPacketBatch | null = null;
 
   constructor(readonly name = 'ovs-netdev', opts: DpifNetdevOptions = {}) {
     const n = opts.batchSize ?? 32;
@@ -270,7 +275,7 @@ export class DpifNetdev {
     for (let i = 0; i < n; i++) {
       const id = ids[i]!;
       const actions = id >= 0 ? this.flows[id]?.actions : this.missActions[i];
-      if (actions) this.execute(batch, i, actions);
+      if (actions) this.execute1(batch, i, actions);
     }
     this.missActions.length = 0;
     this.flushTx();
@@ -285,15 +290,16 @@ export class DpifNetdev {
     this.missActions[i] = undefined;
     const h = this.upcall;
     if (!h) { this.stats.lost++; return; }
-    let r: UpcallResult | null;
+    let r: UpcallResult | null | 'pending';
     try {
-      r = h(batch.packet(i), this.keys, k);
+      r = h(batch.packet(i), this.keys, k, batch.inPort[i]!);
     } catch (e) {
       log.errRl(rl, `upcall handler failed: ${(e as Error).message}`);
       this.stats.lost++;
       return;
     }
     if (!r) { this.stats.lost++; return; }
+    if (r === 'pending') { this.stats.upcallsPending++; return; }
     const mask = r.mask ?? this.scratchKey.fill(0xffffffff);
     const id = this.flowPut(this.keys, k, mask, 0, r.actions);
     if (id === -EFBIG) log.warnRl(rl, `${this.name}: flow table full`);
@@ -302,7 +308,17 @@ export class DpifNetdev {
     this.missActions[i] = r.actions;
   }
 
-  private execute(batch: DpPacketBatch, i: number, actions: readonly OdpAction[]): void {
+  /** Executes 'actions' on a copy of 'packet' as if received on 'inPort'
+   * (OVS dpif_execute: packet-out, and packets that waited for an upcall). */
+  execute(packet: Uint8Array, inPort: number, actions: readonly OdpAction[]): void {
+    const b = (this.execBatch ??= new DpPacketBatch(1, this.slotSize));
+    b.count = 0;
+    if (!b.append(packet, inPort)) { this.stats.lost++; return; }
+    this.execute1(b, 0, actions);
+    this.flushTx();
+  }
+
+  private execute1(batch: DpPacketBatch, i: number, actions: readonly OdpAction[]): void {
     for (const a of actions) {
       switch (a.kind) {
         case 'output': {
