@@ -190,6 +190,15 @@ export class Dpcls {
     return true;
   }
 
+  /** The flow id of the megaflow (key, mask) exactly, or -1. */
+  find(key: Uint32Array, k: number, mask: Uint32Array, m: number): number {
+    const st = this.subtableFor(mask, m, false);
+    if (!st) return -1;
+    const mk = this.masked(key, k, mask, m);
+    const r = st.findExact(mk, st.hash(mk, 0));
+    return r < 0 ? -1 : st.ids[r]!;
+  }
+
   /** Removes the megaflow (key, mask); returns its flow id or -1. */
   remove(key: Uint32Array, k: number, mask: Uint32Array, m: number): number {
     const st = this.subtableFor(mask, m, false);

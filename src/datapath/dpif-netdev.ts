@@ -40,7 +40,8 @@ import { Dpcls } from './dpif-netdev-dpcls.js';
 import { formatFlowKey } from './odp-util.js';
 import { type OdpAction, formatOdpActions } from './odp-actions.js';
 import { type Netdev, type NetdevRxq } from './netdev-provider.js';
-import { netdevRxqOpen, netdevRxqClose, netdevRxqRecv, netdevRxqWait, netdevSend, netdevClose } from './netdev.js';
+import { netdevOpen, netdevRxqOpen, netdevRxqClose, netdevRxqRecv, netdevRxqWait, netdevSend, netdevClose } from './netdev.js';
+import { Dpif, type DpifClass, type DpifFlow, DpifFlowPutFlags } from './dpif-provider.js';
 
 const log = vlogModule('dpif_netdev');
 const rl = new RateLimit(5, 20);
@@ -56,7 +57,7 @@ export interface DpFlow {
   /** The masked key. */
   readonly key: Uint32Array;
   readonly mask: Uint32Array;
-  readonly actions: OdpAction[];
+  actions: OdpAction[];
   packets: number;
   bytes: number;
   /** Time of last use in ms (0: never). */
@@ -65,7 +66,7 @@ export interface DpFlow {
   tcpFlags: number;
   dead: boolean;
   /** Port of the flow's only action if that is an output, else -1. */
-  readonly singleOutput: number;
+  singleOutput: number;
 }
 
 /** What ofproto answers to a miss: actions for the packet and the megaflow
@@ -190,6 +191,26 @@ export class DpifNetdev {
     const single = actions.length === 1 && actions[0]!.kind === 'output' ? actions[0]!.port : -1;
     this.flows[id] = { id, key: mk, mask: mm, actions, packets: 0, bytes: 0, used: 0, tcpFlags: 0, dead: false, singleOutput: single };
     return id;
+  }
+
+  /** The megaflow (key, mask) exactly, or null. */
+  flowFind(key: Uint32Array, k: number, mask: Uint32Array, m: number): DpFlow | null {
+    const id = this.cls.find(key, k, mask, m);
+    return id < 0 ? null : this.flows[id] ?? null;
+  }
+
+  /** Replaces the actions of megaflow (key, mask); false if there is none. */
+  flowModify(key: Uint32Array, k: number, mask: Uint32Array, m: number, actions: OdpAction[]): boolean {
+    const f = this.flowFind(key, k, mask, m);
+    if (!f) return false;
+    f.actions = actions;
+    f.singleOutput = actions.length === 1 && actions[0]!.kind === 'output' ? actions[0]!.port : -1;
+    return true;
+  }
+
+  /** The netdev of port 'portNo', or null. */
+  portNetdev(portNo: number): Netdev | null {
+    return this.ports.get(portNo)?.netdev ?? null;
   }
 
   /** Deletes the megaflow (key, mask); its final state, or null if none. */
@@ -413,3 +434,108 @@ export function formatTcpFlagsShort(flags: number): string {
   return s;
 }
 
+
+/* ---- the datapath classes "netdev" and "dummy" ------------------------------- */
+
+/** One datapath shared by every open of TYPE@NAME. */
+interface SharedDp { dp: DpifNetdev; refCount: number; destroyed: boolean }
+
+/** An open of a dpif-netdev datapath. */
+class DpifNetdevOpen extends Dpif {
+  constructor(name: string, cls: DpifClass, readonly shared: SharedDp) { super(name, cls); }
+}
+
+function makeDpifClass(type: 'netdev' | 'dummy'): DpifClass {
+  const dps = new Map<string, SharedDp>();
+  const dpOf = (d: Dpif) => (d as DpifNetdevOpen).shared.dp;
+  const toFlow = (f: DpFlow): DpifFlow => ({ key: f.key, mask: f.mask, actions: f.actions, packets: f.packets,
+    bytes: f.bytes, used: f.used, tcpFlags: f.tcpFlags });
+  // dpif-netdev always matches in_port and recirc_id exactly.
+  const fixMask = (mask: Uint32Array) => {
+    const m = mask.slice(0, FLOW_WORDS);
+    m[W.IN_PORT] = 0xffffffff;
+    m[W.RECIRC_ID] = 0xffffffff;
+    return m;
+  };
+  const cls: DpifClass = {
+    type,
+    enumerate: () => [...dps.keys()].sort(),
+    portOpenType: (t) => (t === 'internal' ? (type === 'dummy' ? 'dummy-internal' : 'tap') : t),
+    open(name, create) {
+      let s = dps.get(name);
+      if (s && create) return EEXIST;
+      if (!s) {
+        if (!create) return 19; // ENODEV
+        const dp = new DpifNetdev(name);
+        const local = netdevOpen(name, cls.portOpenType('internal'));
+        if (typeof local === 'number') return local;
+        const e = dp.portAdd(local, 0);
+        if (e < 0) { netdevClose(local); return -e; }
+        s = { dp, refCount: 0, destroyed: false };
+        dps.set(name, s);
+        dp.start();
+      }
+      s.refCount++;
+      return new DpifNetdevOpen(name, cls, s);
+    },
+    close(d) {
+      const s = (d as DpifNetdevOpen).shared;
+      if (--s.refCount === 0 && s.destroyed) s.dp.destroy();
+    },
+    destroy(d) {
+      const s = (d as DpifNetdevOpen).shared;
+      if (!s.destroyed) {
+        s.destroyed = true;
+        if (dps.get(d.name) === s) dps.delete(d.name);
+      }
+      return 0;
+    },
+    getStats(d) {
+      const st = dpOf(d).stats;
+      return { hit: st.emcHits + st.megaflowHits, missed: st.misses, lost: st.lost,
+        flows: dpOf(d).flowDump().length, maskHit: 0, masks: -1 };
+    },
+    portAdd: (d, netdev, portNo) => dpOf(d).portAdd(netdev, portNo),
+    portDel: (d, portNo) => (portNo === 0 ? EINVAL : dpOf(d).portDel(portNo)),
+    portQueryByNumber: (d, portNo) => dpOf(d).portList().find((p) => p.portNo === portNo) ?? null,
+    portQueryByName: (d, name) => dpOf(d).portList().find((p) => p.name === name) ?? null,
+    portDump: (d) => dpOf(d).portList(),
+    portNetdev: (d, portNo) => dpOf(d).portNetdev(portNo),
+    flowPut(d, key, mask, actions, flags) {
+      const dp = dpOf(d), m = fixMask(mask);
+      const f = dp.flowFind(key, 0, m, 0);
+      if (f) {
+        if (!(flags & DpifFlowPutFlags.MODIFY)) return EEXIST;
+        dp.flowModify(key, 0, m, 0, actions);
+        if (flags & DpifFlowPutFlags.ZERO_STATS) { f.packets = 0; f.bytes = 0; f.used = 0; f.tcpFlags = 0; }
+        return 0;
+      }
+      if (!(flags & DpifFlowPutFlags.CREATE)) return ENOENT;
+      const id = dp.flowPut(key, 0, m, 0, actions);
+      return id < 0 ? -id : 0;
+    },
+    flowDel(d, key, mask) {
+      const dp = dpOf(d);
+      if (mask) return dp.flowDel(key, 0, fixMask(mask), 0) ? 0 : ENOENT;
+      const f = dp.flowDump().find((x) => x.key.every((w, i) => ((key[i]! ^ w) & x.mask[i]!) === 0));
+      return f && dp.flowDel(f.key, 0, f.mask, 0) ? 0 : ENOENT;
+    },
+    flowFlush(d) {
+      dpOf(d).flowFlush();
+      return 0;
+    },
+    flowDump: (d) => dpOf(d).flowDump().map((f) => ({ thread: 'main', flow: toFlow(f) })),
+    execute(d, packet, inPort, actions) {
+      dpOf(d).execute(packet, inPort, actions);
+      return 0;
+    },
+    setUpcallHandler: (d, h) => dpOf(d).setUpcallHandler(h),
+  };
+  return cls;
+}
+
+/** The userspace datapath class (datapath_type=netdev). */
+export const dpifNetdevClass = makeDpifClass('netdev');
+
+/** The same datapath for tests (ovs-vswitchd --enable-dummy): type "dummy". */
+export const dpifDummyClass = makeDpifClass('dummy');
