@@ -46,6 +46,8 @@ import { Dpif, type DpifClass, type DpifFlow, DpifFlowPutFlags } from './dpif-pr
 const log = vlogModule('dpif_netdev');
 const rl = new RateLimit(5, 20);
 const EEXIST = 17, ENOENT = 2, EBUSY = 16, EINVAL = 22, EFBIG = 27;
+/** VLAN ID and CFI bits of a TCI. */
+const VLAN_VID_CFI = 0x1fff;
 
 /** Maximum number of flows (OVS MAX_FLOWS). */
 export const MAX_FLOWS = 65536;
@@ -54,7 +56,7 @@ export const MAX_FLOWS = 65536;
 export interface DpFlow {
   /** Index in the flow table. */
   readonly id: number;
-  /** The masked key. */
+  /** The key as installed (bits outside the mask included, as OVS keeps them). */
   readonly key: Uint32Array;
   readonly mask: Uint32Array;
   actions: OdpAction[];
@@ -181,21 +183,30 @@ export class DpifNetdev {
   flowPut(key: Uint32Array, k: number, mask: Uint32Array, m: number, actions: OdpAction[]): number {
     const n = this.cls.count;
     if (n >= MAX_FLOWS) return -EFBIG;
+    // The key is kept as given (dumps print it so, like OVS); lookups use it masked.
+    const mk = key.slice(k, k + FLOW_WORDS), mm = mask.slice(m, m + FLOW_WORDS);
+    // As OVS: a megaflow that does not mention VLANs matches untagged packets only.
+    if ((mm[W.VLAN0]! & 0xffff) === 0) mm[W.VLAN0] = (mm[W.VLAN0]! | VLAN_VID_CFI) >>> 0;
     const id = this.freeIds.pop() ?? this.flows.length;
-    if (!this.cls.insert(key, k, mask, m, id)) {
+    if (!this.cls.insert(mk, 0, mm, 0, id)) {
       if (id !== this.flows.length) this.freeIds.push(id);
       return -EEXIST;
     }
-    const mk = new Uint32Array(FLOW_WORDS), mm = mask.slice(m, m + FLOW_WORDS);
-    for (let i = 0; i < FLOW_WORDS; i++) mk[i] = key[k + i]! & mm[i]!;
     const single = actions.length === 1 && actions[0]!.kind === 'output' ? actions[0]!.port : -1;
     this.flows[id] = { id, key: mk, mask: mm, actions, packets: 0, bytes: 0, used: 0, tcpFlags: 0, dead: false, singleOutput: single };
     return id;
   }
 
+  /** 'mask' as flowPut stores it (untagged unless VLANs are mentioned). */
+  private adjustMask(mask: Uint32Array, m: number): Uint32Array {
+    const mm = mask.slice(m, m + FLOW_WORDS);
+    if ((mm[W.VLAN0]! & 0xffff) === 0) mm[W.VLAN0] = (mm[W.VLAN0]! | VLAN_VID_CFI) >>> 0;
+    return mm;
+  }
+
   /** The megaflow (key, mask) exactly, or null. */
   flowFind(key: Uint32Array, k: number, mask: Uint32Array, m: number): DpFlow | null {
-    const id = this.cls.find(key, k, mask, m);
+    const id = this.cls.find(key, k, this.adjustMask(mask, m), 0);
     return id < 0 ? null : this.flows[id] ?? null;
   }
 
@@ -215,7 +226,7 @@ export class DpifNetdev {
 
   /** Deletes the megaflow (key, mask); its final state, or null if none. */
   flowDel(key: Uint32Array, k: number, mask: Uint32Array, m: number): DpFlow | null {
-    const id = this.cls.remove(key, k, mask, m);
+    const id = this.cls.remove(key, k, this.adjustMask(mask, m), 0);
     if (id < 0) return null;
     const f = this.flows[id]!;
     f.dead = true;
@@ -502,6 +513,7 @@ function makeDpifClass(type: 'netdev' | 'dummy'): DpifClass {
     portDump: (d) => dpOf(d).portList(),
     portNetdev: (d, portNo) => dpOf(d).portNetdev(portNo),
     flowPut(d, key, mask, actions, flags) {
+      if (mask[W.IN_PORT] !== 0xffffffff) return EINVAL; // OVS: in_port must match exactly
       const dp = dpOf(d), m = fixMask(mask);
       const f = dp.flowFind(key, 0, m, 0);
       if (f) {
