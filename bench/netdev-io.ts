@@ -120,7 +120,9 @@ function relayMain(tso: boolean, dpif: boolean): void {
     relay.stop();
     netdevClose(a as Netdev);
     netdevClose(b as Netdev);
-    console.log(JSON.stringify({ ab, ba, secs, cpuPct: (cpu.user + cpu.system) / 1e4 / secs }));
+    const pkts = ((ab as { packets?: number }).packets ?? 0) + ((ba as { packets?: number }).packets ?? 0);
+    const cpuUs = cpu.user + cpu.system;
+    console.log(JSON.stringify({ ab, ba, secs, cpuPct: cpuUs / 1e4 / secs, usPerPacket: pkts ? cpuUs / pkts : 0 }));
     process.exit(0);
   });
 }
@@ -162,7 +164,7 @@ async function measure(mode: Mode, secs: number, udpLen: number): Promise<Record
     await new Promise((r) => relay.on('close', r));
     const counters = JSON.parse(relayOut.split('\n').find((l) => l.startsWith('{')) ?? '{}');
     return { mode, pingAvgMs: pingAvg, tcpGbps: tcp, [`udp${udpLen}RxKpps`]: kpps, udpLossPct: loss,
-      relayCpuPct: counters.cpuPct?.toFixed(0), relayPackets: counters.ab?.packets, relayBatches: counters.ab?.batches };
+      relayCpuPct: counters.cpuPct?.toFixed(0), relayUsPerPacket: counters.usPerPacket?.toFixed(2), relayPackets: counters.ab?.packets, relayBatches: counters.ab?.batches };
   } finally {
     if (relay.exitCode === null) relay.kill('SIGKILL');
     teardown();
@@ -182,10 +184,10 @@ async function main(): Promise<void> {
   const secs = Number(arg('--secs', '5'));
   const udpLen = Number(arg('--udp-len', '64'));
   const json = arg('--json', '');
-  console.log(`${'mode'.padEnd(6)} ${'ping avg ms'.padStart(12)} ${'TCP Gbit/s'.padStart(12)} ${`UDP${udpLen}B kpps`.padStart(14)} ${'loss %'.padStart(8)} ${'relay CPU%'.padStart(11)}`);
+  console.log(`${'mode'.padEnd(6)} ${'ping avg ms'.padStart(12)} ${'TCP Gbit/s'.padStart(12)} ${`UDP${udpLen}B kpps`.padStart(14)} ${'loss %'.padStart(8)} ${'relay CPU%'.padStart(11)} ${'CPU us/pkt'.padStart(11)}`);
   for (const mode of arg('--modes', 'veth,off,on,dp-off,dp-on').split(',') as Mode[]) {
     const r = await measure(mode, secs, udpLen);
-    console.log(`${mode.padEnd(6)} ${String(r.pingAvgMs).padStart(12)} ${String(r.tcpGbps).padStart(12)} ${String(r[`udp${udpLen}RxKpps`]).padStart(14)} ${String(r.udpLossPct).padStart(8)} ${String(r.relayCpuPct).padStart(11)}`);
+    console.log(`${mode.padEnd(6)} ${String(r.pingAvgMs).padStart(12)} ${String(r.tcpGbps).padStart(12)} ${String(r[`udp${udpLen}RxKpps`]).padStart(14)} ${String(r.udpLossPct).padStart(8)} ${String(r.relayCpuPct ?? '-').padStart(11)} ${String(r.relayUsPerPacket ?? '-').padStart(11)}`);
     if (json) appendFileSync(json, `${JSON.stringify({ ...r, date: new Date().toISOString() })}\n`);
   }
 }
