@@ -27,6 +27,14 @@ import { netdevInternalClass, netdevTapClass } from './netdev-tap.js';
 import { type OdpAction } from './odp-actions.js';
 import { FLOW_WORDS } from './flow.js';
 
+/** This module's own file when run unbundled (build/), else the separately
+ * bundled worker entry next to the program (dist/dpif-netdev-thread.mjs; scripts/build.mjs
+ * must list it), since a bundle's import.meta.url is the whole program. */
+function workerUrl(): URL {
+  const self = new URL(import.meta.url);
+  return /dpif-netdev-thread\.[cm]?js$/.test(self.pathname) ? self : new URL('./dpif-netdev-thread.mjs', self);
+}
+
 /** Upcalls that may wait for an answer at once. */
 export const MAX_PENDING = 1024;
 
@@ -64,7 +72,7 @@ export class DpifNetdevThread {
 
   /** Starts a worker datapath on 'ports'; resolves once it is forwarding. */
   static start(ports: ThreadPort[], handler: ThreadUpcallHandler, options: DpifNetdevOptions = {}): Promise<DpifNetdevThread> {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { ports, options } satisfies WorkerInit });
+    const worker = new Worker(workerUrl(), { workerData: { ports, options } satisfies WorkerInit });
     const t = new DpifNetdevThread(worker, handler);
     return new Promise((resolve, reject) => {
       const onMsg = (m: Record<string, unknown>) => {
