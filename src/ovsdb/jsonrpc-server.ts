@@ -225,6 +225,14 @@ export class JsonRpcServer {
     this.remotes.delete(remote.name);
   }
 
+  /** Drops SSL listeners and connections so that the next setRemotes()
+   * reopens them with new certificates. */
+  dropSslRemotes(): void {
+    for (const remote of [...this.remotes.values()]) {
+      if (/^p?ssl:/.test(remote.name)) this.delRemote(remote);
+    }
+  }
+
   /** Disconnects sessions (all with 'force', else those not database-change
    * aware); 'comment' is logged for each connected session. */
   reconnect(force: boolean, comment: string | null): void {

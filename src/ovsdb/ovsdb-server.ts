@@ -236,12 +236,20 @@ async function reconfigureRemotes(): Promise<string | null> {
   return errors.length ? errors.map((e) => e + '\n').join('') : null;
 }
 
+let sslConfigText = '';
 function reconfigureSsl(): string | null {
   const errors: string[] = [];
   const key = queryDbString(allDbs, ssl.privateKey, errors);
   const cert = queryDbString(allDbs, ssl.certificate, errors);
   const ca = queryDbString(allDbs, ssl.caCert, errors);
-  setSslConfig({ privateKey: key ?? undefined, certificate: cert ?? undefined, caCert: ca ?? undefined });
+  const text = JSON.stringify([key, cert, ca]);
+  if (text !== sslConfigText) {
+    const first = sslConfigText === '';
+    sslConfigText = text;
+    setSslConfig({ privateKey: key ?? undefined, certificate: cert ?? undefined, caCert: ca ?? undefined });
+    // Listeners and connections made with the old certificates start over.
+    if (!first) jsonrpc.dropSslRemotes();
+  }
   return errors.length ? errors.map((e) => e + '\n').join('') : null;
 }
 
@@ -256,8 +264,8 @@ function scheduleReconfigure(afterCommit = false): void {
   setImmediate(() => {
     reconfigureScheduled = false;
     jsonrpc.setReadOnly(isBackup);
-    void reconfigureRemotes().then((e) => { remotesError = reportErrorIfChanged(e, remotesError); });
     sslError = reportErrorIfChanged(reconfigureSsl(), sslError);
+    void reconfigureRemotes().then((e) => { remotesError = reportErrorIfChanged(e, remotesError); });
   });
 }
 
@@ -270,8 +278,12 @@ function scheduleReconfigure(afterCommit = false): void {
 }
 updateServerDbStatus();
 
-// Manager status every 2.5 seconds.
-setInterval(() => updateRemoteStatus(jsonrpc, remotes, allDbs), 2500).unref();
+// Manager status every 2.5 seconds; remotes that failed to listen (or wait
+// for SSL settings) are retried at the same pace.
+setInterval(() => {
+  updateRemoteStatus(jsonrpc, remotes, allDbs);
+  scheduleReconfigure();
+}, 2500).unref();
 updateRemoteStatus(jsonrpc, remotes, allDbs);
 
 // ---- Replication ----
