@@ -1073,18 +1073,14 @@ async function readBackupFile(file: string): Promise<{ schema: DatabaseSchema; o
           const rj = trows[uuid]!;
           if (rj === null) { rows.delete(uuid); continue; }
           if (!isJsonObject(rj)) continue;
-          let fields = rows.get(uuid);
-          if (!fields) {
-            fields = ts.columnList.map((c) => datum.datumDefault(c.type));
-            rows.set(uuid, fields);
-          } else {
-            fields = fields.slice();
-            rows.set(uuid, fields);
-          }
+          const existing = rows.get(uuid);
+          const fields = existing ? existing.slice() : ts.columnList.map((c) => datum.datumDefault(c.type));
+          rows.set(uuid, fields);
           for (const cname of Object.keys(rj)) {
             const c = ts.columns.get(cname);
             if (!c) continue;
-            if (isDiff && fields !== undefined && rows.has(uuid) && c.index >= 2) {
+            // Diff records carry diffs for rows that already exist, full values for new ones.
+            if (isDiff && existing && c.index >= 2) {
               const d = datum.datumFromJsonTransient(c.type, rj[cname]!);
               fields[c.index] = datum.datumApplyDiff(fields[c.index]!, d, c.type);
             } else {
