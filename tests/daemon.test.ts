@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Sandbox, haveReal, realPath, alive } from './helpers/sandbox.js';
+import { Sandbox, haveReal, realPath, alive, ROOT } from './helpers/sandbox.js';
+
+/** Creates conf.db from our schema and starts ovsdb-server on db.sock. */
+function startDb(sb: Sandbox): void {
+  const db = join(sb.dir, 'conf.db');
+  const mk = sb.run('ovsdb-tool', ['create', db, join(ROOT, 'schemas', 'vswitch.ovsschema')]);
+  assert.equal(mk.status, 0, mk.stderr);
+  sb.startDaemon('ovsdb-server', [db, `--remote=punix:${join(sb.dir, 'db.sock')}`]);
+}
 
 function ctlPath(sb: Sandbox, name: string): string {
   return join(sb.dir, `${name}.${sb.pid(name)}.ctl`);
@@ -29,8 +37,7 @@ function rawExchange(path: string, data: Buffer | string, waitMs = 300): Promise
 test('daemons start, answer ovs-appctl, reject bad input and exit cleanly', async (t) => {
   const sb = new Sandbox();
   try {
-    // --no-dbs: serve only _Server (the default conf.db does not exist here).
-    sb.startDaemon('ovsdb-server', ['--no-dbs']);
+    startDb(sb);
     sb.startDaemon('ovs-vswitchd', []);
     for (const name of ['ovsdb-server', 'ovs-vswitchd']) {
       const v = sb.run('ovs-appctl', ['-t', name, 'version']);
@@ -102,8 +109,8 @@ test('daemons start, answer ovs-appctl, reject bad input and exit cleanly', asyn
 test('a daemon that cannot start says why and exits non-zero', async () => {
   const sb = new Sandbox();
   try {
-    sb.startDaemon('ovsdb-server', ['--no-dbs']);
-    const second = sb.run('ovsdb-server', ['--no-dbs', '--detach', '--no-chdir', `--pidfile=${join(sb.dir, 'ovsdb-server.pid')}`]);
+    startDb(sb);
+    const second = sb.run('ovsdb-server', ['--detach', '--no-chdir', `--pidfile=${join(sb.dir, 'ovsdb-server.pid')}`]);
     assert.equal(second.status, 1);
     assert.match(second.stderr, /ovsdb-server: .*ovsdb-server\.pid: already running as pid \d+, aborting\n$/);
     const badOpt = sb.run('ovs-vswitchd', ['--frobnicate']);

@@ -1262,4 +1262,4 @@ async function main(): Promise<void> {
 
 process.on('uncaughtException', (e) => { ovsFatal(0, `internal error: ${(e as Error).stack ?? e}`); });
 void UnixctlError;
-await main();
+void main();

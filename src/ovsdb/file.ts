@@ -213,7 +213,8 @@ function printDbChanges(record: JsonObject, names: Map<string, string>, schema: 
   }
 }
 
-function printChangeRecord(json: JsonObject, schema: DatabaseSchema | null, names: Map<string, string>,
+/** Prints one transaction record as show-log does (date, comment, changes). */
+export function printChangeRecord(json: JsonObject, schema: DatabaseSchema | null, names: Map<string, string>,
                            verbosity: number, print: (s: string) => void): void {
   const date = json['_date'];
   if (typeof date === 'number' && Number.isInteger(date) || typeof date === 'bigint') {

@@ -237,6 +237,10 @@ export class OvsdbLog {
     try {
       if (name === '/dev/stdin' && mode === OpenMode.ReadOnly) {
         fd = 0;
+        const st = fstatSync(0);
+        // Records are read by offset, which a pipe cannot do (OVS fails the
+        // same way, when it seeks back after reading the first header).
+        if (!st.isFile() && !st.isBlockDevice()) throw ioError('ESPIPE', `${name}: seek failed`);
       } else {
         let flags: number;
         switch (mode) {
@@ -252,6 +256,7 @@ export class OvsdbLog {
       }
     } catch (e) {
       lockfileUnlock(lockfile);
+      if (e instanceof OvsdbError) throw e;
       const op = mode === OpenMode.CreateExcl ? 'create' : mode === OpenMode.Create ? 'create or open' : 'open';
       throw ioError((e as NodeJS.ErrnoException).code, `${name}: ${op} failed`);
     }
