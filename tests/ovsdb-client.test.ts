@@ -5,10 +5,11 @@
  * change, lock notifications and wait.  Skipped without the real tools. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, haveReal, realPath, BIN } from './helpers/sandbox.js';
-import { startOvsdbServer, REAL_SERVER, REAL_TOOL, sleep, type ServerHandle } from './helpers/ovsdb-peer.js';
+import { startOvsdbServer, REAL_SERVER, REAL_TOOL, sleep, vswitchSchema, type ServerHandle } from './helpers/ovsdb-peer.js';
 
 const have = haveReal('ovsdb-client') && haveReal('ovsdb-server') && haveReal('ovs-vsctl');
 const sb = new Sandbox();
@@ -169,4 +170,64 @@ test('monitor and lock output match the real client', { skip: !have }, async () 
     assert.equal(outs.get('ours lock'), outs.get('real lock')!.replaceAll('Lreal', 'Lours'), `lock on ${s.name}`);
     assert.equal(outs.get('ours steal'), outs.get('real steal')!.replaceAll('Lours', 'Lreal'), `steal on ${s.name}`);
   }
+});
+
+test('backup, restore, needs-conversion and convert match the real client', { skip: !have }, async () => {
+  const strip = (s: string) => s.replace(/"_date":\d+/g, '').replace(/^OVSDB JSON \d+ [0-9a-f]+$/gm, 'HEADER');
+  const ourClient = join(BIN, 'ovsdb-client');
+  for (const s of servers) {
+    const db = `unix:${s.sock}`;
+    // backup: same file apart from the date (and so the record checksum).
+    const files = ['real', 'ours'].map((who) => {
+      const f = join(sb.dir, `${s.name}-${who}.backup`);
+      const r = spawnSync('/bin/sh', ['-c', `"$0" backup "$1" > "$2"`, who === 'real' ? realPath('ovsdb-client') : ourClient, db, f],
+        { env: sb.env, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return f;
+    });
+    assert.equal(strip(readFileSync(files[1]!, 'utf8')), strip(readFileSync(files[0]!, 'utf8')), `backup on ${s.name}`);
+    // needs-conversion against the installed schema and a changed one.
+    const changed = join(sb.dir, 'changed.ovsschema');
+    const sj = JSON.parse(readFileSync(vswitchSchema(), 'utf8'));
+    sj.tables.Bridge.columns.extra = { type: { key: 'string', min: 0, max: 'unlimited' } };
+    writeFileSync(changed, JSON.stringify(sj));
+    for (const schema of [vswitchSchema(), changed]) {
+      const r = await both(s, (x) => ['needs-conversion', x, schema]);
+      assert.equal(r.ours, r.real);
+    }
+  }
+  // restore a backup of the real server into ours (with each client), then
+  // compare the contents (UUIDs are new after a restore).
+  const backup = join(sb.dir, 'real-real.backup');
+  const dumps: string[] = [];
+  for (const prog of [realPath('ovsdb-client'), ourClient]) {
+    const r = spawnSync('/bin/sh', ['-c', `"$0" restore "$1" < "$2"`, prog, `unix:${servers[1]!.sock}`, backup],
+      { env: sb.env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    dumps.push(sb.run(realPath('ovsdb-client'), ['dump', `unix:${servers[1]!.sock}`]).stdout
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>'));
+  }
+  assert.equal(dumps[1], dumps[0]);
+  const original = sb.run(realPath('ovsdb-client'), ['dump', `unix:${servers[0]!.sock}`]).stdout
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>');
+  assert.equal(dumps[1], original);
+  // restore refuses a backup with another schema.
+  const other = join(sb.dir, 'other.ovsschema');
+  writeFileSync(other, JSON.stringify({ name: 'Open_vSwitch', version: '1.0.0', tables: { T: { columns: { x: { type: 'integer' } } } } }));
+  const otherDb = join(sb.dir, 'other.db');
+  assert.equal(sb.run(REAL_TOOL, ['create', otherDb, other]).status, 0);
+  const outs = [realPath('ovsdb-client'), ourClient].map((prog) => spawnSync('/bin/sh',
+    ['-c', `"$0" restore "$1" < "$2"`, prog, `unix:${servers[1]!.sock}`, otherDb], { env: sb.env, encoding: 'utf8' }));
+  assert.equal(outs[1]!.status, outs[0]!.status);
+  assert.equal(outs[1]!.stderr, outs[0]!.stderr);
+  // convert each server with each client; the schemas then read the same.
+  const changed = join(sb.dir, 'changed.ovsschema');
+  for (const s of servers) {
+    const r = await both(s, (x) => ['convert', x, changed]);
+    assert.equal(r.ours, r.real);
+  }
+  const after = await both(servers[1]!, (x) => ['get-schema', x]);
+  const afterReal = await both(servers[0]!, (x) => ['get-schema', x]);
+  assert.equal(after.ours, afterReal.real);
+  assert.match(after.ours, /"extra"/);
 });

@@ -8,8 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Sandbox } from './helpers/sandbox.js';
-import { RawPeer, startOvsdbServer, sleep } from './helpers/ovsdb-peer.js';
+import { Sandbox, haveReal } from './helpers/sandbox.js';
+import { RawPeer, startOvsdbServer, sleep, REAL_SERVER, REAL_TOOL } from './helpers/ovsdb-peer.js';
 
 const SCHEMA = {
   name: 'Dur', version: '1.0.0',
@@ -73,6 +73,54 @@ test('acknowledged commits survive SIGKILL of the server', async () => {
     const missing = [...acked].filter((i) => !present.has(i));
     assert.deepEqual(missing.slice(0, 10), [], `${missing.length} acknowledged commits lost`);
     assert.ok(rows.length >= acked.size);
+  } finally {
+    await sb.cleanup();
+  }
+});
+
+test('database files move between the real server and ours, before and after compaction', { skip: !haveReal('ovsdb-server') }, async () => {
+  const sb = new Sandbox();
+  try {
+    const schema = join(sb.dir, 'dur.ovsschema');
+    writeFileSync(schema, JSON.stringify(SCHEMA));
+    // Created by the real ovsdb-tool, written by our server.
+    const ours = await startOvsdbServer(sb, 'f', 'ovsdb-server', schema, [], REAL_TOOL);
+    const p = new RawPeer(ours.sock);
+    for (let i = 0; i < 50; i++) {
+      await p.request('transact', ['Dur', { op: 'insert', table: 'T', row: { name: `a${i}`, n: i } }]);
+    }
+    await p.request('transact', ['Dur', { op: 'update', table: 'T', where: [['n', '<', 10]], row: { name: 'low' } }]);
+    await p.request('transact', ['Dur', { op: 'delete', table: 'T', where: [['n', '>=', 40]] }]);
+    p.close();
+    const select = (sock: string) => {
+      const q = new RawPeer(sock);
+      return q.request('transact', ['Dur', { op: 'select', table: 'T', where: [], columns: ['name', 'n'] }])
+        .then((r) => { q.close(); return ((r!.result as { rows: { name: string; n: number }[] }[])[0]!.rows)
+          .map((x) => `${x.n}:${x.name}`).sort().join(' '); });
+    };
+    const expected = await select(ours.sock);
+    assert.equal(expected.split(' ').length, 40);
+    const stop = (name: string) => { process.kill(sb.pid(name)!, 'SIGTERM'); };
+    const waitGone = async (name: string) => {
+      for (let i = 0; i < 100; i++) { try { process.kill(sb.pid(name)!, 0); await sleep(50); } catch { return; } }
+    };
+    stop('f'); await waitGone('f');
+    // The real server reads what ours wrote.
+    sb.startDaemon(REAL_SERVER, [ours.db, `--remote=punix:${ours.sock}`, `--unixctl=${ours.ctl}`], 'g');
+    for (let i = 0; i < 100; i++) { const q = new RawPeer(ours.sock); await q.connected(); const ok = !q.closed; q.close(); if (ok) break; await sleep(50); }
+    assert.equal(await select(ours.sock), expected);
+    stop('g'); await waitGone('g');
+    // Ours again, compacting online; the real ovsdb-tool then reads the file.
+    sb.startDaemon('ovsdb-server', [ours.db, `--remote=punix:${ours.sock}`, `--unixctl=${ours.ctl}`], 'h');
+    for (let i = 0; i < 100; i++) { const q = new RawPeer(ours.sock); await q.connected(); const ok = !q.closed; q.close(); if (ok) break; await sleep(50); }
+    assert.equal(await select(ours.sock), expected);
+    const c = sb.run('ovs-appctl', ['-t', ours.ctl, 'ovsdb-server/compact']);
+    assert.equal(c.status, 0, c.stderr);
+    const log = sb.run(REAL_TOOL, ['show-log', ours.db]);
+    assert.equal(log.status, 0, log.stderr);
+    assert.match(log.stdout, /^record 1: .*"compacting database online"/m);
+    const q = sb.run(REAL_TOOL, ['query', ours.db, '["Dur",{"op":"select","table":"T","where":[],"columns":["n"]}]']);
+    assert.equal((q.stdout.match(/"n"/g) ?? []).length, 40);
   } finally {
     await sb.cleanup();
   }

@@ -965,6 +965,8 @@ async function doBackup(ctx: Context): Promise<void> {
   if (isatty(1)) ovsFatal(0, 'not writing backup to a terminal; please redirect stdout to a file');
   const { composeRecord } = await import('../ovsdb/log.js');
   const { jsonToStringHashOrder } = await import('../lib/json-shash.js');
+  const { schemaRecordText } = await import('../ovsdb/file.js');
+  const { annotateFileRecord } = await import('../ovsdb/transaction.js');
   const schema = await fetchSchema(ctx.rpc!, ctx.database!);
   const tables = tablesInHashOrder(schema);
   const txn: Json[] = [ctx.database!];
@@ -975,7 +977,7 @@ async function doBackup(ctx: Context): Promise<void> {
     });
   }
   const result = await transactBlock(ctx.rpc!, 'transact', txn);
-  process.stdout.write(composeRecord(jsonToStringHashOrder(schema.toJson())));
+  process.stdout.write(composeRecord(schemaRecordText(schema)));
   if (!Array.isArray(result) || result.length !== tables.length) {
     ovsFatal(0, `reply is not array of ${tables.length} elements: ${jsonToString(result)}`);
   }
@@ -995,15 +997,35 @@ async function doBackup(ctx: Context): Promise<void> {
       if (!Array.isArray(u) || u.length !== 2 || u[0] !== 'uuid' || typeof u[1] !== 'string') {
         ovsFatal(0, `syntax error: ${jsonToString(u)}`);
       }
-      const copy: JsonObject = {};
-      for (const k of Object.keys(row)) if (k !== '_uuid') copy[k] = row[k]!;
-      outRows[u[1].toLowerCase()] = copy;
+      // OVS removes _uuid from the parsed row and prints the same object, so
+      // its members come out in the hash order the row had with _uuid.
+      const order = shashOrder(Object.keys(row)).filter((k) => k !== '_uuid');
+      outRows[u[1].toLowerCase()] = { [ORDERED]: order.map((k) => [k, row[k]!]) } as unknown as Json;
     }
     out[ts.name] = outRows;
   });
-  out['_date'] = Date.now();
-  out['_comment'] = 'produced by "ovsdb-client backup"';
-  process.stdout.write(composeRecord(jsonToStringHashOrder(out)));
+  const record = annotateFileRecord(out, 'produced by "ovsdb-client backup"', Date.now());
+  process.stdout.write(composeRecord(backupRecordText(record, jsonToStringHashOrder)));
+}
+
+/** Marks a row whose members are already in their final printing order. */
+const ORDERED = Symbol('ordered');
+
+/** The backup record's text: tables and rows in hash order, each row's
+ * members in the order computed when it was read. */
+function backupRecordText(record: JsonObject, hashText: (v: Json) => string): string {
+  const parts: string[] = [];
+  for (const k of shashOrder(Object.keys(record))) {
+    const v = record[k]!;
+    if (!isJsonObject(v)) { parts.push(`${JSON.stringify(k)}:${hashText(v)}`); continue; }
+    const rows: string[] = [];
+    for (const uuid of shashOrder(Object.keys(v))) {
+      const members = (v[uuid] as unknown as { [ORDERED]: [string, Json][] })[ORDERED];
+      rows.push(`${JSON.stringify(uuid)}:{${members.map(([m, x]) => `${JSON.stringify(m)}:${hashText(x)}`).join(',')}}`);
+    }
+    parts.push(`${JSON.stringify(k)}:{${rows.join(',')}}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 async function doRestore(ctx: Context): Promise<void> {
@@ -1051,18 +1073,14 @@ async function readBackupFile(file: string): Promise<{ schema: DatabaseSchema; o
           const rj = trows[uuid]!;
           if (rj === null) { rows.delete(uuid); continue; }
           if (!isJsonObject(rj)) continue;
-          let fields = rows.get(uuid);
-          if (!fields) {
-            fields = ts.columnList.map((c) => datum.datumDefault(c.type));
-            rows.set(uuid, fields);
-          } else {
-            fields = fields.slice();
-            rows.set(uuid, fields);
-          }
+          const existing = rows.get(uuid);
+          const fields = existing ? existing.slice() : ts.columnList.map((c) => datum.datumDefault(c.type));
+          rows.set(uuid, fields);
           for (const cname of Object.keys(rj)) {
             const c = ts.columns.get(cname);
             if (!c) continue;
-            if (isDiff && fields !== undefined && rows.has(uuid) && c.index >= 2) {
+            // Diff records carry diffs for rows that already exist, full values for new ones.
+            if (isDiff && existing && c.index >= 2) {
               const d = datum.datumFromJsonTransient(c.type, rj[cname]!);
               fields[c.index] = datum.datumApplyDiff(fields[c.index]!, d, c.type);
             } else {

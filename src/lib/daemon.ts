@@ -102,6 +102,7 @@ export class Daemon {
   private readonly exitHooks: (() => void | Promise<void>)[] = [];
   private exiting = false;
   private statusFd = -1;
+  private completed = false;
 
   constructor(readonly cfg: DaemonConfig) {}
 
@@ -122,6 +123,8 @@ export class Daemon {
   /** Tells a waiting --detach parent that start-up succeeded, stops console
    * logging and changes to '/' (unless --no-chdir). */
   complete(): void {
+    if (this.completed) return;
+    this.completed = true;
     if (this.statusFd >= 0) {
       try { writeSync(this.statusFd, 'ready\n'); closeSync(this.statusFd); } catch { /* parent gone */ }
       this.statusFd = -1;
@@ -132,6 +135,9 @@ export class Daemon {
     if (this.cfg.chdir) {
       try { process.chdir('/'); } catch { /* stay */ }
     }
+    // Like OVS, the version is logged once detached, so a --detach start
+    // prints nothing on the terminal.
+    vlogModule(getProgramName().replace(/-/g, '_')).info(versionString());
   }
 
   /** Start-up shared by every daemon: detach, pidfile, log file, control
@@ -187,7 +193,6 @@ export class Daemon {
     process.on('unhandledRejection', (e) => {
       log.err(`unhandled promise rejection: ${(e as Error)?.stack ?? e}`);
     });
-    vlogModule(program.replace(/-/g, '_')).info(versionString());
     return d;
   }
 

@@ -62,8 +62,8 @@ export type MonitorCreation =
 /** What the JSON-RPC server needs from a database. */
 export interface ServerDatabase extends TriggerDb {
   readonly name: string;
-  /** The schema as "get_schema" returns it. */
-  schemaJson(): unknown;
+  /** The schema as "get_schema" returns it, as JSON text. */
+  schemaText(): string;
   /** Creates a monitor; 'onChange' is called (at most once per commit) when
    * takeUpdate() would return something. */
   createMonitor(version: MonitorVersion, requests: Record<string, unknown>, lastTxnId: string | null,
@@ -223,6 +223,14 @@ export class JsonRpcServer {
     remote.listener?.close();
     remote.active?.stop();
     this.remotes.delete(remote.name);
+  }
+
+  /** Drops SSL listeners and connections so that the next setRemotes()
+   * reopens them with new certificates. */
+  dropSslRemotes(): void {
+    for (const remote of [...this.remotes.values()]) {
+      if (/^p?ssl:/.test(remote.name)) this.delRemote(remote);
+    }
   }
 
   /** Disconnects sessions (all with 'force', else those not database-change
@@ -723,6 +731,11 @@ export class Session {
   }
 
   replyTo(id: JsonId, result: unknown): void { this.reply(id, result); }
+  /** Replies with a result that is already JSON text. */
+  replyRaw(id: JsonId, resultText: string): void {
+    this.flushMonitors();
+    this.sendRaw(`{"id":${jsonText(id)},"result":${resultText},"error":null}`);
+  }
   replyErrorTo(id: JsonId, error: unknown): void { this.replyError(id, error); }
 }
 
@@ -765,7 +778,7 @@ const METHODS = new Map<string, Handler>([
   ['monitor_cancel', (s, _m, p, id) => s.monitorCancel(p, id)],
   ['get_schema', (s, m, p, id) => {
     const db = s.lookupDb(m, p, id);
-    if (db) s.replyTo(id, db.schemaJson());
+    if (db) s.replyRaw(id, db.schemaText());
   }],
   ['list_dbs', (s, _m, _p, id) => s.replyTo(id, shashOrder([...s.server.dbs.keys()]))],
   ['get_server_id', (s, _m, _p, id) => s.replyTo(id, s.server.uuid)],

@@ -189,13 +189,6 @@ async function main(): Promise<void> {
 
   const serverDb = new ServerDb(createServerDatabase(), null, '<internal>');
 
-  // Mutable server state, declared before the first database opens.
-  let statusScheduled = false;
-  let remotesError: string | null = null;
-  let sslError: string | null = null;
-  let reconfigureScheduled = false;
-  let replication: Replication | null = null;
-  let replicationProbeInterval = 60000;
   for (const f of dbFilenames) {
     const err = openDb(f);
     if (err) ovsFatal(0, err);
@@ -212,6 +205,7 @@ async function main(): Promise<void> {
     if (err) log.err(`Failed to update _Server: ${err.toString()}`);
   }
 
+  let statusScheduled = false;
   function serverStatusChanged(): void {
     if (statusScheduled) return;
     statusScheduled = true;
@@ -220,6 +214,8 @@ async function main(): Promise<void> {
 
   // ---- Remotes and SSL ----
 
+  let remotesError: string | null = null;
+  let sslError: string | null = null;
 
   function reportErrorIfChanged(error: string | null, last: string | null): string | null {
     if (error !== null && error !== last) log.warn(error);
@@ -243,15 +239,24 @@ async function main(): Promise<void> {
     return errors.length ? errors.map((e) => e + '\n').join('') : null;
   }
 
+  let sslConfigText = '';
   function reconfigureSsl(): string | null {
     const errors: string[] = [];
     const key = queryDbString(allDbs, ssl.privateKey, errors);
     const cert = queryDbString(allDbs, ssl.certificate, errors);
     const ca = queryDbString(allDbs, ssl.caCert, errors);
-    setSslConfig({ privateKey: key ?? undefined, certificate: cert ?? undefined, caCert: ca ?? undefined });
+    const text = JSON.stringify([key, cert, ca]);
+    if (text !== sslConfigText) {
+      const first = sslConfigText === '';
+      sslConfigText = text;
+      setSslConfig({ privateKey: key ?? undefined, certificate: cert ?? undefined, caCert: ca ?? undefined });
+      // Listeners and connections made with the old certificates start over.
+      if (!first) jsonrpc.dropSslRemotes();
+    }
     return errors.length ? errors.map((e) => e + '\n').join('') : null;
   }
 
+  let reconfigureScheduled = false;
   /** Re-reads db: remotes and SSL settings once this event-loop turn is over
    * (after commits, only when some setting refers to a database). */
   function scheduleReconfigure(afterCommit = false): void {
@@ -262,8 +267,8 @@ async function main(): Promise<void> {
     setImmediate(() => {
       reconfigureScheduled = false;
       jsonrpc.setReadOnly(isBackup);
-      void reconfigureRemotes().then((e) => { remotesError = reportErrorIfChanged(e, remotesError); });
       sslError = reportErrorIfChanged(reconfigureSsl(), sslError);
+      void reconfigureRemotes().then((e) => { remotesError = reportErrorIfChanged(e, remotesError); });
     });
   }
 
@@ -276,12 +281,18 @@ async function main(): Promise<void> {
   }
   updateServerDbStatus();
 
-  // Manager status every 2.5 seconds.
-  setInterval(() => updateRemoteStatus(jsonrpc, remotes, allDbs), 2500).unref();
+  // Manager status every 2.5 seconds; remotes that failed to listen (or wait
+  // for SSL settings) are retried at the same pace.
+  setInterval(() => {
+    updateRemoteStatus(jsonrpc, remotes, allDbs);
+    scheduleReconfigure();
+  }, 2500).unref();
   updateRemoteStatus(jsonrpc, remotes, allDbs);
 
   // ---- Replication ----
 
+  let replication: Replication | null = null;
+  let replicationProbeInterval = 60000;
 
   function restartReplication(): void {
     replication?.stop();

@@ -24,6 +24,7 @@ import { UUID_ZERO } from './uuid.js';
 import { OvsdbError, ovsdbError, syntaxError } from './ovsdb-error.js';
 import { DatabaseSchema } from './schema.js';
 import { Storage } from './storage.js';
+import { schemaRecordText } from './file.js';
 import type { CommitChange } from './transaction.js';
 import type { LockSession } from './server-lock.js';
 import { type Trigger, type TransactAttempt, runTriggers } from './server-trigger.js';
@@ -147,7 +148,7 @@ export class ServerDb implements ServerDatabase {
   onCommit: ((change: CommitChange) => void) | null = null;
   private triggersScheduled = false;
   private monitorsScheduled = false;
-  private schemaJsonCache: Json | null = null;
+  private schemaTextCache: string | null = null;
   private unlisten: () => void;
 
   constructor(public db: Database, readonly storage: Storage | null, readonly filename: string) {
@@ -163,9 +164,11 @@ export class ServerDb implements ServerDatabase {
   get name(): string { return this.db.name; }
   get schema(): DatabaseSchema { return this.db.schema; }
 
-  schemaJson(): unknown {
-    this.schemaJsonCache ??= this.db.schema.toJson();
-    return this.schemaJsonCache;
+  /** The schema as OVS's server sends it: members in OVS's hash order, so
+   * the text is byte-identical with the real server's for the same file. */
+  schemaText(): string {
+    this.schemaTextCache ??= schemaRecordText(this.db.schema);
+    return this.schemaTextCache;
   }
 
   private afterCommit(change: CommitChange): void {
@@ -248,7 +251,7 @@ export class ServerDb implements ServerDatabase {
     for (const g of [...this.monitorGroups.values()]) g.monitor.cancel();
     this.monitorGroups.clear();
     this.db = newDb;
-    this.schemaJsonCache = null;
+    this.schemaTextCache = null;
     this.unlisten = newDb.addCommitListener((change) => this.afterCommit(change));
     this.onReplace?.();
   }
