@@ -16,6 +16,8 @@ export interface OfctlOptions {
   allowedProtocols: number;
   strict: boolean;
   readd: boolean;
+  /** --may-create: mod-group adds the group if missing. */
+  mayCreate: boolean;
   names: boolean | null;
   stats: boolean;
   /** --sort / --rsort criteria in order (field '' = priority). */
@@ -116,6 +118,7 @@ const COMMANDS = new Map<string, Command>([
   ['parse-key-value', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parseKeyValueCmd(a) }],
   ['parse-packet', { min: 0, max: 0, run: async () => (await import('./ofctl-offline.js')).parsePacket() }],
   ['parse-pcap', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parsePcapCmd(a) }],
+  ['parse-group', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).parseGroupCmd(a, o) }],
   sw('show', 1, 1),
   sw('dump-desc', 1, 1),
   sw('dump-tables', 1, 1),
@@ -219,7 +222,7 @@ Options:
 export async function main(argv: string[]): Promise<number> {
   const opts: OfctlOptions = {
     allowedVersions: 1 << 1,
-    allowedProtocols: 0x1ff, strict: false, readd: false, names: null, stats: true,
+    allowedProtocols: 0x1ff, strict: false, readd: false, mayCreate: false, names: null, stats: true,
     sortCriteria: [], timestamp: false, bundle: false, raw: false, color: false, more: [],
   };
   const positional: string[] = [];
@@ -260,6 +263,7 @@ export async function main(argv: string[]): Promise<number> {
         opts.allowedProtocols = ps;
       } else if (name === '--strict') opts.strict = true;
       else if (name === '--readd') opts.readd = true;
+      else if (name === '--may-create') opts.mayCreate = true;
       else if (name === '--names') opts.names = true;
       else if (name === '--no-names') opts.names = false;
       else if (name === '--no-stats') opts.stats = false;
@@ -307,9 +311,11 @@ export async function main(argv: string[]): Promise<number> {
 const isMain = process.argv[1] !== undefined && /ovs-ofctl(\.[cm]?js|\.ts)?$/.test(process.argv[1]);
 if (isMain) {
   main(process.argv.slice(2)).then((rc) => {
-    process.exitCode = rc;
+    // Exit now: an error path may leave a connection open.  Writes to
+    // pipes and files are synchronous on Linux, so nothing is lost.
+    process.exit(rc);
   }, (e) => {
     process.stderr.write(`ovs-ofctl: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   });
 }
