@@ -29,7 +29,8 @@ import { encodeGroupDescRequest, encodeGroupStatsRequest, encodeGroupFeaturesReq
 import { parseGroupModStr } from '../openflow/ofp-group-parse.js';
 import { OFPBF_ATOMIC, OFPBF_ORDERED } from '../openflow/ofp-bundle.js';
 import { decodeErrorBody } from '../openflow/ofp-errors.js';
-import { encodeMeterRequest, OFPM13_ALL } from '../openflow/ofp-meter.js';
+import { encodeMeterRequest, encodeMeterMod, OFPM13_ALL, OFPMC13_ADD, OFPMC13_MODIFY, OFPMC13_DELETE, type MeterMod } from '../openflow/ofp-meter.js';
+import { parseMeterModStr } from '../openflow/ofp-meter-parse.js';
 import { decodeTableStatsReply, decodeTableFeatures } from '../openflow/ofp-table-stats.js';
 import { PortMap, parsePort } from '../openflow/ofp-port-map.js';
 import { mfFromName, mfArePrereqsOk, mfIsAllWild, mfGetValue, mfSetValue } from '../openflow/meta-flow.js';
@@ -564,18 +565,25 @@ async function cmdDumpGroupFeatures(args: string[], opts: OfctlOptions): Promise
   vc.close();
 }
 
-function meterArg(s: string | undefined): number {
-  if (s === undefined) return OFPM13_ALL;
-  const v = s.replace(/^meter=/, '');
-  if (v === 'all') return OFPM13_ALL;
-  if (/^[0-9]+$/.test(v)) return Number(v);
-  die(`invalid meter ${s}`);
+/** The meter a meter request or delete names (all meters without an argument). */
+function meterModArg(str: string | undefined, command: number): { mm: MeterMod; usable: number } {
+  if (str === undefined) return { mm: { command, meter: { meterId: OFPM13_ALL, flags: 0, bands: [] } }, usable: Proto.OF13_UP };
+  const r = parseMeterModStr(str, command);
+  if (typeof r === 'string') die(r);
+  return r;
+}
+
+async function cmdMeterMod(args: string[], opts: OfctlOptions, command: number): Promise<void> {
+  const { mm, usable } = meterModArg(args[1], command);
+  const { vc, protocol } = await openVconnForFlowMod(args[0]!, usable, opts);
+  await transactNoReply(vc, encodeMeterMod(mm, protocolToVersion(protocol), allocXid()), opts);
+  vc.close();
 }
 
 async function cmdMeterRequest(args: string[], opts: OfctlOptions, type: 'config' | 'stats' | 'features'): Promise<void> {
-  const { vc } = await openVconn(args[0]!, opts);
-  if (vc.version < 4) die('meters need OpenFlow 1.3 or later (\'-O OpenFlow13\')');
-  await dumpTransaction(vc, encodeMeterRequest(vc.version, type, meterArg(args[1]), allocXid()), opts);
+  const { mm, usable } = meterModArg(type === 'features' ? undefined : args[1], -1);
+  const { vc, protocol } = await openVconnForFlowMod(args[0]!, usable, opts);
+  await dumpTransaction(vc, encodeMeterRequest(protocolToVersion(protocol), type, mm.meter.meterId, allocXid()), opts);
   vc.close();
 }
 
@@ -718,6 +726,10 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
     await dumpTransaction(vc, startMsg('OFPST14_TABLE_DESC_REQUEST', vc.version, allocXid()).finishMsg(), o);
     vc.close();
   },
+  'add-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_ADD),
+  'mod-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_MODIFY),
+  'del-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
+  'del-meters': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
   'dump-meter': (a, o) => cmdMeterRequest(a, o, 'config'),
   'meter-stats': (a, o) => cmdMeterRequest(a, o, 'stats'),
