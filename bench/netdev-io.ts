@@ -11,8 +11,9 @@
 //   on:  virtio-net headers on the relay's sockets, senders keep offloads:
 //        GSO/TSO packets stay whole (the lab's userspace-tso-enable row)
 //   veth: no relay, one veth pair between the namespaces (the same-run baseline)
+//   dp-off, dp-on: as off/on but through a DpifNetdev (extraction, EMC, megaflows)
 //
-// Usage: node build/bench/netdev-io.js [--secs 5] [--modes veth,off,on] [--udp-len 64] [--json FILE]
+// Usage: node build/bench/netdev-io.js [--secs 5] [--modes veth,off,on,dp-off,dp-on] [--udp-len 64] [--json FILE]
 // Needs root, ip(8), iperf3 and ethtool.
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -22,6 +23,8 @@ import { netdevOpen, netdevClose } from '../src/datapath/netdev.js';
 import { type Netdev } from '../src/datapath/netdev-provider.js';
 import { netdevLinuxSetUserspaceTso } from '../src/datapath/netdev-linux.js';
 import { NetdevRelay } from '../src/datapath/netdev-relay.js';
+import { DpifNetdev } from '../src/datapath/dpif-netdev.js';
+import { W, newFlowKey } from '../src/datapath/flow.js';
 
 const NS_A = 'ovtb-a', NS_B = 'ovtb-b', NS_SW = 'ovtb-sw';
 const IP_A = '10.77.1.1', IP_B = '10.77.1.2';
@@ -80,8 +83,10 @@ function setup(txOff: boolean, direct: boolean): void {
   }
 }
 
-/** Child mode: relay a0 <-> b0 inside NS_SW until SIGTERM, then print counters as JSON. */
-function relayMain(tso: boolean): void {
+/** Child mode: forward a0 <-> b0 inside NS_SW until SIGTERM, then print
+ * counters as JSON.  With 'dpif' a DpifNetdev does it (flow extraction, EMC,
+ * megaflows matching in_port only, as a two-port bridge would need). */
+function relayMain(tso: boolean, dpif: boolean): void {
   netdevInitialize();
   netdevLinuxSetUserspaceTso(tso);
   const a = netdevOpen('a0', 'system'), b = netdevOpen('b0', 'system');
@@ -89,8 +94,22 @@ function relayMain(tso: boolean): void {
     console.error(`cannot open ports: ${a} ${b}`);
     process.exit(1);
   }
-  const relay = new NetdevRelay(a as Netdev, b as Netdev, { packetCapacity: tso ? 65546 : 2048 });
-  relay.start();
+  const capacity = tso ? 65546 : 2048;
+  let relay: { counters(): unknown[]; stop(): void };
+  if (dpif) {
+    const dp = new DpifNetdev('ovs-netdev', { packetCapacity: capacity });
+    dp.portAdd(a as Netdev, 1);
+    dp.portAdd(b as Netdev, 2);
+    const mask = newFlowKey();
+    mask[W.IN_PORT] = 0xffffffff;
+    dp.setUpcallHandler((_p, key, k) => ({ actions: [{ type: 'output', port: key[k + W.IN_PORT] === 1 ? 2 : 1 }], mask }));
+    dp.start();
+    relay = { counters: () => [{ packets: dp.stats.emcHits + dp.stats.megaflowHits + dp.stats.misses }, dp.stats], stop: () => dp.stop() };
+  } else {
+    const r = new NetdevRelay(a as Netdev, b as Netdev, { packetCapacity: capacity });
+    r.start();
+    relay = r;
+  }
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   console.log('ready');
@@ -101,19 +120,23 @@ function relayMain(tso: boolean): void {
     relay.stop();
     netdevClose(a as Netdev);
     netdevClose(b as Netdev);
-    console.log(JSON.stringify({ ab, ba, secs, cpuPct: (cpu.user + cpu.system) / 1e4 / secs }));
+    const pkts = ((ab as { packets?: number }).packets ?? 0) + ((ba as { packets?: number }).packets ?? 0);
+    const cpuUs = cpu.user + cpu.system;
+    console.log(JSON.stringify({ ab, ba, secs, cpuPct: cpuUs / 1e4 / secs, usPerPacket: pkts ? cpuUs / pkts : 0 }));
     process.exit(0);
   });
 }
 
-type Mode = 'off' | 'on' | 'veth';
+type Mode = 'off' | 'on' | 'veth' | 'dp-off' | 'dp-on';
 
 async function measure(mode: Mode, secs: number, udpLen: number): Promise<Record<string, unknown>> {
-  setup(mode === 'off', mode === 'veth');
+  const offl = mode.endsWith('off') ? 'off' : 'on';
+  setup(offl === 'off', mode === 'veth');
   const self = fileURLToPath(import.meta.url);
   const relay = mode === 'veth'
     ? spawn('sleep', ['1000'], { stdio: ['ignore', 'pipe', 'inherit'] })
-    : spawn('ip', ['netns', 'exec', NS_SW, process.execPath, self, '--relay', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    : spawn('ip', ['netns', 'exec', NS_SW, process.execPath, self, '--relay', offl, ...(mode.startsWith('dp') ? ['--dpif'] : [])],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
   let relayOut = mode === 'veth' ? 'ready' : '';
   relay.stdout!.on('data', (d) => { relayOut += d; });
   try {
@@ -141,7 +164,7 @@ async function measure(mode: Mode, secs: number, udpLen: number): Promise<Record
     await new Promise((r) => relay.on('close', r));
     const counters = JSON.parse(relayOut.split('\n').find((l) => l.startsWith('{')) ?? '{}');
     return { mode, pingAvgMs: pingAvg, tcpGbps: tcp, [`udp${udpLen}RxKpps`]: kpps, udpLossPct: loss,
-      relayCpuPct: counters.cpuPct?.toFixed(0), relayPackets: counters.ab?.packets, relayBatches: counters.ab?.batches };
+      relayCpuPct: counters.cpuPct?.toFixed(0), relayUsPerPacket: counters.usPerPacket?.toFixed(2), relayPackets: counters.ab?.packets, relayBatches: counters.ab?.batches };
   } finally {
     if (relay.exitCode === null) relay.kill('SIGKILL');
     teardown();
@@ -151,7 +174,7 @@ async function measure(mode: Mode, secs: number, udpLen: number): Promise<Record
 async function main(): Promise<void> {
   const i = process.argv.indexOf('--relay');
   if (i >= 0) {
-    relayMain(process.argv[i + 1] === 'on');
+    relayMain(process.argv[i + 1] === 'on', process.argv.includes('--dpif'));
     return;
   }
   if (process.getuid?.() !== 0) {
@@ -161,10 +184,10 @@ async function main(): Promise<void> {
   const secs = Number(arg('--secs', '5'));
   const udpLen = Number(arg('--udp-len', '64'));
   const json = arg('--json', '');
-  console.log(`${'mode'.padEnd(6)} ${'ping avg ms'.padStart(12)} ${'TCP Gbit/s'.padStart(12)} ${`UDP${udpLen}B kpps`.padStart(14)} ${'loss %'.padStart(8)} ${'relay CPU%'.padStart(11)}`);
-  for (const mode of arg('--modes', 'veth,off,on').split(',') as Mode[]) {
+  console.log(`${'mode'.padEnd(6)} ${'ping avg ms'.padStart(12)} ${'TCP Gbit/s'.padStart(12)} ${`UDP${udpLen}B kpps`.padStart(14)} ${'loss %'.padStart(8)} ${'relay CPU%'.padStart(11)} ${'CPU us/pkt'.padStart(11)}`);
+  for (const mode of arg('--modes', 'veth,off,on,dp-off,dp-on').split(',') as Mode[]) {
     const r = await measure(mode, secs, udpLen);
-    console.log(`${mode.padEnd(6)} ${String(r.pingAvgMs).padStart(12)} ${String(r.tcpGbps).padStart(12)} ${String(r[`udp${udpLen}RxKpps`]).padStart(14)} ${String(r.udpLossPct).padStart(8)} ${String(r.relayCpuPct).padStart(11)}`);
+    console.log(`${mode.padEnd(6)} ${String(r.pingAvgMs).padStart(12)} ${String(r.tcpGbps).padStart(12)} ${String(r[`udp${udpLen}RxKpps`]).padStart(14)} ${String(r.udpLossPct).padStart(8)} ${String(r.relayCpuPct ?? '-').padStart(11)} ${String(r.relayUsPerPacket ?? '-').padStart(11)}`);
     if (json) appendFileSync(json, `${JSON.stringify({ ...r, date: new Date().toISOString() })}\n`);
   }
 }

@@ -21,6 +21,13 @@ export const programs = {
   'ovs-ctl': 'src/cli/ovs-ctl.ts',
 };
 
+/** Worker-thread entries, bundled beside the programs (dist/<name>.cjs) because a
+ * bundle's import.meta.url names the whole program, not the worker's module. */
+export const workers = {
+  'dpif-netdev-thread': 'src/datapath/dpif-netdev-thread.ts',
+  'netdev-relay-thread': 'src/datapath/netdev-relay-thread.ts',
+};
+
 function walk(dir, out = []) {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
@@ -46,7 +53,7 @@ function buildNative() {
 }
 buildNative();
 
-const entries = Object.entries(programs).filter(([, src]) => existsSync(join(root, src)));
+const entries = Object.entries({ ...programs, ...workers }).filter(([, src]) => existsSync(join(root, src)));
 rmSync(join(root, 'build'), { recursive: true, force: true });
 
 await Promise.all([

@@ -76,7 +76,7 @@ test('daemons start, answer ovs-appctl, reject bad input and exit cleanly', asyn
     const notJson = await rawExchange(ctl, 'hello world\n');
     assert.equal(notJson.closed, true);
     const nonString = await rawExchange(ctl, '{"method":"version","params":[1],"id":3}');
-    assert.equal(nonString.out, '{"id":3,"result":null,"error":"\\"version\\" command takes at most 0 arguments\\n"}');
+    assert.equal(nonString.out, '{"id":3,"error":"\\"version\\" command takes at most 0 arguments\\n"}');
     const big = Buffer.alloc(100 * 1024 * 1024, 0x61);
     big.write('{"method":"vlog/set","params":["', 0);
     const huge = await rawExchange(ctl, big, 2000);

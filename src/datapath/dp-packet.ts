@@ -162,4 +162,36 @@ export class DpPacketBatch {
     for (let j = i + 1; j < this.count; j++) this.moveMeta(j, j - 1);
     this.count--;
   }
+
+  /** Appends a copy of packet 'i' of 'src' (bytes and offload metadata) at
+   * the same headroom; false if this batch is full or the packet does not fit. */
+  appendFrom(src: DpPacketBatch, i: number): boolean {
+    const j = this.count, size = src.sizes[i]!;
+    if (j >= this.maxPackets || size > this.capacity) return false;
+    const o = this.rxOffsets[j]!;
+    this.data.set(src.data.subarray(src.offsets[i]!, src.offsets[i]! + size), o);
+    this.offsets[j] = o;
+    this.sizes[j] = size;
+    this.olFlags[j] = src.olFlags[i]!;
+    this.csumStart[j] = src.csumStart[i]!;
+    this.csumOffset[j] = src.csumOffset[i]!;
+    this.gsoSize[j] = src.gsoSize[i]!;
+    this.gsoType[j] = src.gsoType[i]!;
+    this.inPort[j] = src.inPort[i]!;
+    this.count = j + 1;
+    return true;
+  }
+
+  /** Removes the outermost VLAN tag of packet i (false if it has none). */
+  popVlan(i: number): boolean {
+    const d = this.data, o = this.offsets[i]!;
+    if (this.sizes[i]! < 18) return false;
+    const t = (d[o + 12]! << 8) | d[o + 13]!;
+    if (t !== 0x8100 && t !== 0x88a8) return false;
+    d.copyWithin(o + 4, o, o + 12);
+    this.offsets[i] = o + 4;
+    this.sizes[i] = this.sizes[i]! - 4;
+    if (this.olFlags[i]! & OlFlags.CSUM_PARTIAL) this.csumStart[i] = this.csumStart[i]! - 4;
+    return true;
+  }
 }

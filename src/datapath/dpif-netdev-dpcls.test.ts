@@ -44,6 +44,12 @@ test('lookup finds the megaflow whose masked key matches', () => {
 test('remove, and many flows in one subtable', () => {
   const cls = new Dpcls();
   const [, mask] = megaflow('in_port(1),eth_type(0x0800),ipv4(src=0.0.0.0,frag=no)');
+  // Words with the top bit set (addresses from 128.0.0.0 up) must match too.
+  const hi = newFlowKey();
+  hi[W.IN_PORT] = 1; hi[W.DL_TYPE] = 0x0800; hi[W.NW_SRC] = 0xc0a80001;
+  assert.ok(cls.insert(hi, 0, mask, 0, 99999));
+  assert.equal(cls.lookup(hi, 0), 99999);
+  assert.equal(cls.remove(hi, 0, mask, 0), 99999);
   const key = newFlowKey();
   for (let i = 0; i < 5000; i++) {
     key.fill(0);

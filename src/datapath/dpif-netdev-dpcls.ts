@@ -73,7 +73,9 @@ class Subtable {
     const words = this.words, mask = this.mask, keys = this.keys, base = r * FLOW_WORDS;
     for (let i = 0; i < words.length; i++) {
       const w = words[i]!;
-      if ((key[k + w]! & mask[w]!) !== keys[base + w]) return false;
+      // XOR then mask: '&' alone gives a signed result that never equals a
+      // Uint32Array element with the top bit set.
+      if (((key[k + w]! ^ keys[base + w]!) & mask[w]!) !== 0) return false;
     }
     return true;
   }
@@ -186,6 +188,15 @@ export class Dpcls {
     if (st.findExact(mk, h) >= 0) return false;
     st.insert(mk, h, id);
     return true;
+  }
+
+  /** The flow id of the megaflow (key, mask) exactly, or -1. */
+  find(key: Uint32Array, k: number, mask: Uint32Array, m: number): number {
+    const st = this.subtableFor(mask, m, false);
+    if (!st) return -1;
+    const mk = this.masked(key, k, mask, m);
+    const r = st.findExact(mk, st.hash(mk, 0));
+    return r < 0 ? -1 : st.ids[r]!;
   }
 
   /** Removes the megaflow (key, mask); returns its flow id or -1. */

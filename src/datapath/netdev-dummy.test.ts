@@ -14,7 +14,7 @@ import { netdevDummyRegister, netdevDummyReceive, type NetdevDummy } from './net
 import {
   netdevOpen, netdevClose, netdevFromName, netdevGetEtherAddr, netdevSetEtherAddr, netdevGetMtu,
   netdevSetMtu, netdevRxqOpen, netdevRxqRecv, netdevRxqWait, netdevSend, netdevSetConfig,
-  netdevGetStats, netdevGetFlags, netdevUpdateFlags, netdevGetCarrier, netdevEnumerateTypes,
+  netdevGetStats, netdevGetFlags, netdevUpdateFlags, netdevGetCarrier, netdevEnumerateTypes, netdevRxqClose,
 } from './netdev.js';
 import { type Netdev, type NetdevRxq, NetdevFlags, NetdevOl } from './netdev-provider.js';
 import { flowExtract, newFlowKey } from './flow.js';
@@ -142,4 +142,36 @@ test('send preparation completes partial checksums and drops GSO for devices wit
   netdevSend(a, 0, batch);
   assert.equal(a.sent[1]![40], pkt[40]);
   netdevClose(a);
+});
+
+test('packet connections: pstream and stream join two dummies', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ovs-dummy-'));
+  const a = open('pc-a'), b = open('pc-b');
+  try {
+    const sock = join(dir, 'p.sock');
+    assert.equal(netdevSetConfig(a, { pstream: `punix:${sock}` }), null);
+    assert.equal(netdevSetConfig(b, { stream: `unix:${sock}` }), null);
+    const rxq = netdevRxqOpen(b) as NetdevRxq;
+    for (let i = 0; i < 100 && (a as NetdevDummy).conn!.state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((a as NetdevDummy).conn!.state, 'connected');
+    const batch = new DpPacketBatch(4, 2048);
+    const frame = new Uint8Array(60).fill(7);
+    batch.append(frame);
+    batch.append(frame.subarray(0, 20));
+    assert.equal(netdevSend(a, 0, batch), 0);
+    const got = new DpPacketBatch(4, 2048);
+    const sizes: number[] = [];
+    for (let i = 0; i < 100 && sizes.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      const n = netdevRxqRecv(rxq, got);
+      for (let k = 0; k < n; k++) sizes.push(got.sizes[k]!);
+    }
+    assert.deepEqual(sizes, [60, 20]);
+    netdevSetConfig(b, {});
+    netdevRxqClose(rxq);
+  } finally {
+    netdevClose(a);
+    netdevClose(b);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -10,6 +10,12 @@
  * exactly as OVS's tests use them.  `netdev-dummy/set-admin-state [PORT] up|down`
  * changes the administrative state.
  *
+ * Packet connections join dummies across processes as OVS's tests do:
+ * options:pstream=punix:PATH listens, options:stream=unix:PATH connects (and
+ * reconnects); every packet sent goes to every connected peer, every packet
+ * a peer sends is received, framed as a 2-byte big-endian length and the
+ * frame.  `netdev-dummy/conn-state [PORT]` reports connected/disconnected.
+ *
  * netdevDummyRegister() registers the classes and the unixctl commands; with
  * 'override' it also takes over the "system", "internal" and "tap" types so a
  * whole bridge runs on dummies (ovs-vswitchd --enable-dummy=override).
@@ -26,6 +32,8 @@ import { netdevFromName, netdevGetAll, netdevRegisterProvider, netdevUnregisterP
 import { parseFlowKey } from './odp-util.js';
 import { flowComposeSized } from './flow-compose.js';
 import { newFlowKey } from './flow.js';
+import { openActive, openPassive } from '../lib/stream.js';
+import type { Server, Socket } from 'node:net';
 
 const log = vlogModule('netdev_dummy');
 
@@ -44,6 +52,7 @@ export class NetdevDummy extends Netdev {
   ifindex = -95;
   stats: NetdevStats = emptyStats();
   rxqPcap: PcapWriter | null = null;
+  conn: PacketConn | null = null;
   txPcap: PcapWriter | null = null;
   rxqs: RxqDummy[] = [];
   requestedNRxq = 1;
@@ -52,6 +61,95 @@ export class NetdevDummy extends Netdev {
   /** Every packet sent, newest last, up to 'keepSent' (tests read it). */
   sent: Uint8Array[] = [];
   keepSent = 0;
+}
+
+/** One framed packet stream to a peer. */
+class PacketStream {
+  private rx = new Uint8Array(0);
+
+  constructor(readonly sock: Socket, onPacket: (p: Uint8Array) => void, onClose: () => void) {
+    sock.on('data', (chunk: Uint8Array) => {
+      const buf = new Uint8Array(this.rx.length + chunk.length);
+      buf.set(this.rx);
+      buf.set(chunk, this.rx.length);
+      let o = 0;
+      while (buf.length - o >= 2) {
+        const size = (buf[o]! << 8) | buf[o + 1]!;
+        if (size < 14) {
+          log.warn(`${sock.remoteAddress ?? 'stream'}: received packet of ${size} bytes is too short (${strerror('EPROTO')})`);
+          sock.destroy();
+          return;
+        }
+        if (buf.length - o - 2 < size) break;
+        onPacket(buf.slice(o + 2, o + 2 + size));
+        o += 2 + size;
+      }
+      this.rx = buf.slice(o);
+    });
+    sock.on('error', () => { /* reported by 'close' */ });
+    sock.on('close', onClose);
+  }
+
+  send(bytes: Uint8Array, off: number, size: number): void {
+    if (this.sock.writableLength > 1 << 22) return; // peer not reading: drop, as OVS caps its queue
+    const frame = new Uint8Array(size + 2);
+    frame[0] = size >>> 8;
+    frame[1] = size & 0xff;
+    frame.set(bytes.subarray(off, off + size), 2);
+    this.sock.write(frame);
+  }
+}
+
+/** A dummy's packet connection: listening (pstream) or connecting (stream). */
+class PacketConn {
+  streams: PacketStream[] = [];
+  private server: Server | null = null;
+  private closed = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(readonly kind: 'passive' | 'active', readonly name: string, private readonly d: NetdevDummy) {
+    if (kind === 'passive') {
+      openPassive(name, 0, (sock) => this.add(sock)).then((srv) => {
+        if (this.closed) srv.close(); else this.server = srv;
+      }, (e: Error) => log.warn(`${name}: open failed (${e.message})`));
+    } else {
+      this.connect(100);
+    }
+  }
+
+  private add(sock: Socket): void {
+    if (this.closed) { sock.destroy(); return; }
+    const s = new PacketStream(sock, (p) => netdevDummyQueuePacket(this.d, p, 0), () => {
+      this.streams = this.streams.filter((x) => x !== s);
+      if (this.kind === 'active' && !this.closed) this.connect(100);
+    });
+    this.streams.push(s);
+  }
+
+  private connect(backoff: number): void {
+    openActive(this.name, 0).then((sock) => this.add(sock), () => {
+      if (this.closed) return;
+      this.timer = setTimeout(() => this.connect(Math.min(backoff * 2, 8000)), backoff);
+      this.timer.unref();
+    });
+  }
+
+  /** connected / disconnected, as conn-state prints it. */
+  get state(): string {
+    return this.streams.length ? 'connected' : 'disconnected';
+  }
+
+  send(bytes: Uint8Array, off: number, size: number): void {
+    for (const s of this.streams) s.send(bytes, off, size);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.server?.close();
+    for (const s of this.streams) s.sock.destroy();
+    this.streams = [];
+  }
 }
 
 /** A dummy receive queue: a FIFO of packets. */
@@ -109,11 +207,13 @@ function makeClass(type: string, isPmd: boolean): NetdevClass {
     },
     destruct(netdev) {
       closePcaps(cast(netdev));
+      cast(netdev).conn?.close();
     },
     getConfig(netdev) {
       const d = cast(netdev);
       const args: Smap = {};
       if (d.ifindex >= 0) args.ifindex = String(d.ifindex);
+      if (d.conn) args[d.conn.kind === 'passive' ? 'pstream' : 'stream'] = d.conn.name;
       if (isPmd) {
         args.requested_rx_queues = String(d.requestedNRxq);
         args.configured_rx_queues = String(d.nRxq);
@@ -126,6 +226,16 @@ function makeClass(type: string, isPmd: boolean): NetdevClass {
       const d = cast(netdev);
       const ifindex = args.ifindex !== undefined ? Number.parseInt(args.ifindex, 10) : NaN;
       d.ifindex = Number.isFinite(ifindex) ? ifindex : -95;
+      if (args.pstream && args.stream) {
+        log.warn(`Open failed: both ${args.pstream} and ${args.stream} are configured`);
+      } else {
+        const kind = args.pstream ? 'passive' : args.stream ? 'active' : null;
+        const name = args.pstream ?? args.stream ?? '';
+        if (!kind || !d.conn || d.conn.kind !== kind || d.conn.name !== name) {
+          d.conn?.close();
+          d.conn = kind ? new PacketConn(kind, name, d) : null;
+        }
+      }
       closePcaps(d);
       if (args.pcap) {
         d.rxqPcap = d.txPcap = openPcap(args.pcap);
@@ -164,6 +274,7 @@ function makeClass(type: string, isPmd: boolean): NetdevClass {
         if (size > max && !(batch.olFlags[i]! & 4)) { error = EMSGSIZE; d.stats.tx_errors++; continue; }
         d.stats.tx_packets++;
         d.stats.tx_bytes += size;
+        d.conn?.send(batch.data, off, size);
         d.txPcap?.write(batch.data, off, size);
         if (d.keepSent) {
           d.sent.push(batch.data.slice(off, off + size));
@@ -306,6 +417,16 @@ function cmdSetAdminState(args: string[]): string {
 
 function dummies(): NetdevDummy[] { return netdevGetAll().filter(isDummy); }
 
+/** netdev-dummy/conn-state [NAME] */
+function cmdConnState(args: string[]): string {
+  if (args.length) {
+    const n = netdevFromName(args[0]!);
+    const c = n && isDummy(n) ? n.conn : null;
+    return `${args[0]}: ${c ? c.state : 'unknown'}\n`;
+  }
+  return dummies().filter((d) => d.conn).map((d) => `${d.name}: ${d.conn!.state}\n`).join('');
+}
+
 /** Registers the dummy classes and netdev-dummy/* commands.  'override'
  * also replaces the system, internal and tap types with dummies. */
 export function netdevDummyRegister(mode: 'dummy' | 'override' = 'dummy'): void {
@@ -321,4 +442,5 @@ export function netdevDummyRegister(mode: 'dummy' | 'override' = 'dummy'): void 
   unixctlCommandRegister('netdev-dummy/receive', 'name [--qid queue_id] packet|flow [--len packet_len]',
     2, Number.MAX_SAFE_INTEGER, netdevDummyReceive);
   unixctlCommandRegister('netdev-dummy/set-admin-state', '[netdev] up|down', 1, 2, cmdSetAdminState);
+  unixctlCommandRegister('netdev-dummy/conn-state', '[netdev]', 0, 1, cmdConnState);
 }

@@ -23,8 +23,16 @@ import { type NetdevClass } from './netdev-provider.js';
 /** What the parent passes as workerData. */
 export interface RelayThreadData { a: LinuxPortHandle; b: LinuxPortHandle; options?: RelayOptions }
 
-/** URL of this module, for `new Worker(relayThreadUrl, { workerData })`. */
-export const relayThreadUrl = new URL(import.meta.url);
+/** This module's own file when run unbundled (build/), else the separately
+ * bundled worker entry next to the program (dist/netdev-relay-thread.cjs; scripts/build.mjs
+ * must list it), since a bundle's import.meta.url is the whole program. */
+function workerUrl(): URL {
+  const self = new URL(import.meta.url);
+  return /netdev-relay-thread\.[cm]?js$/.test(self.pathname) ? self : new URL('./netdev-relay-thread.cjs', self);
+}
+
+/** URL of the worker entry, for `new Worker(relayThreadUrl, { workerData })`. */
+export const relayThreadUrl = workerUrl();
 
 function classFor(type: string): NetdevClass {
   return type === 'internal' ? netdevInternalClass : type === 'tap' ? netdevTapClass : netdevLinuxClass;

@@ -342,14 +342,11 @@ export function formatFlowKey(key: Uint32Array, k = 0, mask: Uint32Array | null 
       out.push('eth()');
     }
   }
-  if (key[k + W.PACKET_TYPE] !== 0) {
-    return out.join(',');
-  }
-  // VLAN tags nest the rest inside encap(...).
+  // VLAN tags (Ethernet packets only) nest the rest inside encap(...).
   let closing = '';
   let rest = '';
   const mm = mask;
-  for (let n = 0; n < 2; n++) {
+  for (let n = 0; n < 2 && key[k + W.PACKET_TYPE] === 0; n++) {
     const vw = key[k + W.VLAN0 + n]!;
     if (!(vw & VLAN_CFI) && !(mm && (mm[m + W.VLAN0 + n]! >>> 16))) break;
     const tpid = vw >>> 16, mtpid = mm ? mm[m + W.VLAN0 + n]! >>> 16 : 0xffff;
@@ -522,11 +519,19 @@ export function parseFlowKey(text: string, key: Uint32Array, mask: Uint32Array, 
                              opts: ParseOptions = {}): string | null {
   key.fill(0, k, k + FLOW_WORDS);
   mask.fill(0, m, m + FLOW_WORDS);
-  return parseAttrs(text, key, mask, k, m, opts, 0);
+  const seen = { l2: false };
+  const e = parseAttrs(text, key, mask, k, m, opts, 0, seen);
+  if (e) return e;
+  // Without eth() or packet_type() the key describes a packet that starts at
+  // its L3 header: packet type (1, EtherType), as OVS's parser makes it.
+  if (!seen.l2 && key[k + W.DL_TYPE]) {
+    key[k + W.PACKET_TYPE] = ((1 << 16) | key[k + W.DL_TYPE]!) >>> 0;
+  }
+  return null;
 }
 
 function parseAttrs(text: string, key: Uint32Array, mask: Uint32Array, k: number, m: number,
-                    opts: ParseOptions, depth: number): string | null {
+                    opts: ParseOptions, depth: number, seen: { l2: boolean }): string | null {
   let lastEthType = -1;
   for (const item of splitTop(text)) {
     const mt = /^([a-z0-9_]+)\((.*)\)$/s.exec(item);
@@ -571,10 +576,11 @@ function parseAttrs(text: string, key: Uint32Array, mask: Uint32Array, k: number
       continue;
     }
     if (name === 'encap') {
-      const e = parseAttrs(body, key, mask, k, m, opts, depth + 1);
+      const e = parseAttrs(body, key, mask, k, m, opts, depth + 1, seen);
       if (e) return e;
       continue;
     }
+    if (name === 'eth' || name === 'packet_type') seen.l2 = true;
     if (name === 'eth' && body === '') continue;
     const a = ALL_ATTRS.find((x) => x.name === name);
     if (!a) return `unknown attribute "${name}"`;

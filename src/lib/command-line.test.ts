@@ -32,3 +32,10 @@ test('errors read like getopt', () => {
   assert.equal(parseCommandLine(['-t'], specs).error, "option requires an argument -- 't'");
   assert.equal(parseCommandLine(['--help=1'], specs).error, "option '--help' doesn't allow an argument");
 });
+
+test('strerror gives glibc texts', async () => {
+  const { strerror } = await import('./program.js');
+  assert.equal(strerror('EEXIST'), 'File exists');
+  assert.equal(strerror('EBUSY'), 'Device or resource busy');
+  assert.equal(strerror('ECONNREFUSED'), 'Connection refused');
+});

@@ -97,6 +97,7 @@ const SCENARIOS: [string, string, string, string][] = [
   ['monitors of all versions, diffs, conditions, cond_change', 'mon.ovsschema', 'scn1.json', 'expected1.jsonl'],
   ['monitor and transaction errors', 'mon.ovsschema', 'scn2.json', 'expected2.jsonl'],
   ['references, garbage collection, constraints, wait', 'ref.ovsschema', 'scn3.json', 'expected3.jsonl'],
+  ['default sort order, 64-bit arithmetic, ignored _uuid', 'ints.ovsschema', 'scn4.json', 'expected4.jsonl'],
 ];
 
 for (const [title, schema, scenario, exp] of SCENARIOS) {

@@ -50,3 +50,16 @@ test('completing a partial checksum (UDP over IPv4)', () => {
   assert.equal(get16(frame, 10), csumFinish(csumPartial(expected, 0, 11, pseudo)));
   assert.equal(completePartialChecksum(frame, 0, frame.length, 14, 6), false);
 });
+
+test('every length and alignment agrees with a byte-at-a-time sum', () => {
+  const b = Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff);
+  const naive = (off: number, len: number) => {
+    let s = 0;
+    for (let i = 0; i < len; i++) s += i % 2 === 0 ? b[off + i]! << 8 : b[off + i]!;
+    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+    return ~s & 0xffff;
+  };
+  for (let off = 0; off < 4; off++) {
+    for (let len = 0; len < 280; len++) assert.equal(csum(b, off, len), naive(off, len), `off ${off} len ${len}`);
+  }
+});
