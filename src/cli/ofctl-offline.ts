@@ -239,3 +239,23 @@ export async function parsePcapCmd(args: string[]): Promise<number> {
   }
   return status;
 }
+
+/** parse-group GROUP: the usable protocols, the chosen version and the group-mod. */
+export async function parseGroupCmd(args: string[], opts: OfctlOptions): Promise<number> {
+  const [{ parseGroupModStr }, { encodeGroupMod, OFPGC11_ADD }, p] = await Promise.all([
+    import('../openflow/ofp-group-parse.js'), import('../openflow/ofp-group.js'), import('../openflow/ofp-protocol.js'),
+  ]);
+  const r = parseGroupModStr(args[0]!, OFPGC11_ADD);
+  if (typeof r === 'string') fatal(r);
+  process.stdout.write(`usable protocols: ${p.protocolsToString(r.usable)}\n`);
+  if (!(r.usable & opts.allowedProtocols)) fatal('no usable protocol');
+  let protocol = 0;
+  for (let i = 0; i < 32; i++) {
+    protocol = 1 << i;
+    if (protocol & r.usable & opts.allowedProtocols) break;
+  }
+  const version = p.protocolToVersion(protocol);
+  process.stdout.write(`chosen version: OpenFlow1${version - 1}\n`);
+  process.stdout.write(ofpToString(encodeGroupMod(r.gm, version, allocXid()), opts.more.length));
+  return 0;
+}

@@ -5,7 +5,9 @@
  * protocol, sends its requests and prints replies with ofp-print.  The
  * order of connections and requests follows ovs-ofctl so transaction ids in
  * the output match. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { strerror } from '../lib/program.js';
+import { vlogModule } from '../lib/vlog.js';
 import type { OfctlOptions } from './ovs-ofctl.js';
 import { fatal } from './ovs-ofctl.js';
 import { Vconn, VconnError, getXid } from '../openflow/vconn.js';
@@ -23,8 +25,12 @@ import { encodeFlowStatsRequest, decodeFlowStatsReply, formatFlowStats, OFPFC_AD
 import { encodeFlowModForProtocol } from './ofctl-parse.js';
 import { Proto, protocolsToString, protocolFromVersion, protocolSetTid, protocolToVersion } from '../openflow/ofp-protocol.js';
 import { encodeSetFlowFormat, encodeFlowModTableId, NXFF_NXM, NXFF_OPENFLOW10 } from '../openflow/ofp-connection.js';
-import { encodeGroupDescRequest, encodeGroupStatsRequest, encodeGroupFeaturesRequest, OFPG_ALL } from '../openflow/ofp-group.js';
-import { encodeMeterRequest, OFPM13_ALL } from '../openflow/ofp-meter.js';
+import { encodeGroupDescRequest, encodeGroupStatsRequest, encodeGroupFeaturesRequest, encodeGroupMod, OFPG_ALL, OFPGC11_ADD, OFPGC11_MODIFY, OFPGC11_DELETE, OFPGC11_ADD_OR_MOD, OFPGC15_INSERT_BUCKET, OFPGC15_REMOVE_BUCKET, type GroupMod } from '../openflow/ofp-group.js';
+import { parseGroupModStr } from '../openflow/ofp-group-parse.js';
+import { OFPBF_ATOMIC, OFPBF_ORDERED } from '../openflow/ofp-bundle.js';
+import { decodeErrorBody } from '../openflow/ofp-errors.js';
+import { encodeMeterRequest, encodeMeterMod, OFPM13_ALL, OFPMC13_ADD, OFPMC13_MODIFY, OFPMC13_DELETE, type MeterMod } from '../openflow/ofp-meter.js';
+import { parseMeterModStr } from '../openflow/ofp-meter-parse.js';
 import { decodeTableStatsReply, decodeTableFeatures } from '../openflow/ofp-table-stats.js';
 import { PortMap, parsePort } from '../openflow/ofp-port-map.js';
 import { mfFromName, mfArePrereqsOk, mfIsAllWild, mfGetValue, mfSetValue } from '../openflow/meta-flow.js';
@@ -324,7 +330,31 @@ async function cmdDumpAggregate(args: string[], opts: OfctlOptions): Promise<voi
   vc.close();
 }
 
+/** Sends 'reqs' as one ordered, atomic bundle; prints each error reply
+ * with the request it answers and exits as ovs-ofctl's bundle_transact. */
+async function bundleTransact(vc: Vconn, reqs: Uint8Array[], opts: OfctlOptions): Promise<void> {
+  const { errors, ok } = await talk(`talking to ${vc.name}`, () => vc.bundleTransact(reqs, OFPBF_ORDERED | OFPBF_ATOMIC));
+  let next = 0;
+  for (const e of errors) {
+    const body = decodeErrorBody(e[0]!, e.subarray(8));
+    if (!body?.error) { process.stderr.write('***decode error***'); continue; }
+    let shown: Uint8Array = body.payload;
+    const xid = getXid(e);
+    for (let i = next; i < reqs.length; i++) {
+      if (getXid(reqs[i]!) === xid) { shown = reqs[i]!; next = i + 1; break; }
+    }
+    process.stderr.write(`Error ${body.error} for: ` + ofpToString(shown, opts.more.length + 1));
+  }
+  if (!ok) die(`talking to ${vc.name} (Protocol error)`);
+}
+
 async function flowMods(name: string, fms: FlowMod[], usable: number, opts: OfctlOptions): Promise<void> {
+  if (opts.bundle) {
+    const { vc, protocol } = await openVconnForFlowMod(name, usable & Proto.OF13_UP, opts);
+    await bundleTransact(vc, fms.map((fm) => encodeFlowModForProtocol(fm, protocol, allocXid())), opts);
+    vc.close();
+    return;
+  }
   const { vc, protocol } = await openVconnForFlowMod(name, usable, opts);
   for (const fm of fms) {
     const buf = encodeFlowModForProtocol(fm, protocol, allocXid());
@@ -345,15 +375,10 @@ async function cmdFlowMod(args: string[], opts: OfctlOptions, command: number): 
 
 async function cmdFlowModFile(args: string[], opts: OfctlOptions, command: number): Promise<void> {
   const name = args[0]!, file = args[1]!;
-  const { readFileSync } = await import('node:fs');
   const ports = await portsToAccept(name, opts);
   const tables = await tablesToAccept(name, opts);
   let text: string;
-  try {
-    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
-  } catch (e) {
-    die(`${file}: open failed (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String(e)})`);
-  }
+  text = readTextFile(file);
   const fms: FlowMod[] = [];
   let usable = Proto.ANY as number;
   for (const { line, number } of preprocessedLines(text)) {
@@ -363,6 +388,15 @@ async function cmdFlowModFile(args: string[], opts: OfctlOptions, command: numbe
     usable &= r.usable;
   }
   await flowMods(name, fms, usable, opts);
+}
+
+/** The text of 'file' ('-': stdin); exits with ovs-ofctl's message if unreadable. */
+function readTextFile(file: string): string {
+  try {
+    return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch (e) {
+    die(`${file}: open failed (${strerror((e as NodeJS.ErrnoException).code)})`);
+  }
 }
 
 async function cmdDumpPorts(args: string[], opts: OfctlOptions): Promise<void> {
@@ -462,17 +496,65 @@ async function cmdDumpGroups(args: string[], opts: OfctlOptions): Promise<void> 
   vc.close();
 }
 
+async function groupMods(name: string, gms: GroupMod[], usable: number, opts: OfctlOptions): Promise<void> {
+  const { vc, protocol } = await openVconnForFlowMod(name, opts.bundle ? usable & Proto.OF13_UP : usable, opts);
+  const version = protocolToVersion(protocol);
+  const encode = (gm: GroupMod): Uint8Array => {
+    if (version >= 2 && version <= 5 && (gm.command === OFPGC15_INSERT_BUCKET || gm.command === OFPGC15_REMOVE_BUCKET)) {
+      die(`${gm.command === OFPGC15_INSERT_BUCKET ? 'insert-bucket' : 'remove-bucket'} needs OpenFlow 1.5 or later ('-O OpenFlow15')`);
+    }
+    return encodeGroupMod(gm, version, allocXid());
+  };
+  // Transaction ids as ovs-ofctl allocates them: all at once for a bundle,
+  // else each request just before its barrier.
+  if (opts.bundle) await bundleTransact(vc, gms.map(encode), opts);
+  else for (const gm of gms) await transactNoReply(vc, encode(gm), opts);
+  vc.close();
+}
+
+async function cmdGroupModFile(name: string, file: string, command: number, opts: OfctlOptions): Promise<void> {
+  const ports = await portsToAccept(name, opts);
+  const tables = await tablesToAccept(name, opts);
+  const text = readTextFile(file);
+  const gms: GroupMod[] = [];
+  let usable = Proto.ANY as number;
+  for (const { line, number } of preprocessedLines(text)) {
+    const r = parseGroupModStr(line, command === OFPGC11_ADD ? -2 : command, ports, tables);
+    if (typeof r === 'string') die(`${file}:${number}: ${r}`);
+    gms.push(r.gm);
+    usable &= r.usable;
+  }
+  await groupMods(name, gms, usable, opts);
+}
+
+async function cmdGroupMod(args: string[], opts: OfctlOptions, command: number): Promise<void> {
+  const name = args[0]!;
+  if (args.length > 1 && args[1] === '-') return cmdGroupModFile(name, '-', command, opts);
+  const ports = await portsToAccept(name, opts);
+  const tables = await tablesToAccept(name, opts);
+  const r = parseGroupModStr(args.length > 1 ? args[1]! : '', command, ports, tables);
+  if (typeof r === 'string') die(r);
+  await groupMods(name, [r.gm], r.usable, opts);
+}
+
+/** ofputil_group_from_string: "all", "any" or a number; anything else is
+ * logged and means all groups. */
 function groupArg(s: string): number {
   const l = s.toLowerCase();
   if (l === 'all') return OFPG_ALL;
   if (l === 'any') return 0xffffffff;
-  if (/^[0-9]+$/.test(s)) return Number(s);
-  die(`invalid group id ${s}`);
+  if (/^[0-9]+$/.test(s) && Number(s) <= 0xffffffff) return Number(s);
+  vlogModule('ofp_group').warn(`${s} is not a valid group ID.  (Valid group IDs are 32-bit nonnegative integers or the keywords ANY or ALL.)`);
+  return OFPG_ALL;
 }
 
 async function cmdDumpGroupStats(args: string[], opts: OfctlOptions): Promise<void> {
+  const ports = await portsToAccept(args[0]!, opts);
+  const tables = await tablesToAccept(args[0]!, opts);
+  const r = parseGroupModStr(args.length > 1 ? args[1]! : '', OFPGC11_DELETE, ports, tables);
+  if (typeof r === 'string') die(r);
+  const gid = r.gm.groupId;
   const { vc } = await openVconn(args[0]!, opts);
-  const gid = args.length > 1 ? groupArg(args[1]!) : OFPG_ALL;
   await dumpTransaction(vc, encodeGroupStatsRequest(vc.version, gid, allocXid()), opts);
   vc.close();
 }
@@ -483,18 +565,25 @@ async function cmdDumpGroupFeatures(args: string[], opts: OfctlOptions): Promise
   vc.close();
 }
 
-function meterArg(s: string | undefined): number {
-  if (s === undefined) return OFPM13_ALL;
-  const v = s.replace(/^meter=/, '');
-  if (v === 'all') return OFPM13_ALL;
-  if (/^[0-9]+$/.test(v)) return Number(v);
-  die(`invalid meter ${s}`);
+/** The meter a meter request or delete names (all meters without an argument). */
+function meterModArg(str: string | undefined, command: number): { mm: MeterMod; usable: number } {
+  if (str === undefined) return { mm: { command, meter: { meterId: OFPM13_ALL, flags: 0, bands: [] } }, usable: Proto.OF13_UP };
+  const r = parseMeterModStr(str, command);
+  if (typeof r === 'string') die(r);
+  return r;
+}
+
+async function cmdMeterMod(args: string[], opts: OfctlOptions, command: number): Promise<void> {
+  const { mm, usable } = meterModArg(args[1], command);
+  const { vc, protocol } = await openVconnForFlowMod(args[0]!, usable, opts);
+  await transactNoReply(vc, encodeMeterMod(mm, protocolToVersion(protocol), allocXid()), opts);
+  vc.close();
 }
 
 async function cmdMeterRequest(args: string[], opts: OfctlOptions, type: 'config' | 'stats' | 'features'): Promise<void> {
-  const { vc } = await openVconn(args[0]!, opts);
-  if (vc.version < 4) die('meters need OpenFlow 1.3 or later (\'-O OpenFlow13\')');
-  await dumpTransaction(vc, encodeMeterRequest(vc.version, type, meterArg(args[1]), allocXid()), opts);
+  const { mm, usable } = meterModArg(type === 'features' ? undefined : args[1], -1);
+  const { vc, protocol } = await openVconnForFlowMod(args[0]!, usable, opts);
+  await dumpTransaction(vc, encodeMeterRequest(protocolToVersion(protocol), type, mm.meter.meterId, allocXid()), opts);
   vc.close();
 }
 
@@ -618,6 +707,12 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
   'queue-stats': cmdQueueStats,
   'queue-get-config': cmdQueueGetConfig,
   'dump-groups': cmdDumpGroups,
+  'add-group': (a, o) => cmdGroupMod(a, o, OFPGC11_ADD),
+  'add-groups': (a, o) => cmdGroupModFile(a[0]!, a[1]!, OFPGC11_ADD, o),
+  'mod-group': (a, o) => cmdGroupMod(a, o, o.mayCreate ? OFPGC11_ADD_OR_MOD : OFPGC11_MODIFY),
+  'del-groups': (a, o) => cmdGroupMod(a, o, OFPGC11_DELETE),
+  'insert-buckets': (a, o) => cmdGroupMod(a, o, OFPGC15_INSERT_BUCKET),
+  'remove-buckets': (a, o) => cmdGroupMod(a, o, OFPGC15_REMOVE_BUCKET),
   'dump-group-stats': cmdDumpGroupStats,
   'dump-group-features': cmdDumpGroupFeatures,
   'ct-flush-zone': cmdCtFlushZone,
@@ -631,6 +726,10 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
     await dumpTransaction(vc, startMsg('OFPST14_TABLE_DESC_REQUEST', vc.version, allocXid()).finishMsg(), o);
     vc.close();
   },
+  'add-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_ADD),
+  'mod-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_MODIFY),
+  'del-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
+  'del-meters': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
   'dump-meter': (a, o) => cmdMeterRequest(a, o, 'config'),
   'meter-stats': (a, o) => cmdMeterRequest(a, o, 'stats'),

@@ -6,7 +6,8 @@
  * parse-flow(s)) work on text; switch commands connect to a bridge's
  * management socket ($OVS_RUNDIR/<bridge>.mgmt) or to unix:/tcp: targets.
  */
-import { vlogSetFromString } from '../lib/vlog.js';
+import { vlogSetFromString, vlogModule } from '../lib/vlog.js';
+import { parseCommandLine, type OptionSpec } from '../lib/command-line.js';
 
 /** Global options shared by the commands. */
 export interface OfctlOptions {
@@ -16,6 +17,8 @@ export interface OfctlOptions {
   allowedProtocols: number;
   strict: boolean;
   readd: boolean;
+  /** --may-create: mod-group adds the group if missing. */
+  mayCreate: boolean;
   names: boolean | null;
   stats: boolean;
   /** --sort / --rsort criteria in order (field '' = priority). */
@@ -25,7 +28,47 @@ export interface OfctlOptions {
   raw: boolean;
   color: boolean;
   more: string[];
+  /** -P: preferred packet-in format for monitor (0 standard, 1 nxt_packet_in, 2 nxt_packet_in2), -1 default. */
+  packetInFormat: number;
+  /** -t: seconds before giving up (0: none). */
+  timeout: number;
+  pcap: boolean;
+  readOnly: boolean;
+  /** --unixctl: control socket path for monitor/snoop. */
+  unixctl: string | null;
 }
+
+/** Log modules of the code ovs-ofctl runs.  The C tool has them all from
+ * the start; ours load lazily, so they are named here for -v to find. */
+const VLOG_MODULES = [
+  'ofctl', 'vconn', 'vconn_stream', 'stream', 'stream_unix', 'stream_tcp', 'stream_ssl', 'socket_util', 'rconn',
+  'reconnect', 'unixctl', 'daemon', 'fatal_signal', 'poll_loop', 'timeval', 'lockfile', 'util', 'vlog', 'pcap',
+  'flow', 'packets', 'tun_metadata', 'meta_flow', 'nx_match', 'ofp_actions', 'ofp_bundle', 'ofp_connection',
+  'ofp_errors', 'ofp_flow', 'ofp_group', 'ofp_match', 'ofp_meter', 'ofp_monitor', 'ofp_msgs', 'ofp_packet',
+  'ofp_port', 'ofp_print', 'ofp_prop', 'ofp_protocol', 'ofp_queue', 'ofp_switch', 'ofp_table', 'ofp_util',
+  'ofp_ct', 'ofp_ipfix', 'ofp_parse', 'ofp_version_opt', 'learn', 'bundle', 'multipath', 'odp_util',
+];
+
+/** ovs-ofctl's options as getopt_long sees them. */
+const OPTION_SPECS: OptionSpec[] = [
+  { name: 'timeout', short: 't', arg: 'required' }, { name: 'strict', arg: 'none' }, { name: 'readd', arg: 'none' },
+  { name: 'flow-format', short: 'F', arg: 'required' }, { name: 'packet-in-format', short: 'P', arg: 'required' },
+  { name: 'more', short: 'm', arg: 'none' }, { name: 'timestamp', arg: 'none' }, { name: 'sort', arg: 'optional' },
+  { name: 'rsort', arg: 'optional' }, { name: 'names', arg: 'none' }, { name: 'no-names', arg: 'none' },
+  { name: 'stats', arg: 'none' }, { name: 'no-stats', arg: 'none' }, { name: 'unixctl', arg: 'required' },
+  { name: 'help', short: 'h', arg: 'none' }, { name: 'option', short: 'o', arg: 'none' }, { name: 'bundle', arg: 'none' },
+  { name: 'color', arg: 'optional' }, { name: 'may-create', arg: 'none' }, { name: 'pcap', arg: 'none' },
+  { name: 'raw', arg: 'none' }, { name: 'read-only', arg: 'none' },
+  { name: 'detach', arg: 'none' }, { name: 'no-self-confinement', arg: 'none' }, { name: 'no-chdir', arg: 'none' },
+  { name: 'pidfile', arg: 'optional' }, { name: 'overwrite-pidfile', arg: 'none' }, { name: 'monitor', arg: 'none' },
+  { name: 'user', arg: 'required' },
+  { name: 'version', short: 'V', arg: 'none' }, { name: 'protocols', short: 'O', arg: 'required' },
+  { name: 'verbose', short: 'v', arg: 'optional' }, { name: 'log-file', arg: 'optional' },
+  { name: 'syslog-method', arg: 'required' }, { name: 'syslog-target', arg: 'required' },
+  { name: 'private-key', short: 'p', arg: 'required' }, { name: 'certificate', short: 'c', arg: 'required' },
+  { name: 'ca-cert', short: 'C', arg: 'required' }, { name: 'ssl-protocols', arg: 'required' },
+  { name: 'ssl-ciphers', arg: 'required' },
+];
 
 type Handler = (args: string[], opts: OfctlOptions) => Promise<number | void> | number | void;
 
@@ -116,6 +159,7 @@ const COMMANDS = new Map<string, Command>([
   ['parse-key-value', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parseKeyValueCmd(a) }],
   ['parse-packet', { min: 0, max: 0, run: async () => (await import('./ofctl-offline.js')).parsePacket() }],
   ['parse-pcap', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parsePcapCmd(a) }],
+  ['parse-group', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).parseGroupCmd(a, o) }],
   sw('show', 1, 1),
   sw('dump-desc', 1, 1),
   sw('dump-tables', 1, 1),
@@ -219,61 +263,77 @@ Options:
 export async function main(argv: string[]): Promise<number> {
   const opts: OfctlOptions = {
     allowedVersions: 1 << 1,
-    allowedProtocols: 0x1ff, strict: false, readd: false, names: null, stats: true,
+    allowedProtocols: 0x1ff, strict: false, readd: false, mayCreate: false, names: null, stats: true,
     sortCriteria: [], timestamp: false, bundle: false, raw: false, color: false, more: [],
+    packetInFormat: -1, timeout: 0, pcap: false, readOnly: false, unixctl: null,
   };
   const positional: string[] = [];
   try {
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i]!;
-      if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
-      if (!a.startsWith('-') || a === '-') { positional.push(a); continue; }
-      const eq = a.indexOf('=');
-      const name = eq > 0 ? a.slice(0, eq) : a;
-      const inline = eq > 0 ? a.slice(eq + 1) : undefined;
-      const value = (): string => {
-        if (inline !== undefined) return inline;
-        if (i + 1 >= argv.length) fatal(`option '${name}' requires an argument`);
-        return argv[++i]!;
-      };
-      if (name === '-V' || name === '--version') {
-        process.stdout.write('ovs-ofctl (Open vSwitch) 3.1.0\nOpenFlow versions 0x1:0x6\n');
-        return 0;
-      } else if (name === '-h' || name === '--help') {
-        process.stdout.write(USAGE);
-        return 0;
-      } else if (name.startsWith('-v') && name !== '--verbose' && !name.startsWith('--')) {
-        const spec = a.slice(2);
-        const err = vlogSetFromString(spec || 'any:any:dbg');
-        if (err) fatal(err);
-      } else if (name === '--verbose') {
-        const err = vlogSetFromString(inline ?? 'any:any:dbg');
-        if (err) fatal(err);
-      } else if (name === '-O' || name === '--protocols') {
-        opts.allowedVersions = parseVersions(value());
-      } else if (name.startsWith('-O') && name.length > 2) {
-        opts.allowedVersions = parseVersions(a.slice(2));
-      } else if (name === '-F' || name === '--flow-format') {
-        const { protocolsFromString } = await import('../openflow/ofp-protocol.js');
-        const ps = protocolsFromString(value());
-        if (typeof ps === 'string') fatal(ps);
-        opts.allowedProtocols = ps;
-      } else if (name === '--strict') opts.strict = true;
-      else if (name === '--readd') opts.readd = true;
-      else if (name === '--names') opts.names = true;
-      else if (name === '--no-names') opts.names = false;
-      else if (name === '--no-stats') opts.stats = false;
-      else if (name === '--sort') opts.sortCriteria.push({ field: inline ?? '', desc: false });
-      else if (name === '--rsort') opts.sortCriteria.push({ field: inline ?? '', desc: true });
-      else if (name === '--timestamp') opts.timestamp = true;
-      else if (name === '--bundle') opts.bundle = true;
-      else if (name === '--raw') opts.raw = true;
-      else if (name === '--color') opts.color = false;
-      else if (name === '-t' || name === '--timeout') value();
-      else if (name === '-m' || name === '--more') opts.more.push('more');
-      else if (name === '--unixctl' || name === '--pidfile' || name === '--read-only') {
-        if (inline === undefined && name === '--unixctl') value();
-      } else fatal(`unrecognized option '${a}'`);
+    for (const m of VLOG_MODULES) vlogModule(m);
+    const parsed = parseCommandLine(argv, OPTION_SPECS);
+    if (parsed.error) fatal(parsed.error);
+    positional.push(...parsed.args);
+    for (const { name, value } of parsed.options) {
+      switch (name) {
+        case 'version':
+          process.stdout.write('ovs-ofctl (Open vSwitch) 3.1.0\nOpenFlow versions 0x1:0x6\n');
+          return 0;
+        case 'help':
+          process.stdout.write(USAGE);
+          return 0;
+        case 'option':
+          process.stdout.write(OPTION_SPECS.map((o) => `--${o.name}${o.arg === 'required' ? '=ARG' : o.arg === 'optional' ? '[=ARG]' : ''}\n`).join('')
+            + OPTION_SPECS.filter((o) => o.short).map((o) => `-${o.short}${o.arg === 'required' ? ' ARG' : ''}\n`).join(''));
+          return 0;
+        case 'verbose': {
+          const err = vlogSetFromString(value ?? 'any:any:dbg');
+          if (err) fatal(value === undefined ? err : `processing "${value}": ${err}`);
+          break;
+        }
+        case 'protocols': opts.allowedVersions = parseVersions(value!); break;
+        case 'flow-format': {
+          const { protocolsFromString } = await import('../openflow/ofp-protocol.js');
+          const ps = protocolsFromString(value!);
+          if (typeof ps === 'string') fatal(ps);
+          opts.allowedProtocols = ps;
+          break;
+        }
+        case 'packet-in-format': {
+          const f = ({ standard: 0, openflow10: 0, nxt_packet_in: 1, nxm: 1, nxt_packet_in2: 2 } as Record<string, number>)[value!];
+          if (f === undefined) fatal(`unknown packet-in format \`${value}'`);
+          opts.packetInFormat = f;
+          break;
+        }
+        case 'timeout':
+          if (!/^[0-9]+$/.test(value!) || !Number(value)) fatal(`value ${value} on -t or --timeout is invalid`);
+          opts.timeout = Number(value);
+          break;
+        case 'strict': opts.strict = true; break;
+        case 'readd': opts.readd = true; break;
+        case 'may-create': opts.mayCreate = true; break;
+        case 'names': opts.names = true; break;
+        case 'no-names': opts.names = false; break;
+        case 'stats': opts.stats = true; break;
+        case 'no-stats': opts.stats = false; break;
+        case 'sort': opts.sortCriteria.push({ field: value ?? '', desc: false }); break;
+        case 'rsort': opts.sortCriteria.push({ field: value ?? '', desc: true }); break;
+        case 'timestamp': opts.timestamp = true; break;
+        case 'bundle': opts.bundle = true; break;
+        case 'raw': opts.raw = true; break;
+        case 'pcap': opts.pcap = true; break;
+        case 'read-only': opts.readOnly = true; break;
+        case 'unixctl': opts.unixctl = value!; break;
+        case 'more': opts.more.push('more'); break;
+        case 'color': {
+          const v = value?.toLowerCase();
+          if (v === undefined || ['auto', 'tty', 'if-tty'].includes(v)) opts.color = !!process.stdout.isTTY;
+          else if (['always', 'yes', 'force'].includes(v)) opts.color = true;
+          else if (['never', 'no', 'none'].includes(v)) opts.color = false;
+          else fatal(`incorrect value \`${value}' for --color`);
+          break;
+        }
+        default: break; // daemon, log and SSL options: accepted, not used by these commands
+      }
     }
     if (opts.bundle && !(opts.allowedVersions & 0x70)) opts.allowedVersions = (opts.allowedVersions | (1 << 5)) & 0x70;
     {
@@ -306,10 +366,18 @@ export async function main(argv: string[]): Promise<number> {
 
 const isMain = process.argv[1] !== undefined && /ovs-ofctl(\.[cm]?js|\.ts)?$/.test(process.argv[1]);
 if (isMain) {
+  // A reader that goes away (`ovs-ofctl ... | head -1`) ends us quietly, as
+  // SIGPIPE ends the C tool.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(141);
+    throw e;
+  });
   main(process.argv.slice(2)).then((rc) => {
-    process.exitCode = rc;
+    // Exit now: an error path may leave a connection open.  Writes to
+    // pipes and files are synchronous on Linux, so nothing is lost.
+    process.exit(rc);
   }, (e) => {
     process.stderr.write(`ovs-ofctl: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   });
 }

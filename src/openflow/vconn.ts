@@ -9,6 +9,7 @@ import { OfpFramer } from './ofp-framer.js';
 import { OFPSF_REPLY_MORE, allocXid, decodeMsg, type OfpMsg } from './ofp-msgs.js';
 import { encodeHello, decodeHello, encodeBarrierRequest, encodeEchoReply } from './ofp-hello.js';
 import { OfpError, encodeErrorMsg } from './ofp-errors.js';
+import { encodeBundleCtrl, decodeBundleCtrl, encodeBundleAdd, OFPBCT_OPEN_REQUEST, OFPBCT_COMMIT_REQUEST, OFPBCT_DISCARD_REQUEST } from './ofp-bundle.js';
 import { ofpToString } from './ofp-print.js';
 import { hexDump } from '../lib/hex-dump.js';
 import { vlogModule } from '../lib/vlog.js';
@@ -186,6 +187,54 @@ export class Vconn {
       if (!msg || msg.info.type === 'ERROR') return;
       if (!msg.info.isStat || !(msg.flags & OFPSF_REPLY_MORE)) return;
     }
+  }
+
+  /** Receives until 'xid' arrives; error messages with other xids go to 'errors'. */
+  private async recvXidCollect(xid: number, errors: Uint8Array[]): Promise<Uint8Array> {
+    for (;;) {
+      const m = await this.recvRaw();
+      if (getXid(m) === xid) return m;
+      if (m.length >= 8 && m[1] === 1) errors.push(m);
+      else log.dbg(`${this.name}: received reply with xid ${getXid(m).toString(16).padStart(8, '0')} != expected ${xid.toString(16).padStart(8, '0')}`);
+    }
+  }
+
+  /** One bundle control transaction; false on an error reply or a reply
+   * that does not answer it. */
+  private async bundleControl(type: number, flags: number, errors: Uint8Array[]): Promise<boolean> {
+    const req = encodeBundleCtrl(this.version, { bundleId: 0, type, flags }, allocXid());
+    this.send(req);
+    const reply = await this.recvXidCollect(getXid(req), errors);
+    const d = decodeMsg(reply);
+    if (d instanceof OfpError) return false;
+    if (d.info.type === 'ERROR') { errors.push(reply); return false; }
+    if (d.info.type !== 'BUNDLE_CONTROL') return false;
+    const bc = decodeBundleCtrl(d);
+    return bc.bundleId === 0 && bc.type === type + 1;
+  }
+
+  /** Sends 'requests' in one bundle (open, add each, barrier, then commit
+   * or, after any error, discard) as OVS's vconn_bundle_transact.  Returns
+   * the error replies received and whether the bundle was committed. */
+  async bundleTransact(requests: Uint8Array[], flags: number): Promise<{ errors: Uint8Array[]; ok: boolean }> {
+    const errors: Uint8Array[] = [];
+    if (!await this.bundleControl(OFPBCT_OPEN_REQUEST, flags, errors)) return { errors, ok: false };
+    for (const r of requests) {
+      this.send(encodeBundleAdd(this.version, 0, flags, r));
+      for (let i = 0; i < this.queue.length;) {
+        const m = this.queue[i]!;
+        if (m.length >= 8 && m[1] === 1) { errors.push(m); this.queue.splice(i, 1); } else i++;
+      }
+    }
+    const barrier = encodeBarrierRequest(this.version, allocXid());
+    this.send(barrier);
+    await this.recvXidCollect(getXid(barrier), errors);
+    if (errors.length) {
+      await this.bundleControl(OFPBCT_DISCARD_REQUEST, flags, errors);
+      return { errors, ok: false };
+    }
+    const ok = await this.bundleControl(OFPBCT_COMMIT_REQUEST, flags, errors);
+    return { errors, ok };
   }
 
   /** Closes the connection. */
