@@ -49,6 +49,7 @@ function putKey(key: OdpKey, k: Uint8Array, dst: Uint8Array, onlyWritable = fals
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array, off: number, n: number): boolean {
+  /* Same offsets in both arrays. */
   for (let i = off; i < off + n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -61,6 +62,12 @@ function bytesEqual(a: Uint8Array, b: Uint8Array, off: number, n: number): boole
 function commitKey(key: OdpKey, useMasked: boolean, flow: Uint8Array, base: Uint8Array, wc: Uint8Array,
                    out: OdpAction[], ignoreMask?: (mask: Uint8Array) => void): boolean {
   const layout = ODP_KEY_LAYOUTS[key];
+  /* Most commits change nothing: look before allocating. */
+  let any = false;
+  for (const fd of layout.fields) {
+    if (fd.writable && !bytesEqual(flow, base, fd.flowOff, fd.flowSize)) { any = true; break; }
+  }
+  if (!any) return false;
   const k = getKey(key, flow), b = getKey(key, base), mask = getKey(key, wc);
   for (const fd of layout.fields) if (!fd.writable) mask.fill(0, fd.off, fd.off + fd.size);
   ignoreMask?.(mask);

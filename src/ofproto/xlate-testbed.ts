@@ -123,7 +123,12 @@ export class Testbed {
 
   /** Translates the flow written as ovs-appctl ofproto/trace takes it. */
   xlate(flowText: string, opts: Partial<XlateIn> = {}): XlateOut {
-    return xlateActions({ bridge: this.xbridge, flow: parseFlow(flowText), ...opts });
+    return xlateActions({ bridge: this.xbridge, flow: parseFlow(flowText), allowSideEffects: !!opts.packet, ...opts });
+  }
+
+  /** Translates a flow given in the flow layout. */
+  xlateFlow(flow: Uint8Array, opts: Partial<XlateIn> = {}): XlateOut {
+    return xlateActions({ bridge: this.xbridge, flow, allowSideEffects: false, ...opts });
   }
 
   /** Adds a group written as for "ovs-ofctl add-group" (group_id, type, buckets). */
