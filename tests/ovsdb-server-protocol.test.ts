@@ -22,7 +22,7 @@ function canon(v: unknown): string {
     }
     return x;
   };
-  return JSON.stringify(sort(v)).replace(UUID_RE, '<uuid>');
+  return JSON.stringify(sort(v), (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)).replace(UUID_RE, '<uuid>');
 }
 
 interface Outcome { messages: string[]; closed: boolean }
@@ -62,6 +62,7 @@ const CASES: [string, string][] = [
   ['transact wait timeout 0', '{"method":"transact","params":["Open_vSwitch",{"op":"wait","table":"Bridge","where":[],"columns":["name"],"until":"==","rows":[{"name":"x"}],"timeout":0}],"id":1}'],
   ['transact durable insert', '{"method":"transact","params":["Open_vSwitch",{"op":"insert","table":"Bridge","row":{"name":"d"}},{"op":"commit","durable":true}],"id":1}'],
   ['transact abort', '{"method":"transact","params":["Open_vSwitch",{"op":"insert","table":"Bridge","row":{"name":"a"}},{"op":"abort"}],"id":1}'],
+  ['transact 64-bit integers', '{"method":"transact","params":["Open_vSwitch",{"op":"insert","table":"Open_vSwitch","row":{"cur_cfg":9223372036854775807,"next_cfg":-9223372036854775808}},{"op":"select","table":"Open_vSwitch","where":[["cur_cfg","==",9223372036854775807]],"columns":["cur_cfg","next_cfg"]},{"op":"abort"}],"id":1}'],
   ['transact assert unlocked', '{"method":"transact","params":["Open_vSwitch",{"op":"assert","lock":"x"}],"id":1}'],
   ['transact duplicate id', '{"method":"transact","params":["Open_vSwitch",{"op":"wait","table":"Bridge","where":[],"columns":["name"],"until":"==","rows":[{"name":"q"}]}],"id":7}{"method":"transact","params":["Open_vSwitch"],"id":7}'],
   ['monitor_cond wrong count', '{"method":"monitor_cond","params":["Open_vSwitch",null],"id":1}'],

@@ -27,7 +27,19 @@ import { encodeGroupDescRequest, encodeGroupStatsRequest, encodeGroupFeaturesReq
 import { encodeMeterRequest, OFPM13_ALL } from '../openflow/ofp-meter.js';
 import { decodeTableStatsReply, decodeTableFeatures } from '../openflow/ofp-table-stats.js';
 import { PortMap, parsePort } from '../openflow/ofp-port-map.js';
-import { mfFromName, mfArePrereqsOk, mfIsAllWild, mfGetValue } from '../openflow/meta-flow.js';
+import { mfFromName, mfArePrereqsOk, mfIsAllWild, mfGetValue, mfSetValue } from '../openflow/meta-flow.js';
+import { encodeCtFlush, encodeCtFlushZone, parseCtTuple, emptyCtTuple, type CtMatch } from '../openflow/ofp-ct.js';
+import { strToU16 } from '../openflow/ofp-parse.js';
+import { parseActions } from '../openflow/ofp-actions-all.js';
+import { ofpactsFrom } from '../openflow/ofpact-codec.js';
+import { encodePacketOut, parsePacketOutStr } from '../openflow/ofp-packet.js';
+import { Match } from '../openflow/match.js';
+
+function setMatchField(m: Match, name: string, value: number, n: number): void {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (value >>> (8 * (n - 1 - i))) & 0xff;
+  mfSetValue(mfFromName(name)!, b, m);
+}
 import { formatTableFeatures, pullTableFeatures, type TableFeatures, type DittoState } from '../openflow/ofp-table-stats.js';
 
 class Fatal extends Error {}
@@ -509,6 +521,80 @@ async function cmdDumpTableFeatures(args: string[], opts: OfctlOptions): Promise
   vc.close();
 }
 
+async function cmdCtFlushZone(args: string[], opts: OfctlOptions): Promise<void> {
+  const zone = strToU16(args[1]!, 'zone_id');
+  if (typeof zone === 'string') die(zone);
+  const { vc } = await openVconn(args[0]!, opts);
+  await transactNoReply(vc, encodeCtFlushZone(zone, vc.version, allocXid()), opts);
+  vc.close();
+}
+
+async function cmdCtFlush(args: string[], opts: OfctlOptions): Promise<void> {
+  const m: CtMatch = { ipProto: 0, l3Type: 0, orig: emptyCtTuple(), reply: emptyCtTuple() };
+  let rest = args.slice(1);
+  let zone: number | null = null;
+  if (rest.length && rest[0]!.startsWith('zone=')) {
+    const z = /^zone=([0-9]+)/.exec(rest[0]!);
+    if (!z || Number(z[1]) > 0xffff) die('Failed to parse zone');
+    zone = Number(z[1]);
+    rest = rest.slice(1);
+  }
+  for (let i = 0; i < 2 && i < rest.length; i++) {
+    if (rest[i]) {
+      const err = parseCtTuple(rest[i]!, m, i === 1);
+      if (err) die(`Failed to parse ct-tuple: ${err}`);
+    }
+  }
+  const { vc } = await openVconn(args[0]!, opts);
+  await transactNoReply(vc, encodeCtFlush(m, zone, vc.version, allocXid()), opts);
+  vc.close();
+}
+
+function ethFromHex(hex: string): Uint8Array {
+  const out: number[] = [];
+  let i = 0;
+  for (;;) {
+    while (i < hex.length && ' .\t\r\n'.includes(hex[i]!)) i++;
+    const p = hex.substr(i, 2);
+    if (!/^[0-9a-fA-F]{2}$/.test(p)) break;
+    out.push(parseInt(p, 16));
+    i += 2;
+  }
+  if (i < hex.length) die('Trailing garbage in packet data');
+  if (out.length < 14) die('Packet data too short for Ethernet');
+  return Uint8Array.from(out);
+}
+
+async function cmdPacketOut(args: string[], opts: OfctlOptions): Promise<void> {
+  const name = args[0]!;
+  if (args.length > 3) {
+    const ports = await portsToAccept(name, opts);
+    await tablesToAccept(name, opts);
+    const pa = parseActions(args[2]!, { ports });
+    if (typeof pa === 'string') die(pa);
+    const metadata = new Match();
+    setMatchField(metadata, 'in_port', await strToPortNo(name, args[1]!, opts), 2);
+    setMatchField(metadata, 'packet_type', 0, 4);
+    const { vc, protocol } = await openVconnForFlowMod(name, pa.usable, opts);
+    for (const hex of args.slice(3)) {
+      const packet = ethFromHex(hex);
+      const po = { bufferId: 0xffffffff, metadata, ofpacts: ofpactsFrom(pa.ofpacts, 1), packet };
+      await transactNoReply(vc, encodePacketOut(po, protocolToVersion(protocol), allocXid()), opts);
+    }
+    vc.close();
+  } else if (args.length === 2) {
+    const ports = await portsToAccept(name, opts);
+    const tables = await tablesToAccept(name, opts);
+    const r = parsePacketOutStr(args[1]!, { ports, tables });
+    if (typeof r === 'string') die(r);
+    const { vc, protocol } = await openVconnForFlowMod(name, r.usable, opts);
+    await transactNoReply(vc, encodePacketOut(r.po, protocolToVersion(protocol), allocXid()), opts);
+    vc.close();
+  } else {
+    die(`Too many arguments (${args.length + 1})`);
+  }
+}
+
 type SwitchHandler = (args: string[], opts: OfctlOptions) => Promise<void>;
 
 /** Switch commands implemented so far. */
@@ -534,6 +620,17 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
   'dump-groups': cmdDumpGroups,
   'dump-group-stats': cmdDumpGroupStats,
   'dump-group-features': cmdDumpGroupFeatures,
+  'ct-flush-zone': cmdCtFlushZone,
+  'ct-flush': cmdCtFlush,
+  'packet-out': cmdPacketOut,
+  'dump-ipfix-bridge': (a, o) => dumpTrivial(a[0]!, 'NXST_IPFIX_BRIDGE_REQUEST', o),
+  'dump-ipfix-flow': (a, o) => dumpTrivial(a[0]!, 'NXST_IPFIX_FLOW_REQUEST', o),
+  'dump-table-desc': async (a, o) => {
+    const { vc } = await openVconn(a[0]!, o);
+    if (vc.version < 5) die('dump-table-desc needs OpenFlow 1.4 or later (\'-O OpenFlow14\')');
+    await dumpTransaction(vc, startMsg('OFPST14_TABLE_DESC_REQUEST', vc.version, allocXid()).finishMsg(), o);
+    vc.close();
+  },
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
   'dump-meter': (a, o) => cmdMeterRequest(a, o, 'config'),
   'meter-stats': (a, o) => cmdMeterRequest(a, o, 'stats'),

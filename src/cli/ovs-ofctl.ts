@@ -97,6 +97,10 @@ function sw(name: string, min: number, max: number): [string, Command] {
   return [name, { min, max, run: (a, o) => switchCommand(name, a, o) }];
 }
 
+function flt(name: string): Handler {
+  return async (a, o) => (await import('./ofctl-offline.js')).flowLanguageTest(name, a, o);
+}
+
 /** Every command: name -> argument counts and handler. */
 const COMMANDS = new Map<string, Command>([
   ['ofp-print', { min: 1, max: 2, run: cmdOfpPrint }],
@@ -105,11 +109,18 @@ const COMMANDS = new Map<string, Command>([
   ['print-error', { min: 1, max: 1, run: async (a) => (await import('./ofctl-offline.js')).printError(a) }],
   ['encode-error-reply', { min: 2, max: 2, run: async (a) => (await import('./ofctl-offline.js')).encodeErrorReply(a) }],
   ['encode-hello', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).encodeHelloCmd(a, o) }],
+  ...(['parse-nx-match', 'parse-nxm', 'parse-ofp10-match', 'parse-ofp11-match'].map((n): [string, Command] => [n, { min: 0, max: 0, run: flt(n) }])),
+  ...(['parse-oxm', 'parse-actions', 'parse-instructions'].map((n): [string, Command] => [n, { min: 1, max: 1, run: flt(n) }])),
+  ['check-vlan', { min: 2, max: 2, run: async (a) => (await import('./ofctl-offline.js')).checkVlan(a) }],
+  ['ofp-parse', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).ofpParse(a, o) }],
+  ['parse-key-value', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parseKeyValueCmd(a) }],
+  ['parse-packet', { min: 0, max: 0, run: async () => (await import('./ofctl-offline.js')).parsePacket() }],
+  ['parse-pcap', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parsePcapCmd(a) }],
   sw('show', 1, 1),
   sw('dump-desc', 1, 1),
   sw('dump-tables', 1, 1),
-  sw('dump-table-features', 1, 2),
-  sw('dump-table-desc', 1, 2),
+  sw('dump-table-features', 1, 1),
+  sw('dump-table-desc', 1, 1),
   sw('dump-flows', 1, 2),
   sw('dump-aggregate', 1, 2),
   sw('queue-stats', 1, 3),
@@ -132,12 +143,12 @@ const COMMANDS = new Map<string, Command>([
   sw('packet-out', 2, Infinity),
   sw('monitor', 1, 3),
   sw('snoop', 1, 1),
-  sw('add-group', 2, 2),
+  sw('add-group', 1, 2),
   sw('add-groups', 2, 2),
-  sw('mod-group', 2, 2),
+  sw('mod-group', 1, 2),
   sw('del-groups', 1, 2),
-  sw('insert-buckets', 2, 2),
-  sw('remove-buckets', 2, 2),
+  sw('insert-buckets', 1, 2),
+  sw('remove-buckets', 1, 2),
   sw('dump-groups', 1, 2),
   sw('dump-group-stats', 1, 2),
   sw('dump-group-features', 1, 1),
@@ -293,7 +304,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && /ovs-ofctl(\.mjs|\.js|\.ts)?$/.test(process.argv[1]);
+const isMain = process.argv[1] !== undefined && /ovs-ofctl(\.[cm]?js|\.ts)?$/.test(process.argv[1]);
 if (isMain) {
   main(process.argv.slice(2)).then((rc) => {
     process.exitCode = rc;

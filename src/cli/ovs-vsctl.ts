@@ -197,7 +197,9 @@ async function parseOptions(argv: string[]): Promise<Options> {
       case 'max-column-width': o.style.maxColumnWidth = parseInt(v!, 10) || 0; break;
       case 'private-key': setSslConfig({ ...getSslConfig(), privateKey: v }); break;
       case 'certificate': setSslConfig({ ...getSslConfig(), certificate: v }); break;
-      case 'ca-cert': case 'bootstrap-ca-cert': setSslConfig({ ...getSslConfig(), caCert: v }); break;
+      case 'ca-cert': setSslConfig({ ...getSslConfig(), caCert: v, bootstrapCaCert: false }); break;
+      case 'bootstrap-ca-cert': setSslConfig({ ...getSslConfig(), caCert: v, bootstrapCaCert: true }); break;
+      case 'peer-ca-cert': setSslConfig({ ...getSslConfig(), peerCaCert: v }); break;
       default: break;
     }
   }
@@ -374,7 +376,11 @@ async function main(): Promise<void> {
     if (env) timeout = strToUint(env) ?? 0;
   }
   if (timeout) {
-    setTimeout(() => process.kill(process.pid, 'SIGALRM'), timeout * 1000).unref();
+    setTimeout(() => {
+      // As OVS's fatal-signal handler: log, then die of the signal.
+      vlogModule('fatal_signal').warn('terminating with signal 14 (Alarm clock)');
+      process.kill(process.pid, 'SIGALRM');
+    }, timeout * 1000).unref();
   }
 
   const idl = new Idl(cls, opts.db, { retry: opts.retry, leaderOnly: opts.leaderOnly, dbChangeAware: false });
@@ -392,6 +398,8 @@ async function main(): Promise<void> {
     throw e;
   }
 
+  // Reconnection timers do not hold the process open; we exit explicitly.
+  setInterval(() => {}, 1 << 30);
   idl.start();
   // 'seqno' is the replica version the commands last ran against: there is no
   // point in running them twice on the same data.

@@ -19,7 +19,6 @@ import { openActive, openPassive, isPassiveName, OVSDB_PORT, setSslConfig } from
 import { ovsRundir } from '../lib/dirs.js';
 import { vlogModule, vlogSetFromString } from '../lib/vlog.js';
 import { type Json, type JsonObject, jsonParse, jsonToString, isJsonObject } from '../lib/json.js';
-import { jsonPrint } from '../lib/json-print.js';
 import { parseJsonOvs } from '../lib/json-ovs-parse.js';
 import { shashOrder } from '../lib/shash-order.js';
 import { DAEMON_OPTIONS, defaultDaemonConfig, handleDaemonOption, Daemon, daemonUsage } from '../lib/daemon.js';
@@ -313,7 +312,7 @@ async function transactBlock(rpc: JsonRpc, method: string, params: Json[]): Prom
     return await rpc.request(method, params) as Json;
   } catch (e) {
     if (e instanceof JsonRpcError) {
-      ovsFatal(0, `transaction returned error: ${jsonPrint(e.error as Json, { pretty: style.pretty })}`);
+      ovsFatal(0, `transaction returned error: ${jsonToString(e.error as Json, { sort: true, pretty: style.pretty })}`);
     }
     ovsFatal(0, `transaction failed (${e instanceof JsonRpcClosedError ? 'End of file' : errorText(e)})`);
   }
@@ -478,7 +477,7 @@ function parseJsonArg(s: string): Json {
 }
 
 function printJson(json: Json): void {
-  process.stdout.write(jsonPrint(json, { pretty: style.pretty }) + '\n');
+  process.stdout.write(jsonToString(json, { sort: true, pretty: style.pretty }) + '\n');
 }
 
 // ---- Commands ----

@@ -480,6 +480,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A closed pipe on stdout: OVS ignores SIGPIPE and reports the failed write.
+process.stdout.on('error', () => {
+  process.stderr.write(`${PROGRAM}: write to stdout failed\n`);
+  process.exit(1);
+});
 void main(process.argv.slice(2)).then((status) => { process.exitCode = status; });
 
 

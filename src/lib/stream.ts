@@ -11,9 +11,9 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { readFileSync, unlinkSync, existsSync } from 'node:fs';
+import { readFileSync, unlinkSync, existsSync, writeFileSync } from 'node:fs';
 import { ovsRundir, absFileName } from './dirs.js';
-import { errorText } from './program.js';
+import { errorText, strerror } from './program.js';
 
 export type ActiveAddress =
   | { kind: 'unix'; path: string }
@@ -101,6 +101,12 @@ export interface SslConfig {
   privateKey?: string;
   certificate?: string;
   caCert?: string;
+  /** --bootstrap-ca-cert: if 'caCert' does not exist yet, accept the peer,
+   * save the root of its certificate chain as 'caCert' and drop the
+   * connection (OVS's CA certificate bootstrap). */
+  bootstrapCaCert?: boolean;
+  /** --peer-ca-cert: a CA certificate sent along with our own certificate. */
+  peerCaCert?: string;
   /** Accept any peer when no CA cert is configured ("--bootstrap-ca-cert" aside). */
 }
 let sslConfig: SslConfig = {};
@@ -109,18 +115,42 @@ let sslConfig: SslConfig = {};
 export function setSslConfig(cfg: SslConfig): void { sslConfig = { ...cfg }; }
 export function getSslConfig(): SslConfig { return { ...sslConfig }; }
 
-function tlsOptions(): tls.SecureContextOptions & { rejectUnauthorized: boolean; requestCert: boolean } {
-  const { privateKey, certificate, caCert } = sslConfig;
+function tlsOptions(): tls.SecureContextOptions & { rejectUnauthorized: boolean; requestCert: boolean; bootstrap: boolean } {
+  const { privateKey, certificate, caCert, peerCaCert } = sslConfig;
   if (!privateKey || !certificate) {
     throw new Error('Private key and certificate must be configured to use SSL');
   }
+  const bootstrap = !!caCert && caCert !== 'none' && !!sslConfig.bootstrapCaCert && !existsSync(caCert);
+  const cert = readFileSync(certificate);
   return {
     key: readFileSync(privateKey),
-    cert: readFileSync(certificate),
-    ca: caCert && caCert !== 'none' ? readFileSync(caCert) : undefined,
-    rejectUnauthorized: !!caCert && caCert !== 'none',
+    cert: peerCaCert ? Buffer.concat([cert, Buffer.from('\n'), readFileSync(peerCaCert)]) : cert,
+    ca: caCert && caCert !== 'none' && !bootstrap ? readFileSync(caCert) : undefined,
+    rejectUnauthorized: !!caCert && caCert !== 'none' && !bootstrap,
     requestCert: true,
+    bootstrap,
   };
+}
+
+/** Saves the root of the peer's certificate chain as the CA certificate
+ * (bootstrap); returns an error text or null. */
+function bootstrapCaCert(sock: tls.TLSSocket, file: string): string | null {
+  let cert = sock.getPeerCertificate(true);
+  if (!cert || !cert.raw) return 'peer did not send a certificate';
+  for (let i = 0; i < 16 && cert.issuerCertificate && cert.issuerCertificate !== cert
+       && cert.issuerCertificate.fingerprint256 !== cert.fingerprint256; i++) {
+    cert = cert.issuerCertificate;
+  }
+  if (cert.issuerCertificate && cert.issuerCertificate.fingerprint256 !== cert.fingerprint256) {
+    return 'root of peer certificate chain is not self-signed';
+  }
+  const b64 = cert.raw.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  try {
+    writeFileSync(file, `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`, { flag: 'wx', mode: 0o444 });
+  } catch (e) {
+    return errorText(e);
+  }
+  return null;
 }
 
 /** Connects to 'name'.  Resolves with the connected socket; rejects with an
@@ -144,8 +174,18 @@ export function openActive(name: string, defaultPort: number): Promise<net.Socke
     } else {
       let opts;
       try { opts = tlsOptions(); } catch (e) { reject(e); return; }
-      const t = tls.connect({ host: addr.host, port: addr.port, ...opts, checkServerIdentity: () => undefined }, () => {
-        t.off('error', onError); t.setNoDelay(true); resolve(t);
+      const { bootstrap, ...tlsOpts } = opts;
+      const servername = net.isIP(addr.host) ? undefined : addr.host;
+      const t = tls.connect({ host: addr.host, port: addr.port, servername, ...tlsOpts, checkServerIdentity: () => undefined }, () => {
+        t.off('error', onError);
+        if (bootstrap) {
+          // The CA certificate is saved; this connection was not verified, so it goes.
+          const err = bootstrapCaCert(t, sslConfig.caCert!);
+          t.destroy();
+          reject(new Error(err ?? strerror('EPROTO')));
+          return;
+        }
+        t.setNoDelay(true); resolve(t);
       });
       sock = t;
     }
@@ -168,7 +208,8 @@ export function openPassive(name: string, defaultPort: number,
     if (addr.kind === 'pssl') {
       let opts;
       try { opts = tlsOptions(); } catch (e) { reject(e); return; }
-      server = tls.createServer(opts, (s) => onConnection(s, `ssl:${s.remoteAddress}:${s.remotePort}`));
+      const { bootstrap: _b, ...serverOpts } = opts;
+      server = tls.createServer(serverOpts, (s) => onConnection(s, `ssl:${s.remoteAddress}:${s.remotePort}`));
     } else {
       server = net.createServer((s) => {
         const peer = addr.kind === 'punix' ? `unix#${s.remotePort ?? ''}` : `tcp:${s.remoteAddress}:${s.remotePort}`;

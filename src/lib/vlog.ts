@@ -20,6 +20,7 @@
  * datagrams only if a sender has been installed with setSyslogSender().
  */
 import { openSync, writeSync, closeSync, fsyncSync } from 'node:fs';
+import { formatLogLine } from './vlog-pattern.js';
 
 export const LEVELS = ['OFF', 'EMER', 'ERR', 'WARN', 'INFO', 'DBG'] as const;
 export type LevelName = (typeof LEVELS)[number];
@@ -148,9 +149,30 @@ function pad5(n: number): string {
   return s.length >= 5 ? s : '00000'.slice(s.length) + s;
 }
 
+/** Custom line patterns per destination (null: OVS's default, fast path). */
+const patterns: (string | null)[] = [null, null, null];
+
+function patterned(d: number, module: VlogModule, level: Level, message: string, n: number, now: Date): string {
+  return formatLogLine(patterns[d]!, { module: module.name, level: LEVELS[level], levelNum: level, message, seqno: n, time: now }) + '\n';
+}
+
 function emit(module: VlogModule, level: Level, message: string): void {
   const n = ++seqno;
   const now = new Date();
+  if (patterns[0] !== null || patterns[1] !== null || patterns[2] !== null) {
+    if (logFd >= 0 && module.levels[FILE]! >= level) {
+      try { writeSync(logFd, patterns[FILE] !== null ? patterned(FILE, module, level, message, n, now) : now.toISOString() + `|${pad5(n)}|${module.name}|${LEVELS[level]}|${message}\n`); } catch { /* ignore */ }
+    }
+    if (!consoleOff && module.levels[CONSOLE]! >= level) {
+      consoleWrite(patterns[CONSOLE] !== null ? patterned(CONSOLE, module, level, message, n, now)
+        : now.toISOString().slice(0, 19) + `Z|${pad5(n)}|${module.name}|${LEVELS[level]}|${message}\n`);
+    }
+    if (syslogSender && module.levels[SYSLOG]! >= level) {
+      syslogSender(patterns[SYSLOG] !== null ? patterned(SYSLOG, module, level, message, n, now).slice(0, -1)
+        : `${module.name}|${LEVELS[level]}|${message}`, level);
+    }
+    return;
+  }
   const iso = now.toISOString(); // 2026-11-24T22:23:41.591Z
   const tail = `|${pad5(n)}|${module.name}|${LEVELS[level]}|${message}\n`;
   if (logFd >= 0 && module.levels[FILE]! >= level) {
@@ -198,7 +220,12 @@ export function vlogSetFromString(spec: string): string | null {
     if (words[1]!.toLowerCase() !== 'any' && destinationFromName(words[1]!) < 0) {
       return `unknown destination "${words[1]}"`;
     }
-    return null; // Patterns are accepted; lines always use OVS's default pattern.
+    // The pattern is everything after "PATTERN:destination:".
+    const m = /^[ ,:\t]*[^ ,:\t]+[ ,:\t]+[^ ,:\t]+[ ,:\t]*/.exec(spec);
+    const pattern = m ? spec.slice(m[0].length) : '';
+    const d = destinationFromName(words[1]!);
+    for (let i = 0; i < N_DEST; i++) if (d < 0 || d === i) patterns[i] = pattern || null;
+    return null;
   }
   if (words.length > 0 && words[0]!.toLowerCase() === 'facility') {
     const facilities = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'clock', 'authpriv', 'ftp', 'ntp', 'audit', 'alert', 'clock2', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
@@ -253,7 +280,7 @@ export function vlogListText(): string {
 export function vlogPatternsText(): string {
   const pat = ['%D{%Y-%m-%dT%H:%M:%SZ}|%05N|%c|%p|%m', '%05N|%c|%p|%m', '%D{%Y-%m-%dT%H:%M:%S.###Z}|%05N|%c|%p|%m'];
   let s = '         prefix                            format\n         ------                            ------\n';
-  DESTINATIONS.forEach((d, i) => { s += `${d.padEnd(7)}  ${'none'.padEnd(32)}  ${pat[i]}\n`; });
+  DESTINATIONS.forEach((d, i) => { s += `${d.padEnd(7)}  ${'none'.padEnd(32)}  ${patterns[i] ?? pat[i]}\n`; });
   return s;
 }
 

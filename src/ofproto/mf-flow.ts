@@ -10,7 +10,7 @@
  * Subfields are handled as bigints (at most 128 bits).
  */
 import {
-  FL, get16, get32, put16, flowDlType, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_ARP, ETH_TYPE_RARP, ETH_TYPE_MPLS,
+  FL, get16, get32, flowDlType, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_ARP, ETH_TYPE_RARP, ETH_TYPE_MPLS,
   ETH_TYPE_MPLS_MCAST, ETH_TYPE_NSH, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_ICMP, IPPROTO_ICMPV6,
   FLOW_NW_FRAG_LATER, PT_ETH, VLAN_CFI,
 } from '../openflow/flow.js';

@@ -20,6 +20,8 @@ import type { PortNames } from '../openflow/ofp-port-map.js';
 import { formatOdpActions } from '../datapath/odp-actions.js';
 import { type XlateIn, type XlateOut, type XBridge, type RecircNode, xlateActions } from './ofproto-dpif-xlate.js';
 import type { Ofpact } from '../openflow/ofp-actions.js';
+import { parseMatch } from '../openflow/ofp-match-parse.js';
+import { put16, put32 } from '../openflow/flow.js';
 
 /** Kinds of trace nodes (enum oftrace_node_type). */
 export const enum TraceType {
@@ -277,4 +279,20 @@ function traceOne(bridge: XBridge, flow: Uint8Array, packet: Uint8Array | null, 
   initial[FL.ACTSET_OUTPUT + 2] = 0xff; initial[FL.ACTSET_OUTPUT + 3] = 0xf7;
   const xout = xlateActions(xin);
   return formatTraceReport(initial, xin, xout, { ports: opts.ports, odpPortName: opts.odpPortName });
+}
+
+/**
+ * Parses a flow as ofproto/trace takes it (parse_ofp_exact_flow): field
+ * values written as in a match, VLAN TPIDs filled in for tagged flows, and
+ * in_port NONE when none is given.  Returns the flow or an error text.
+ */
+export function parseExactFlow(text: string, ports?: PortNames): Uint8Array | string {
+  const m = parseMatch(text, ports);
+  if (typeof m === 'string') return m;
+  const f = m.match.flow;
+  for (let i = 0; i < 2; i++) {
+    if (get16(f, FL.VLANS + 4 * i + 2) & 0x1000 && !get16(f, FL.VLANS + 4 * i)) put16(f, FL.VLANS + 4 * i, 0x8100);
+  }
+  if (!get32(f, FL.IN_PORT)) put32(f, FL.IN_PORT, 0xffff);
+  return f;
 }

@@ -171,3 +171,25 @@ test('statistics are credited to rules and tables', () => {
   tb.xlate('in_port=2', { resubmitStats: stats });
   assert.equal(tb.ofproto.tables[0]!.nMissed, 3);
 });
+
+test('select groups: dp_hash recirculation, then buckets by weight', () => {
+  const tb = new Testbed('br0', [1, 2, 3]);
+  tb.version = 4;
+  tb.addGroup('group_id=1,type=select,bucket=weight:3,output:2,bucket=weight:1,output:3');
+  tb.addFlows('in_port=1 actions=mod_dl_src:aa:aa:aa:aa:aa:aa,group:1');
+  const first = tb.xlate('in_port=1,tcp');
+  assert.equal(formatOdpActions(first.odpActions).replace(/recirc\(0x[0-9a-f]+\)/, 'recirc(N)'),
+    'set(eth(src=aa:aa:aa:aa:aa:aa)),hash(sym_l4(0)),recirc(N)');
+  const rec = first.odpActions.find((a) => a.type === 'recirc');
+  assert.ok(rec && rec.type === 'recirc');
+  /* After recirculation the datapath hash picks the bucket; 3:1 over the 16 hash values. */
+  const counts = [0, 0];
+  for (let h = 1; h <= 16; h++) {
+    const f = parseFlow('in_port=1,tcp,dl_src=aa:aa:aa:aa:aa:aa');
+    put32(f, FL.RECIRC_ID, rec.id);
+    put32(f, FL.DP_HASH, h);
+    const out = formatOdpActions(tb.xlateFlow(f).odpActions);
+    if (out === '2') counts[0]!++; else if (out === '3') counts[1]!++; else assert.fail(out);
+  }
+  assert.deepEqual(counts, [12, 4]);
+});

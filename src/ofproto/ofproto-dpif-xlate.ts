@@ -41,7 +41,7 @@
 import {
   FL, FLOW_SIZE, get16, get32, get64, put16, put32, put64, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_MPLS,
   ETH_TYPE_MPLS_MCAST, ETH_TYPE_VLAN, IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_ICMPV6, FLOW_NW_FRAG_ANY,
-  FLOW_NW_FRAG_LATER, FLOW_NW_FRAG_MASK, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK, PT_ETH, IP_DSCP_MASK,
+  FLOW_NW_FRAG_LATER, FLOW_NW_FRAG_MASK, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK, IP_DSCP_MASK,
 } from '../openflow/flow.js';
 import { Match } from '../openflow/match.js';
 import { formatMatch, OFP_DEFAULT_PRIORITY } from '../openflow/match-format.js';
@@ -705,9 +705,11 @@ export class XlateCtx {
       const last = isLastAction && i === acts.length - 1 && this.actionSet.length === 0;
       if (this.error) break;
       if (this.exit) {
-        if (this.freezing) this.frozenActions.push(...acts.slice(i));
+        if (this.freezing) this.freezeUnrollActions(acts, i);
         break;
       }
+      /* Actions from here on run after thawing if this one freezes. */
+      let unrollFrom = i;
       if (this.trace) this.report(TraceType.ACTION, () => formatAction(a, { ports: this.xbridge.portNames }));
 
       switch (a.type) {
@@ -721,9 +723,8 @@ export class XlateCtx {
           if (a.pause) {
             this.pause = a;
             this.triggerFreeze();
-            i++;
-            if (i < acts.length) this.frozenActions.push(...acts.slice(i));
-            return;
+            unrollFrom = i + 1;
+            break;
           }
           this.xlateControllerAction(a.maxLen, a.reason, a.controllerId, a.meterId, a.userdata);
           break;
@@ -954,8 +955,8 @@ export class XlateCtx {
           break;
         case 'DEBUG_RECIRC':
           this.triggerFreeze();
-          if (i + 1 < acts.length) this.frozenActions.push(...acts.slice(i + 1));
-          return;
+          unrollFrom = i + 1;
+          break;
         case 'DEBUG_SLOW':
           this.slow |= SLOW_ACTION;
           break;
@@ -964,7 +965,52 @@ export class XlateCtx {
           if (this.xbridge.support.checkPktLen) return;
           break;
       }
+      if (!this.error && this.exit && this.freezing && this.frozenActions.length === 0) {
+        this.freezeUnrollActions(acts, unrollFrom);
+        break;
+      }
     }
+  }
+
+  /** Saves actions i.. of 'acts' to run after thawing (freeze_unroll_actions). */
+  private freezeUnrollActions(acts: readonly Ofpact[], from: number): void {
+    for (let i = from; i < acts.length; i++) {
+      const a = acts[i]!;
+      switch (a.type) {
+        case 'OUTPUT_REG': case 'OUTPUT_TRUNC': case 'GROUP': case 'OUTPUT': case 'CONTROLLER':
+        case 'DEC_MPLS_TTL': case 'DEC_NSH_TTL': case 'DEC_TTL':
+          /* These may send packet-ins, which report the table and cookie. */
+          this.freezePutUnrollXlate();
+          break;
+        case 'RESUBMIT':
+          if (a.tableId === 0xff) this.freezePutUnrollXlate();
+          break;
+        default:
+          break;
+      }
+      this.frozenActions.push(a);
+    }
+  }
+
+  private freezePutUnrollXlate(): void {
+    const last = this.lastUnroll;
+    if (!last || last.ruleTableId !== this.tableId || last.ruleCookie !== this.ruleCookie) {
+      const u: OfpactOf<'UNROLL_XLATE'> = { type: 'UNROLL_XLATE', ruleTableId: this.tableId, ruleCookie: this.ruleCookie };
+      this.frozenActions.push(u);
+      this.lastUnroll = u;
+    }
+  }
+
+  /** The last unroll_xlate put in the frozen actions. */
+  private lastUnroll: OfpactOf<'UNROLL_XLATE'> | null = null;
+  /** Hash to compute before recirculating (select groups with dp_hash). */
+  private recircHash: { alg: number; basis: number } | null = null;
+
+  /** Freezes, asking the datapath to compute dp_hash first (ctx_trigger_recirculate_with_hash). */
+  private triggerRecirculateWithHash(alg: number, basis: number): void {
+    this.exit = true;
+    this.freezing = true;
+    this.recircHash = { alg, basis };
   }
 
   /** Paused controller action, if any (for continuations). */
@@ -1362,9 +1408,31 @@ export class XlateCtx {
     return -1;
   }
 
-  /** Default select method: symmetric L4 hash, best weighted score (pick_default_select_group). */
+  /** Picks a select group's bucket by the group's selection method (pick_select_group). */
   private pickSelectBucket(group: OfGroup): number {
     if (this.wasMpls) { this.triggerFreeze(); return -1; }
+    const table = dpHashTable(group);
+    if (table) return this.pickDpHashBucket(group, table);
+    return this.pickDefaultBucket(group);
+  }
+
+  /** dp_hash method: recirculate to get a datapath hash, then map it to a bucket. */
+  private pickDpHashBucket(group: OfGroup, t: DpHashTable): number {
+    const dpHash = get32(this.flow, FL.DP_HASH);
+    if (!dpHash) {
+      this.triggerRecirculateWithHash(t.alg, t.basis);
+      return -1;
+    }
+    put32(this.wc, FL.DP_HASH, get32(this.wc, FL.DP_HASH) | t.mask);
+    for (let i = 0; i <= t.mask; i++) {
+      const idx = t.map[(dpHash + i) & t.mask]!;
+      if (this.bucketIsAlive(group, group.buckets[idx]!, 0)) return idx;
+    }
+    return -1;
+  }
+
+  /** Default select method: symmetric L4 hash, best weighted score (pick_default_select_group). */
+  private pickDefaultBucket(group: OfGroup): number {
     maskSymmetricL4(this.flow, this.wc);
     const basis = hashSymmetricL4(this.flow);
     let best = -1, bestScore = 0;
@@ -1663,10 +1731,13 @@ export class XlateCtx {
     if (this.pause) {
       this.emitContinuation(id);
     } else {
+      if (this.recircHash) this.odp.push({ type: 'hash', alg: this.recircHash.alg, basis: this.recircHash.basis });
       this.odp.push({ type: 'recirc', id });
     }
     this.freezing = false;
     this.frozenActions = [];
+    this.lastUnroll = null;
+    this.recircHash = null;
     this.pause = null;
     return id;
   }
@@ -1749,6 +1820,51 @@ export function xlateActions(xin: XlateIn): XlateOut {
 /* ---- Helpers. ---- */
 
 const FLOW_MAX_MPLS_LABELS = 3;
+const HASH_ALG_SYM_L4 = 1;
+/** A select group's dp_hash selection: hash values -> bucket index, and the hash to ask for. */
+interface DpHashTable { mask: number; map: number[]; alg: number; basis: number }
+const dpHashTables = new WeakMap<OfGroup, DpHashTable | null>();
+const MAX_SELECT_GROUP_HASH_VALUES = 256;
+
+/**
+ * The dp_hash selection of a select group (group_set_selection_method and
+ * group_setup_dp_hash_table): used with no selection method or "dp_hash"
+ * when the weights fit in 256 hash values, which Webster's method shares out
+ * between the buckets; null means the default (slow path hash) method.
+ */
+function dpHashTable(group: OfGroup): DpHashTable | null {
+  if (dpHashTables.has(group)) return dpHashTables.get(group)!;
+  let t: DpHashTable | null = null;
+  const method = group.props.selectionMethod;
+  const bs = group.buckets;
+  let total = 0, minWeight = 0xffff;
+  for (const b of bs) {
+    if (b.weight > 0 && b.weight < minWeight) minWeight = b.weight;
+    total += b.weight;
+  }
+  if ((method === '' || method === 'dp_hash') && bs.length && total) {
+    const minSlots = Math.ceil(total / minWeight);
+    let pow2 = 1;
+    while (pow2 < minSlots) pow2 *= 2;
+    const nHash = Math.max(16, pow2);
+    if (nHash <= MAX_SELECT_GROUP_HASH_VALUES) {
+      const w = bs.map((b) => ({ divisor: 1, value: b.weight }));
+      const map: number[] = [];
+      for (let h = 0; h < nHash; h++) {
+        let win = 0;
+        for (let i = 1; i < w.length; i++) if (w[i]!.value > w[win]!.value) win = i;
+        w[win]!.divisor += 2;
+        w[win]!.value = bs[win]!.weight / w[win]!.divisor;
+        map.push(win);
+      }
+      const param = group.props.selectionMethodParam;
+      const alg = method === 'dp_hash' ? Number(param >> 32n) : HASH_ALG_SYM_L4;
+      t = { mask: nHash - 1, map, alg: alg > 1 ? 0 : alg, basis: method === 'dp_hash' ? Number(param & 0xffffffffn) : 0 };
+    }
+  }
+  dpHashTables.set(group, t);
+  return t;
+}
 
 /** Counts MPLS labels, un-wildcarding the BOS bits looked at (flow_count_mpls_labels). */
 function countMplsLabelsWc(flow: Uint8Array, wc: Uint8Array): number {
@@ -1881,11 +1997,6 @@ function bigintToBytes(v: bigint): Uint8Array { return bigToBytes(v, 16); }
 function bytesToBigint(b: Uint8Array): bigint {
   let x = 0n;
   for (const v of b) x = (x << 8n) | BigInt(v);
-  return x;
-}
-function bytesToNum(b: Uint8Array): number {
-  let x = 0;
-  for (const v of b) x = x * 256 + v;
   return x;
 }
 function hexOf(n: number): string { return n === 0 ? '0' : '0x' + n.toString(16); }

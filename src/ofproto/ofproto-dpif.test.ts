@@ -9,6 +9,7 @@ import { Ofproto } from './ofproto.js';
 import {
   type DpifBackend, OfprotoDpif, ofprotoDpifSetBackerOpener, ofprotoDpifRegister, ofprotoDpifUnregister,
   unixctlFdbShow, unixctlFdbAdd, unixctlFdbDel, unixctlFdbFlush, unixctlFdbStatsShow, unixctlTrace,
+  unixctlTracePacketOut, unixctlOfprotoList,
 } from './ofproto-dpif.js';
 import { parseFlowMod, parseFlow, wireActions } from './xlate-testbed.js';
 import { type OdpAction, formatOdpActions } from '../datapath/odp-actions.js';
@@ -161,12 +162,17 @@ test('fdb/add, fdb/del, fdb/flush and errors', () => {
 test('ofproto/trace arguments', () => {
   const p = bridge('brG', ['g1', 'g2']);
   p.ofproto.handleFlowMod(parseFlowMod('in_port=1 actions=output:2'));
-  const parse = (s: string): Uint8Array | string => { try { return parseFlow(s); } catch (e) { return (e as Error).message; } };
-  const r = unixctlTrace(['brG', 'in_port=1'], parse);
+  const r = unixctlTrace(['brG', 'in_port=1']);
   assert.ok('text' in r);
   assert.match(r.text, /Datapath actions: 2\n$/);
-  assert.deepEqual(unixctlTrace(['nobr', 'in_port=1'], parse), { error: 'nobr: unknown bridge' });
-  assert.ok('error' in unixctlTrace(['brG', 'in_port=1', '--bogus'], parse));
-  assert.ok('error' in unixctlTrace(['brG', 'bad_field=1'], parse));
+  assert.deepEqual(unixctlTrace(['nobr', 'in_port=1']), { error: 'nobr: unknown bridge' });
+  assert.deepEqual(unixctlTrace(['brG', 'in_port=1', '--bogus']), { error: '--bogus: unknown option' });
+  const bad = unixctlTrace(['brG', 'bad_field=1']);
+  assert.ok('error' in bad && bad.error.startsWith('Bad openflow flow syntax: '));
+  const po = unixctlTracePacketOut(['brG', 'in_port=1', 'mod_vlan_vid:5,output:2']);
+  assert.ok('text' in po);
+  assert.match(po.text, / 0\. No match\.|mod_vlan_vid:5\n {4}output:2\n/);
+  assert.match(po.text, /Datapath actions: push_vlan\(vid=5,pcp=0\),2\n$/);
+  assert.match((unixctlOfprotoList() as { text: string }).text, /^brG$/m);
   ofprotoDpifUnregister(p);
 });

@@ -37,7 +37,8 @@ import {
   type XBridge, type XBundle, type XPort, type XlateOut, type XlateStats, type XlateSupport, type VlanMode,
   ODPP_NONE, xlateActions,
 } from './ofproto-dpif-xlate.js';
-import { ofprotoTrace } from './ofproto-dpif-trace.js';
+import { ofprotoTrace, parseExactFlow } from './ofproto-dpif-trace.js';
+import { parseActions } from '../openflow/ofp-actions-all.js';
 import { hmapOrder, hashInt } from './ovs-hash.js';
 
 const log = vlogModule('ofproto_dpif');
@@ -496,14 +497,15 @@ export function unixctlFdbDel(bridge: string, vlan: string, mac: string): Unixct
   return { text: '' };
 }
 
-/**
- * ofproto/trace [BRIDGE] FLOW [-generate|PACKET] [--ct-next STATE]...:
- * 'parseFlow' turns the flow text into the flow layout (parse_ofp_exact_flow),
- * 'parseCtState' a --ct-next argument into ct_state bits; both come from the
- * openflow layer's parsers, passed in to keep this file free of text syntax.
- */
-export function unixctlTrace(args: string[], parseFlow: (s: string) => Uint8Array | string,
-                             parseCtState?: (s: string) => number | string): UnixctlReply {
+/** ofproto/list: the switches, one per line. */
+export function unixctlOfprotoList(): UnixctlReply {
+  return { text: [...byName.keys()].map((n) => n + '\n').join('') };
+}
+
+interface TraceArgs { p: OfprotoDpif; flow: Uint8Array; packet: Uint8Array | null; nextCt: number[] }
+
+/** Parses "[BRIDGE] FLOW [-generate|PACKET] [--ct-next STATE]..." (parse_flow_and_packet). */
+function parseTraceArgs(args: readonly string[], parseCtState?: (s: string) => number | string): TraceArgs | string {
   const rest: string[] = [];
   const nextCt: number[] = [];
   let generate = false;
@@ -511,35 +513,51 @@ export function unixctlTrace(args: string[], parseFlow: (s: string) => Uint8Arra
     const a = args[i]!;
     if (a === '-generate' || a === '--generate') generate = true;
     else if (a === '--ct-next') {
-      if (i + 1 >= args.length) return { error: `Missing argument for option ${a}` };
+      if (i + 1 >= args.length) return `Missing argument for option ${a}`;
       const st = parseCtState ? parseCtState(args[++i]!) : Number(args[++i]);
-      if (typeof st === 'string') return { error: st };
+      if (typeof st === 'string') return st;
       nextCt.push(st);
     } else if (a === '-names' || a === '--names' || a === '-consistent' || a === '--consistent') {
-      /* Accepted; names are printed as numbers for now. */
+      /* Accepted; port names are printed as numbers. */
     } else if (a.startsWith('-')) {
-      return { error: `${a}: unknown option` };
+      return `${a}: unknown option`;
     } else {
       rest.push(a);
     }
   }
   let packet: Uint8Array | null = null;
-  if (!generate && rest.length > 1 && /^[0-9a-fA-F\s]+$/.test(rest[rest.length - 1]!)) {
-    packet = hexToBytes(rest.pop()!);
-  }
-  if (rest.length !== 2) {
-    return { error: rest.length === 1 ? 'Cannot find the datapath (or the bridge name was omitted)' : 'Syntax error' };
-  }
+  if (!generate && rest.length > 1 && /^[0-9a-fA-F\s]+$/.test(rest[rest.length - 1]!)) packet = hexToBytes(rest.pop()!);
+  if (rest.length !== 2) return rest.length === 1 ? 'Cannot find the datapath (or the bridge name was omitted)' : 'Syntax error';
   const p = byName.get(rest[0]!);
-  if (!p) return { error: `${rest[0]}: unknown bridge` };
-  const flow = parseFlow(rest[1]!);
-  if (typeof flow === 'string') return { error: `Bad openflow flow syntax: ${flow}` };
+  if (!p) return `${rest[0]}: unknown bridge`;
+  const flow = parseExactFlow(rest[1]!);
+  if (typeof flow === 'string') return `Bad openflow flow syntax: ${flow}`;
   if (packet) {
+    /* The packet's headers, with the flow's metadata. */
     const ex = flowExtract(packet).flow;
     for (let i = 0; i < FL.DL_DST; i++) ex[i] = flow[i]!;
     flow.set(ex);
   }
-  return { text: ofprotoTrace(p.xbridge, flow, { packet, nextCtStates: nextCt }) };
+  return { p, flow, packet, nextCt };
+}
+
+/** ofproto/trace [BRIDGE] FLOW [-generate|PACKET] [--ct-next STATE]... */
+export function unixctlTrace(args: readonly string[], parseCtState?: (s: string) => number | string): UnixctlReply {
+  const t = parseTraceArgs(args, parseCtState);
+  if (typeof t === 'string') return { error: t };
+  return { text: ofprotoTrace(t.p.xbridge, t.flow, { packet: t.packet, nextCtStates: t.nextCt }) };
+}
+
+/** ofproto/trace-packet-out [-consistent] [BRIDGE] FLOW [-generate|PACKET] ACTIONS */
+export function unixctlTracePacketOut(args: readonly string[], parseCtState?: (s: string) => number | string): UnixctlReply {
+  if (!args.length) return { error: 'Syntax error' };
+  const acts = parseActions(args[args.length - 1]!);
+  if (typeof acts === 'string') return { error: acts };
+  const t = parseTraceArgs(args.slice(0, -1), parseCtState);
+  if (typeof t === 'string') return { error: t };
+  const inPort = get32(t.flow, FL.IN_PORT);
+  if (inPort >= t.p.ofproto.maxPorts && inPort < 0xff00) return { error: 'invalid in_port' };
+  return { text: ofprotoTrace(t.p.xbridge, t.flow, { packet: t.packet, nextCtStates: t.nextCt, ofpacts: acts.ofpacts }) };
 }
 
 function hexToBytes(s: string): Uint8Array {

@@ -317,6 +317,17 @@ function tmod(tableId: number, miss: number, eviction = SETTING_DEFAULT, evictio
   return { tableId, miss, eviction, evictionFlags, vacancy: SETTING_DEFAULT, tableVacancy: { down: 0, up: 0, vacancy: 0 } };
 }
 
+test('table features', () => {
+  const { p } = setup();
+  const tf = p.tableFeatures();
+  assert.equal(tf.length, N_TABLES);
+  assert.equal(tf[0]!.maxEntries, 1000000);
+  assert.ok(tf[0]!.nonmiss.next.has(1) && !tf[0]!.nonmiss.next.has(TBL_INTERNAL));
+  assert.equal(tf[253]!.nonmiss.instructions & (1 << 5), 0, 'no goto_table from the last visible table');
+  assert.ok(tf[0]!.match.size > 100);
+  assert.ok(tf[0]!.nonmiss.apply.ofpacts.includes('set_field'));
+});
+
 test('table-mod and table stats', () => {
   const { p } = setup();
   assert.equal(p.tableMod(tmod(3, TableMiss.DROP)), null);
@@ -345,4 +356,26 @@ test('conjunctive flows are soft matches in the classifier', () => {
   const hit = p.tables[0]!.cls.lookup(p.tablesVersion, packet(1));
   assert.deepEqual(hit?.actions.list, [output(5)]);
   assert.equal(p.tables[0]!.cls.lookup(p.tablesVersion, packet(2)), null);
+});
+
+test('bundles commit atomically or not at all', () => {
+  const { p } = setup();
+  p.handleFlowMod(fm(OFPFC_ADD, match({ inPort: 1 }), { actions: [output(2)] }));
+  const bad = p.commitBundle([
+    { kind: 'flow', fm: fm(OFPFC_ADD, match({ inPort: 2 }), { actions: [output(1)] }) },
+    { kind: 'flow', fm: fm(OFPFC_DELETE, match({ inPort: 1 })) },
+    { kind: 'flow', fm: fm(OFPFC_ADD, match({ inPort: 3 }), { actions: [{ type: 'GROUP', groupId: 42 }] }) },
+  ]);
+  assert.equal(bad?.index, 2);
+  assert.equal(bad?.error.error, 'OFPBAC_BAD_OUT_GROUP');
+  assert.equal(flows(p).length, 1, 'nothing changed');
+  assert.equal(p.tables[0]!.cls.count, 1);
+  const ok = p.commitBundle([
+    { kind: 'group', gm: gm(OFPGC11_ADD, 42, OFPGT11_ALL, [1]) },
+    { kind: 'flow', fm: fm(OFPFC_ADD, match({ inPort: 3 }), { actions: [{ type: 'GROUP', groupId: 42 }] }) },
+    { kind: 'flow', fm: fm(OFPFC_DELETE, match({ inPort: 1 })) },
+  ]);
+  assert.equal(ok, null);
+  assert.equal(flows(p).length, 1);
+  assert.equal(p.groupStats(42)[0]!.refCount, 1);
 });

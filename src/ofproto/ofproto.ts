@@ -44,8 +44,9 @@ import {
 } from '../openflow/ofp-meter.js';
 import { OFPP_ANY, OFPP_MAX } from '../openflow/ofp-port.js';
 import { type TableMod, SETTING_ON, SETTING_OFF, SETTING_DEFAULT, OFPTR_VACANCY_UP, OFPTR_VACANCY_DOWN } from '../openflow/ofp-table.js';
-import type { TableStats } from '../openflow/ofp-table-stats.js';
-import { MF, mfFromId } from '../openflow/meta-flow.js';
+import { type TableStats, type TableFeatures, emptyTableFeatures } from '../openflow/ofp-table-stats.js';
+import { OFPACT_TYPES } from '../openflow/ofp-actions.js';
+import { MF, MF_FIELDS, mfFromId } from '../openflow/meta-flow.js';
 import { vlogModule } from '../lib/vlog.js';
 import { Classifier, ClsRule, VERSION_MAX, VERSION_MIN } from './classifier.js';
 import {
@@ -144,6 +145,9 @@ export interface OfprotoGroupMod {
   newGroup: OfGroup | null;
   oldGroups: OfGroup[];
 }
+
+/** One change of an OpenFlow bundle. */
+export type BundleOp = { kind: 'flow'; fm: FlowMod } | { kind: 'group'; gm: GroupMod };
 
 /** Options for a new switch. */
 export interface OfprotoOptions {
@@ -737,6 +741,50 @@ export class Ofproto {
     /* Vacancy events are computed by connmgr from table stats when enabled. */
   }
 
+  /* ---- Bundles. ---- */
+
+  /**
+   * Applies a bundle's flow-mods and group-mods atomically (do_bundle_commit):
+   * all are started in the next version, and only if every one succeeds is
+   * the version published and each finished; otherwise the started ones are
+   * reverted, newest first, and the failing one's index is returned with its
+   * error.
+   */
+  commitBundle(ops: readonly BundleOp[], req: ModRequester | null = null): { error: OfpError; index: number } | null {
+    const version = this.tablesVersion + 1;
+    const started: ({ kind: 'flow'; ofm: OfprotoFlowMod } | { kind: 'group'; ogm: OfprotoGroupMod })[] = [];
+    let failure: { error: OfpError; index: number } | null = null;
+    for (let i = 0; i < ops.length && !failure; i++) {
+      const op = ops[i]!;
+      if (op.kind === 'flow') {
+        const ofm = this.flowModInit(op.fm);
+        if (ofm instanceof OfpError) { failure = { error: ofm, index: i }; break; }
+        ofm.version = version;
+        const err = this.flowModStart(ofm);
+        if (err) failure = { error: err, index: i };
+        else started.push({ kind: 'flow', ofm });
+      } else {
+        const ogm: OfprotoGroupMod = { gm: op.gm, version, newGroup: null, oldGroups: [] };
+        const err = this.groupModStart(ogm);
+        if (err) failure = { error: err, index: i };
+        else started.push({ kind: 'group', ogm });
+      }
+    }
+    if (failure) {
+      for (let i = started.length - 1; i >= 0; i--) {
+        const s = started[i]!;
+        if (s.kind === 'flow') this.flowModRevert(s.ofm); else this.groupModRevert(s.ogm);
+      }
+      return failure;
+    }
+    this.bumpTablesVersion();
+    for (const s of started) {
+      if (s.kind === 'flow') this.flowModFinish(s.ofm, req); else this.groupModFinish(s.ogm, req);
+    }
+    this.listener.flowMonitorFlush?.();
+    return null;
+  }
+
   /* ---- Convenience flows (in-band, fail-open, tests). ---- */
 
   /** Adds or replaces a flow without OpenFlow (ofproto_add_flow). */
@@ -813,6 +861,42 @@ export class Ofproto {
       tableId: t.tableId, activeCount: t.nFlows, lookupCount: BigInt(t.nMatched + t.nMissed),
       matchedCount: BigInt(t.nMatched),
     }));
+  }
+
+  /**
+   * Table features as OVS reports them (query_tables): every field that has
+   * an OXM/NXM code matchable, the fully maskable ones maskable, writable
+   * ones settable; every action; goto_table only where a later visible table
+   * exists; up to 1,000,000 entries unless the table is limited lower.
+   */
+  tableFeatures(): TableFeatures[] {
+    const match = new Set<number>(), mask = new Set<number>(), write = new Set<number>();
+    for (const f of MF_FIELDS) {
+      if (!f.oxm.length) continue;
+      match.add(f.id);
+      if (f.maskable) mask.add(f.id);
+      if (f.writable) write.add(f.id);
+    }
+    const allActions = OFPACT_TYPES.map(([, name]) => name as string);
+    return this.tables.map((t, i) => {
+      const f = emptyTableFeatures(i);
+      f.name = t.name ?? '';
+      f.metadataMatch = U64_MAX;
+      f.metadataWrite = U64_MAX;
+      f.missConfig = t.missConfig;
+      f.maxEntries = Math.min(1000000, t.maxFlows);
+      for (let j = i + 1; j < this.tables.length; j++) if (!(this.tables[j]!.flags & OFTABLE_HIDDEN)) f.nonmiss.next.add(j);
+      f.nonmiss.instructions = f.nonmiss.next.size ? 0x3f : 0x3f & ~(1 << 5);
+      f.nonmiss.write = { ofpacts: allActions.slice(), setFields: new Set(write) };
+      f.nonmiss.apply = { ofpacts: allActions.slice(), setFields: new Set(write) };
+      f.miss = { next: new Set(f.nonmiss.next), instructions: f.nonmiss.instructions,
+        write: { ofpacts: allActions.slice(), setFields: new Set(write) },
+        apply: { ofpacts: allActions.slice(), setFields: new Set(write) } };
+      f.match = new Set(match);
+      f.mask = new Set(mask);
+      f.wildcard = new Set(match);
+      return f;
+    });
   }
 
   /** Applies a table-mod (table_mod). */

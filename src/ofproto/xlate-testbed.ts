@@ -10,7 +10,6 @@ import { parseMatch } from '../openflow/ofp-match-parse.js';
 import { parseInstructions, parseActions, encodeInstructions, encodeActions, decodeInstructions, decodeActions, type Ofpact } from '../openflow/ofp-actions-all.js';
 import { OfpError } from '../openflow/ofp-errors.js';
 import { type Bucket, OFPGC11_ADD } from '../openflow/ofp-group.js';
-import { FL, get16, get32, put16, put32 } from '../openflow/flow.js';
 import { OfpWriter } from '../openflow/ofp-buffer.js';
 import { type FlowMod, OFPFC_ADD } from '../openflow/ofp-flow.js';
 import { OFPP_ANY } from '../openflow/ofp-port.js';
@@ -23,7 +22,7 @@ import { RecircIdPool } from './ofproto-dpif-rid.js';
 import {
   type XBridge, type XBundle, type XPort, type XlateIn, type XlateOut, type VlanMode, xlateActions,
 } from './ofproto-dpif-xlate.js';
-import { ofprotoTrace, type TraceOptions } from './ofproto-dpif-trace.js';
+import { ofprotoTrace, parseExactFlow, type TraceOptions } from './ofproto-dpif-trace.js';
 import { hmapOrder, hashInt } from './ovs-hash.js';
 
 interface TestRuleState { stats: PktStats }
@@ -145,18 +144,10 @@ export class Testbed {
 
 
 
-/**
- * Parses a flow as ofproto/trace takes it (parse_ofp_exact_flow): field
- * values as in a match, VLAN TPIDs filled in, in_port NONE when missing.
- */
+/** Parses a flow as ofproto/trace takes it; throws on bad syntax. */
 export function parseFlow(text: string): Uint8Array {
-  const m = parseMatch(text);
-  if (typeof m === 'string') throw new Error(`${text}: ${m}`);
-  const f = m.match.flow;
-  for (let i = 0; i < 2; i++) {
-    if (get16(f, FL.VLANS + 4 * i + 2) & 0x1000 && !get16(f, FL.VLANS + 4 * i)) put16(f, FL.VLANS + 4 * i, 0x8100);
-  }
-  if (!get32(f, FL.IN_PORT)) put32(f, FL.IN_PORT, 0xffff);
+  const f = parseExactFlow(text);
+  if (typeof f === 'string') throw new Error(`${text}: ${f}`);
   return f;
 }
 

@@ -35,6 +35,16 @@ import {
   ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT, PT_ETH,
 } from './flow.js';
 import { parseIntString } from './addr-text.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
+
+const log = vlogModule('nx_match');
+/** nx_match parse errors indicate a peer bug; OVS shows few of them. */
+const rl = new RateLimit(1, 5);
+
+/** A header as OVS prints it in logs: vendor:class:field:hasmask:length. */
+function headerText(h: NxmHeader): string {
+  return `${h.vendor ? '0x' + h.vendor.toString(16) : '0'}:${h.cls}:${h.field}:${h.hasmask ? 1 : 0}:${h.len}`;
+}
 
 export const OFPXMC_NXM_0 = 0x0000;
 export const OFPXMC_NXM_1 = 0x0001;
@@ -74,8 +84,10 @@ function makeWild(h: NxmHeader): NxmHeader {
 /** One known code point. */
 export interface NxmField { header: NxmHeader; version: number; name: string; id: MF }
 
-const keyOf = (h: NxmHeader): string => `${h.cls}:${h.field}:${h.cls === OFPXMC_EXPERIMENTER ? h.vendor : 0}`;
-const byKey = new Map<string, NxmField>();
+/** Numeric identity of a code point: class and field, plus vendor for experimenter OXMs. */
+const keyOf = (h: NxmHeader): number =>
+  (h.cls === OFPXMC_EXPERIMENTER ? (h.vendor >>> 0) * 0x800000 : 0) + h.cls * 128 + h.field;
+const byKey = new Map<number, NxmField>();
 const byNameMap = new Map<string, NxmField>();
 const byMf: NxmField[][] = MF_FIELDS.map(() => []);
 for (const f of MF_FIELDS) {
@@ -110,13 +122,15 @@ export function nxmFieldByMfId(id: MF, version: number): NxmField | undefined {
 /** The code point named 'name' ("NXM_OF_ETH_SRC", "OXM_OF_IPV4_DST"...). */
 export function nxmFieldByName(name: string): NxmField | undefined { return byNameMap.get(name); }
 
+const NOT_FOUND: { nf?: NxmField; err?: OfpErrName } = {};
+
 function nxmFieldByHeader(h: NxmHeader, isAction: boolean): { nf?: NxmField; err?: OfpErrName } {
-  if (h.hasmask) h = makeExact(h);
+  const len = h.hasmask ? Math.floor(nxmPayloadLen(h) / 2) + expLen(h) : h.len;
   const e = byKey.get(keyOf(h));
-  if (!e) return {};
+  if (!e) return NOT_FOUND;
   let err: OfpErrName | undefined;
-  if (isAction && h.len > 0 && h.len !== e.header.len) err = 'OFPBAC_BAD_SET_LEN';
-  if (h.len === e.header.len || mfFromId(e.id).variable) return { nf: e, err };
+  if (isAction && len > 0 && len !== e.header.len) err = 'OFPBAC_BAD_SET_LEN';
+  if (len === e.header.len || mfFromId(e.id).variable) return err ? { nf: e, err } : { nf: e };
   return { err };
 }
 
@@ -165,7 +179,10 @@ function pullHeader(d: Uint8Array, pos: number, end: number, allowCookie: boolea
     if (end - pos < 8) return new OfpError('OFPBMC_BAD_LEN', 'partial OXM entry');
     h = { ...h, vendor: get32(d, pos + 4) };
   }
-  if (h.len < expLen(h)) return new OfpError('OFPBMC_BAD_LEN', 'OXM header has invalid length');
+  if (h.len < expLen(h)) {
+    log.warnRl(rl, () => `OXM header ${headerText(h)} has invalid length ${h.len} (minimum is ${nxmHeaderLen(h)})`);
+    return new OfpError('OFPBMC_BAD_LEN', 'OXM header has invalid length');
+  }
   pos += nxmHeaderLen(h);
   const r = nxmFieldByHeader(h, isAction);
   const field = r.nf ? mfFromId(r.nf.id) : null;
@@ -209,7 +226,10 @@ function pullEntry(d: Uint8Array, pos: number, end: number, allowCookie: boolean
   const width = nxmFieldBytes(h);
   if (h.hasmask) {
     for (let i = 0; i < width; i++) {
-      if (payload[i]! & ~payload[width + i]!) return new OfpError('OFPBMC_BAD_WILDCARDS');
+      if (payload[i]! & ~payload[width + i]!) {
+        log.warnRl(rl, () => `Rejecting NXM/OXM entry ${headerText(h)} with 1-bits in value for bits wildcarded by the mask.`);
+        return new OfpError('OFPBMC_BAD_WILDCARDS');
+      }
     }
   }
   const value = copyEntryValue(ph.field, payload, width);

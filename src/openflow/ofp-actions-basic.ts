@@ -14,7 +14,7 @@ import {
   registry, inconsistentMatch, putInstructionActions, finishInstructionActions, Inst,
   type Ofpact, type OfpactOf, type DecodeCtx, type CheckCtx, type TableNames,
 } from './ofp-actions.js';
-import { putRaw, padAction } from './ofp-actions-raw.js';
+import { putRaw, padAction, actionsRl } from './ofp-actions-raw.js';
 import { OfpError, type OfpErrName } from './ofp-errors.js';
 import { MF, Proto, prereqsOk, P } from './meta-flow.js';
 import { putSetField, putRegLoad, encodeSetIpEcn } from './ofp-actions-field.js';
@@ -202,7 +202,7 @@ registry.decode('NXAST_RAW_CONTROLLER2', (c) => {
       case 4: a.pause = true; break;
       case 5: if (body.length !== 4) return new OfpError('OFPBPC_BAD_LEN'); a.meterId = rd32(body, 0); break;
       default:
-        log.warn(`unknown NXAST_RAW_CONTROLLER2 property type ${type}`);
+        log.warnRl(actionsRl, `unknown NXAST_RAW_CONTROLLER2 property type ${type}`);
         return new OfpError('OFPBPC_BAD_TYPE');
     }
     p += padded;
@@ -577,7 +577,7 @@ registry.decode('NXAST_RAW_DEC_TTL_CNT_IDS', (c) => {
   if (!allZero(d, p + 12, p + 16)) return new OfpError('NXBRC_MUST_BE_ZERO');
   const idsSize = c.len - 16;
   if (idsSize < count * 2) {
-    log.warn(`Nicira action dec_ttl_cnt_ids only has ${idsSize} bytes allocated for controller ids.  ${count * 2} bytes are required for ${count} controllers.`);
+    log.warnRl(actionsRl, `Nicira action dec_ttl_cnt_ids only has ${idsSize} bytes allocated for controller ids.  ${count * 2} bytes are required for ${count} controllers.`);
     return new OfpError('OFPBAC_BAD_LEN');
   }
   const ids: number[] = [];
@@ -912,7 +912,7 @@ registry.decode('NXAST_RAW_SAMPLE2', (c) => decodeSample2(c, 'NXAST_RAW_SAMPLE2'
 registry.decode('NXAST_RAW_SAMPLE3', (c) => {
   const dir = c.d[c.pos + 26]!;
   if (!allZero(c.d, c.pos + 27, c.pos + 32)) return new OfpError('NXBRC_MUST_BE_ZERO');
-  if (dir > 2) { log.warn(`invalid sample direction ${dir}`); return new OfpError('OFPBAC_BAD_ARGUMENT'); }
+  if (dir > 2) { log.warnRl(actionsRl, `invalid sample direction ${dir}`); return new OfpError('OFPBAC_BAD_ARGUMENT'); }
   return decodeSample2(c, 'NXAST_RAW_SAMPLE3', dir);
 });
 registry.encode('SAMPLE', (a, c) => {

@@ -12,7 +12,7 @@
 import {
   registry, inconsistentMatch, type Ofpact, type OfpactOf, type DecodeCtx, type CheckCtx,
 } from './ofp-actions.js';
-import { putRaw, padAction } from './ofp-actions-raw.js';
+import { putRaw, padAction, actionsRl } from './ofp-actions-raw.js';
 import type { OfpWriter } from './ofp-buffer.js';
 import { OfpError, type OfpErrName } from './ofp-errors.js';
 import {
@@ -27,9 +27,12 @@ import { parseIntString } from './addr-text.js';
 import { strToU16 } from './ofp-parse.js';
 import { Match } from './match.js';
 import { FL, get16, put16, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK } from './flow.js';
-import { vlogModule } from '../lib/vlog.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
 
 const log = vlogModule('ofp_actions');
+/** mf_check_src/dst report under meta-flow's module name, as OVS does. */
+const mfLog = vlogModule('meta_flow');
+const mfRl = new RateLimit(1, 5);
 
 /* ---- Subfield helpers. ---- */
 
@@ -56,17 +59,17 @@ export function fieldFromNxm32(h: number): MfField | OfpError {
 export function nxm32(f: MfField): number { return mfNxmHeader(f.id); }
 
 function check(sf: MfSubfield, match: Match | null, type: string): OfpErrName | null {
-  if (!sf.nBits) { log.warn(`zero bit ${type} field ${sf.field.name}`); return 'OFPBAC_BAD_SET_LEN'; }
+  if (!sf.nBits) { mfLog.warnRl(mfRl, `zero bit ${type} field ${sf.field.name}`); return 'OFPBAC_BAD_SET_LEN'; }
   if (sf.ofs >= sf.field.nBits) {
-    log.warn(`bit offset ${sf.ofs} exceeds ${sf.field.nBits}-bit width of ${type} field ${sf.field.name}`);
+    mfLog.warnRl(mfRl, `bit offset ${sf.ofs} exceeds ${sf.field.nBits}-bit width of ${type} field ${sf.field.name}`);
     return 'OFPBAC_BAD_SET_LEN';
   }
   if (sf.ofs + sf.nBits > sf.field.nBits) {
-    log.warn(`bit offset ${sf.ofs} and width ${sf.nBits} exceeds ${sf.field.nBits}-bit width of ${type} field ${sf.field.name}`);
+    mfLog.warnRl(mfRl, `bit offset ${sf.ofs} and width ${sf.nBits} exceeds ${sf.field.nBits}-bit width of ${type} field ${sf.field.name}`);
     return 'OFPBAC_BAD_SET_LEN';
   }
   if (match && !mfAreMatchPrereqsOk(sf.field, match)) {
-    log.warn(`${type} field ${sf.field.name} lacks correct prerequisites`);
+    mfLog.warnRl(mfRl, `${type} field ${sf.field.name} lacks correct prerequisites`);
     return 'OFPBAC_MATCH_INCONSISTENT';
   }
   return null;
@@ -79,7 +82,7 @@ export function checkSrc(sf: MfSubfield, match: Match | null): OfpErrName | null
 export function checkDst(sf: MfSubfield, match: Match | null): OfpErrName | null {
   const e = check(sf, match, 'destination');
   if (!e && !sf.field.writable) {
-    log.warn(`destination field ${sf.field.name} is not writable`);
+    mfLog.warnRl(mfRl, `destination field ${sf.field.name} is not writable`);
     return 'OFPBAC_BAD_SET_ARGUMENT';
   }
   return e;
@@ -247,13 +250,13 @@ function decodeSetField(c: DecodeCtx, mayMask: boolean): Ofpact | OfpError {
   if (!allZero(c.d, e.end, end)) return new OfpError('OFPBAC_BAD_SET_ARGUMENT');
   if (field.id === MF.IN_PORT_OXM) return new OfpError('OFPBAC_BAD_SET_ARGUMENT');
   if (!field.writable) {
-    log.warn(`destination field ${field.name} is not writable`);
+    log.warnRl(actionsRl, `destination field ${field.name} is not writable`);
     return new OfpError('OFPBAC_BAD_SET_ARGUMENT');
   }
   const mask = mayMask ? e.mask : new Uint8Array(field.nBytes).fill(0xff);
   if (!mfIsValueValid(field, e.value)
     || (field.id === MF.VLAN_VID && (!(rd16(mask, 0) & 0x1000) || !(rd16(e.value, 0) & 0x1000)))) {
-    log.warn(`Invalid value for set field ${field.name}: ${mfFormat(field, e.value, null)}`);
+    log.warnRl(actionsRl, `Invalid value for set field ${field.name}: ${mfFormat(field, e.value, null)}`);
     return new OfpError('OFPBAC_BAD_SET_ARGUMENT');
   }
   return makeSetField(field, e.value, mask);
@@ -283,7 +286,7 @@ registry.decode('NXAST_RAW_REG_LOAD2', (c) => {
   if (!allZero(c.d, e.end, end)) return new OfpError('OFPBAC_BAD_SET_ARGUMENT');
   const field = e.field!;
   if (!field.writable) {
-    log.warn(`destination field ${field.name} is not writable`);
+    log.warnRl(actionsRl, `destination field ${field.name} is not writable`);
     return new OfpError('OFPBAC_BAD_SET_ARGUMENT');
   }
   return makeSetField(field, e.value, e.mask, 'NXAST_RAW_REG_LOAD2');
@@ -354,7 +357,7 @@ registry.check('SET_FIELD', (a, c) => {
   const T = FL.VLANS + 2;
   const tci = get16(f, T);
   if (!prereqsOk(a.field.prereqs, f) || (a.field.id === MF.VLAN_VID && !(tci & VLAN_CFI))) {
-    log.warn(`set_field ${a.field.name} lacks correct prerequisites`);
+    log.warnRl(actionsRl, `set_field ${a.field.name} lacks correct prerequisites`);
     return 'OFPBAC_MATCH_INCONSISTENT';
   }
   a.flowHasVlan = (tci & VLAN_CFI) !== 0;

@@ -7,7 +7,7 @@
  * learn action installs, for the switch's action translation.
  */
 import { registry, type Ofpact, type OfpactOf, type LearnSpec, type CheckCtx } from './ofp-actions.js';
-import { putRaw, padAction } from './ofp-actions-raw.js';
+import { putRaw, padAction, actionsRl } from './ofp-actions-raw.js';
 import { OfpError, type OfpErrName } from './ofp-errors.js';
 import { MF, mfGet, mfSet } from './meta-flow.js';
 import { mfFormat, mfParseValue } from './meta-flow-format.js';
@@ -75,9 +75,9 @@ function bundleCheck(a: OfpactOf<'BUNDLE'>, maxPorts: number, match: Match | nul
   for (const p of a.members) {
     if (p !== OFPP_NONE) {
       const e = checkOutputPort(p, maxPorts);
-      if (e) { log.warn(`invalid member ${p}`); return e; }
+      if (e) { log.warnRl(actionsRl, `invalid member ${p}`); return e; }
     }
-    if (p === OFPP_CONTROLLER) { log.warn('unsupported controller member'); return 'OFPBAC_BAD_OUT_PORT'; }
+    if (p === OFPP_CONTROLLER) { log.warnRl(actionsRl, 'unsupported controller member'); return 'OFPBAC_BAD_OUT_PORT'; }
   }
   return null;
 }
@@ -89,24 +89,24 @@ function decodeBundle(d: Uint8Array, p: number, len: number, load: boolean): Ofp
   };
   const memberType = rd32(d, p + 16), nMembers = rd16(d, p + 20), ofsNbits = rd16(d, p + 22), dstH = rd32(d, p + 24);
   let err: OfpErrName | null = 'OFPBAC_BAD_ARGUMENT';
-  if (a.fields >= HASH_FIELDS.length) log.warn(`unsupported fields ${a.fields}`);
-  else if (nMembers > BUNDLE_MAX_MEMBERS) log.warn('too many members');
-  else if (a.algorithm !== NX_BD_ALG_HRW && a.algorithm !== NX_BD_ALG_ACTIVE_BACKUP) log.warn(`unsupported algorithm ${a.algorithm}`);
-  else if (memberType !== mfNxmHeader(MF.IN_PORT)) log.warn(`unsupported member type ${memberType}`);
+  if (a.fields >= HASH_FIELDS.length) log.warnRl(actionsRl, `unsupported fields ${a.fields}`);
+  else if (nMembers > BUNDLE_MAX_MEMBERS) log.warnRl(actionsRl, 'too many members');
+  else if (a.algorithm !== NX_BD_ALG_HRW && a.algorithm !== NX_BD_ALG_ACTIVE_BACKUP) log.warnRl(actionsRl, `unsupported algorithm ${a.algorithm}`);
+  else if (memberType !== mfNxmHeader(MF.IN_PORT)) log.warnRl(actionsRl, `unsupported member type ${memberType}`);
   else err = null;
-  if (!allZero(d, p + 28, p + 32)) { log.warn('reserved field is nonzero'); err = 'OFPBAC_BAD_ARGUMENT'; }
+  if (!allZero(d, p + 28, p + 32)) { log.warnRl(actionsRl, 'reserved field is nonzero'); err = 'OFPBAC_BAD_ARGUMENT'; }
   if (load) {
     const f = fieldFromNxm32(dstH);
     if (f instanceof OfpError) return f;
     a.dst = { field: f, ofs: decodeOfs(ofsNbits), nBits: decodeNbits(ofsNbits) };
-    if (a.dst.nBits < 16) { log.warn('bundle_load action requires at least 16 bit destination.'); err = 'OFPBAC_BAD_ARGUMENT'; }
+    if (a.dst.nBits < 16) { log.warnRl(actionsRl, 'bundle_load action requires at least 16 bit destination.'); err = 'OFPBAC_BAD_ARGUMENT'; }
   } else if (ofsNbits || dstH) {
-    log.warn('bundle action has nonzero reserved fields');
+    log.warnRl(actionsRl, 'bundle action has nonzero reserved fields');
     err = 'OFPBAC_BAD_ARGUMENT';
   }
   const membersSize = len - 32;
   if (membersSize < nMembers * 2) {
-    log.warn(`Nicira action ${load ? 'bundle_load' : 'bundle'} only has ${membersSize} bytes allocated for members.  ${nMembers * 2} bytes are required for ${nMembers} members.`);
+    log.warnRl(actionsRl, `Nicira action ${load ? 'bundle_load' : 'bundle'} only has ${membersSize} bytes allocated for members.  ${nMembers * 2} bytes are required for ${nMembers} members.`);
     err = 'OFPBAC_BAD_LEN';
   } else {
     for (let i = 0; i < nMembers; i++) a.members.push(rd16(d, p + 32 + 2 * i));
@@ -188,10 +188,10 @@ registry.decode('NXAST_RAW_MULTIPATH', (c) => {
     maxLink, arg: rd32(d, p + 20), dst: { field: f, ofs: decodeOfs(ofsNbits), nBits: decodeNbits(ofsNbits) },
   };
   const nLinks = maxLink + 1, minBits = log2Ceil(nLinks);
-  if (a.fields >= HASH_FIELDS.length) { log.warn(`unsupported fields ${a.fields}`); return new OfpError('OFPBAC_BAD_ARGUMENT'); }
-  if (a.algorithm > 3) { log.warn(`unsupported algorithm ${a.algorithm}`); return new OfpError('OFPBAC_BAD_ARGUMENT'); }
+  if (a.fields >= HASH_FIELDS.length) { log.warnRl(actionsRl, `unsupported fields ${a.fields}`); return new OfpError('OFPBAC_BAD_ARGUMENT'); }
+  if (a.algorithm > 3) { log.warnRl(actionsRl, `unsupported algorithm ${a.algorithm}`); return new OfpError('OFPBAC_BAD_ARGUMENT'); }
   if (a.dst.nBits < minBits) {
-    log.warn(`multipath action requires at least ${minBits} bits for ${nLinks} links`);
+    log.warnRl(actionsRl, `multipath action requires at least ${minBits} bits for ${nLinks} links`);
     return new OfpError('OFPBAC_BAD_ARGUMENT');
   }
   const e = checkDst(a.dst, null);
@@ -551,7 +551,7 @@ registry.decode('NXAST_RAW_CT', (c) => {
     const e = checkSrc(a.zoneSrc, null);
     if (e) return new OfpError(e);
     if (a.zoneSrc.nBits !== 16) {
-      log.warn(`zone n_bits ${a.zoneSrc.nBits} not within valid range [16..16]`);
+      log.warnRl(actionsRl, `zone n_bits ${a.zoneSrc.nBits} not within valid range [16..16]`);
       return new OfpError('OFPBAC_BAD_SET_LEN');
     }
   } else {
@@ -563,7 +563,7 @@ registry.decode('NXAST_RAW_CT', (c) => {
   if (acts.length && !(flags & NX_CT_F_COMMIT)) {
     for (const x of acts) {
       if (x.type !== 'NAT' || x.flags || x.rangeAf !== AF_UNSPEC) {
-        log.warn('CT action requires commit flag if actions other than NAT without arguments are specified.');
+        log.warnRl(actionsRl, 'CT action requires commit flag if actions other than NAT without arguments are specified.');
         return new OfpError('OFPBAC_BAD_ARGUMENT');
       }
     }

@@ -12,9 +12,11 @@
  */
 import type { OfpWriter } from './ofp-buffer.js';
 import { OfpError, type OfpErrName } from './ofp-errors.js';
-import { vlogModule } from '../lib/vlog.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
 
 const log = vlogModule('ofp_actions');
+/** The rate limit OVS's ofp-actions.c shares among its decode warnings. */
+export const actionsRl = new RateLimit(1, 5);
 
 export const NX_VENDOR_ID = 0x00002320;
 export const ONF_VENDOR_ID = 0x4f4e4600;
@@ -192,28 +194,28 @@ export function pullRaw(d: Uint8Array, pos: number, end: number, version: number
       if (size < 16) return new OfpError('OFPBAC_BAD_LEN');
       sub = (d[pos + 8]! << 8) | d[pos + 9]!;
     } else {
-      log.warn(`OpenFlow action has unknown vendor 0x${vendor.toString(16)}`);
+      log.warnRl(actionsRl, `OpenFlow action has unknown vendor 0x${vendor.toString(16)}`);
       return new OfpError('OFPBAC_BAD_VENDOR');
     }
   }
   const inst = decodeMap.get(decodeKey(vendor, sub, version));
   if (!inst) {
-    log.warn(`unknown ${VERSION_NAMES[version] ?? version} action for vendor 0x${vendor.toString(16)} and type ${sub}`);
+    log.warnRl(actionsRl, `unknown ${VERSION_NAMES[version] ?? version} action for vendor 0x${vendor.toString(16)} and type ${sub}`);
     const e: OfpErrName = vendor ? 'OFPBAC_BAD_VENDOR_TYPE' : 'OFPBAC_BAD_TYPE';
     return new OfpError(e);
   }
-  if (inst.deprecation) log.info(`${inst.name} is deprecated in ${VERSION_NAMES[version]} (${inst.deprecation})`);
+  if (inst.deprecation) log.infoRl(actionsRl, `${inst.name} is deprecated in ${VERSION_NAMES[version]} (${inst.deprecation})`);
   const len = (d[pos + 2]! << 8) | d[pos + 3]!;
   if (len > size) {
-    log.warn(`OpenFlow action ${inst.name} length ${len} exceeds action buffer length ${size}`);
+    log.warnRl(actionsRl, `OpenFlow action ${inst.name} length ${len} exceeds action buffer length ${size}`);
     return new OfpError('OFPBAC_BAD_LEN');
   }
   if (len < inst.minLen || len > inst.maxLen) {
-    log.warn(`OpenFlow action ${inst.name} length ${len} not in valid range [${inst.minLen},${inst.maxLen}]`);
+    log.warnRl(actionsRl, `OpenFlow action ${inst.name} length ${len} not in valid range [${inst.minLen},${inst.maxLen}]`);
     return new OfpError('OFPBAC_BAD_LEN');
   }
   if (len % 8) {
-    log.warn(`OpenFlow action ${inst.name} length ${len} is not a multiple of 8`);
+    log.warnRl(actionsRl, `OpenFlow action ${inst.name} length ${len} is not a multiple of 8`);
     return new OfpError('OFPBAC_BAD_LEN');
   }
   let arg = 0n;

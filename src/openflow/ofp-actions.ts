@@ -28,11 +28,12 @@ import { Match } from './match.js';
 import type { MfField } from './meta-flow.js';
 import { Proto } from './meta-flow.js';
 import type { MfSubfield } from './nx-match.js';
-import { pullRaw, type PulledRaw, type RawName } from './ofp-actions-raw.js';
+import { pullRaw, actionsRl, type PulledRaw, type RawName } from './ofp-actions-raw.js';
 import { parseKeyValue, type KvCursor } from './ofp-parse.js';
 import { parsePort, type PortNames } from './ofp-port-map.js';
 import { FL, get16, get32, put16, put32 } from './flow.js';
 import { vlogModule } from '../lib/vlog.js';
+import { hexDump } from '../lib/hex-dump.js';
 
 const log = vlogModule('ofp_actions');
 
@@ -283,17 +284,6 @@ function allowedInActionSet(t: OfpactType): boolean {
 
 /* ---- Decoding. ---- */
 
-function hexDump(d: Uint8Array): string {
-  const lines: string[] = [];
-  for (let i = 0; i < d.length; i += 16) {
-    const row = d.subarray(i, i + 16);
-    let hex = '';
-    row.forEach((b, j) => { hex += (j === 8 ? '-' : j ? ' ' : '') + b.toString(16).padStart(2, '0'); });
-    lines.push(`${i.toString(16).padStart(8, '0')}  ${hex}`);
-  }
-  return lines.join('\n');
-}
-
 function decodeList(d: Uint8Array, pos: number, len: number, version: number): Ofpact[] | OfpError {
   const out: Ofpact[] = [];
   const end = pos + len;
@@ -309,7 +299,7 @@ function decodeList(d: Uint8Array, pos: number, len: number, version: number): O
       else out.push(res);
     }
     if (err) {
-      log.warn(`bad action at offset ${at - pos} (${err.error}):\n${hexDump(d.subarray(pos, end))}`);
+      log.warnRl(actionsRl, () => `bad action at offset ${at - pos} (${err.error}):\n${hexDump(d.subarray(pos, end), 0, false).replace(/\n$/, '')}`);
       return err;
     }
     at += (r as PulledRaw).len;
@@ -325,8 +315,7 @@ function decodeOne(d: Uint8Array, r: PulledRaw, version: number): Ofpact | Ofpac
     nested: (p, l, outer) => {
       const acts = decodeList(d, p, l, version);
       if (acts instanceof OfpError) return acts;
-      const e = verifyList(acts, version, (1 << Inst.APPLY_ACTIONS) | (1 << Inst.METER), outer);
-      return e ? new OfpError(e.err) : acts;
+      return verifyDecoded(acts, version, 1 << Inst.APPLY_ACTIONS, outer) ?? acts;
     },
   });
 }
@@ -338,17 +327,16 @@ function decodeOne(d: Uint8Array, r: PulledRaw, version: number): Ofpact | Ofpac
  */
 export function decodeActions(d: Uint8Array, pos: number, len: number, version: number): Ofpact[] | OfpError {
   if (len % 8) {
-    log.warn(`OpenFlow message actions length ${len} is not a multiple of 8`);
+    log.warnRl(actionsRl, `OpenFlow message actions length ${len} is not a multiple of 8`);
     return new OfpError('OFPBRC_BAD_LEN');
   }
   if (pos + len > d.length) {
-    log.warn(`OpenFlow message actions length ${len} exceeds remaining message length (${d.length - pos})`);
+    log.warnRl(actionsRl, `OpenFlow message actions length ${len} exceeds remaining message length (${d.length - pos})`);
     return new OfpError('OFPBRC_BAD_LEN');
   }
   const acts = decodeList(d, pos, len, version);
   if (acts instanceof OfpError) return acts;
-  const e = verifyList(acts, version, (1 << Inst.APPLY_ACTIONS) | (1 << Inst.METER), null);
-  return e ? new OfpError(e.err) : acts;
+  return verifyDecoded(acts, version, (1 << Inst.APPLY_ACTIONS) | (1 << Inst.METER), null) ?? acts;
 }
 
 /**
@@ -360,15 +348,14 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
     if (len % 8 || pos + len > d.length) return new OfpError('OFPBRC_BAD_LEN');
     const acts = decodeList(d, pos, len, version);
     if (acts instanceof OfpError) return acts;
-    const e = verifyList(acts, version, (1 << N_INSTS) - 1, null);
-    return e ? new OfpError(e.err) : acts;
+    return verifyDecoded(acts, version, (1 << N_INSTS) - 1, null) ?? acts;
   }
   if (len % 8) {
-    log.warn(`OpenFlow message instructions length ${len} is not a multiple of 8`);
+    log.warnRl(actionsRl, `OpenFlow message instructions length ${len} is not a multiple of 8`);
     return new OfpError('OFPBIC_BAD_LEN');
   }
   if (pos + len > d.length) {
-    log.warn(`OpenFlow message instructions length ${len} exceeds remaining message length (${d.length - pos})`);
+    log.warnRl(actionsRl, `OpenFlow message instructions length ${len} exceeds remaining message length (${d.length - pos})`);
     return new OfpError('OFPBIC_BAD_LEN');
   }
   const insts: Array<[number, number] | undefined> = new Array(N_INSTS);
@@ -389,7 +376,7 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
     left -= ilen / 8;
   }
   if (left) {
-    log.warn(`bad instruction format at offset ${(len / 8 - left) * 8}`);
+    log.warnRl(actionsRl, `bad instruction format at offset ${(len / 8 - left) * 8}`);
     return new OfpError('OFPBIC_BAD_LEN');
   }
   const out: Ofpact[] = [];
@@ -408,7 +395,7 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
     if (acts instanceof OfpError) return acts;
     for (const a of acts) {
       if (!allowedInActionSet(a.type)) {
-        log.warn('disallowed action in action set');
+        log.warnRl(actionsRl, 'disallowed action in action set');
         return new OfpError('OFPBAC_BAD_TYPE');
       }
     }
@@ -421,8 +408,15 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
   }
   const gt = insts[Inst.GOTO_TABLE];
   if (gt) out.push({ type: 'GOTO_TABLE', tableId: d[gt[0] + 4]! });
-  const e = verifyList(out, version, (1 << N_INSTS) - 1, null);
-  return e ? new OfpError(e.err) : out;
+  return verifyDecoded(out, version, (1 << N_INSTS) - 1, null) ?? out;
+}
+
+/** Verifies a decoded list, logging the problem as OVS does when there is no caller to tell. */
+function verifyDecoded(acts: Ofpact[], version: number, allowed: number, outer: OfpactType | null): OfpError | null {
+  const v = verifyList(acts, version, allowed, outer);
+  if (!v) return null;
+  log.warn(v.text);
+  return new OfpError(v.err);
 }
 
 /* ---- Verification of whole lists (ofpacts_verify). ---- */

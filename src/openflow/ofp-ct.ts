@@ -4,7 +4,8 @@ import { OfpReader, type OfpWriter } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 import { startMsg, msgBody, type OfpMsg } from './ofp-msgs.js';
 import { pullProp, startProp, endProp } from './ofp-prop.js';
-import { formatIpv6 } from './addr-text.js';
+import { formatIpv6, parseIp, parseIpv6 } from './addr-text.js';
+import { parseKeyValue, strToU8, strToU16, type KvCursor } from './ofp-parse.js';
 import type { Ds } from '../lib/dynamic-string.js';
 
 const AF_INET = 2, AF_INET6 = 10;
@@ -133,4 +134,55 @@ export function encodeCtFlushZone(zone: number, version: number, xid = 0): Uint8
 }
 export function formatCtFlushZone(ds: Ds, msg: OfpMsg): void {
   ds.put(` zone_id=${decodeCtFlushZone(msg)}`);
+}
+
+/** Parses one ct tuple ("ct_nw_src=10.1.1.1,ct_nw_proto=17,ct_tp_src=1")
+ * into 'm' (orig or reply side); returns an error text or null. */
+export function parseCtTuple(s: string, m: CtMatch, reply: boolean): string | null {
+  const t = reply ? m.reply : m.orig;
+  const cur: KvCursor = { s, pos: 0 };
+  for (let kv = parseKeyValue(cur); kv; kv = parseKeyValue(cur)) {
+    const { key, value } = kv;
+    if (!value) return `field ${key} missing value`;
+    const fail = (): string => `failed to parse field ${key}`;
+    if (key === 'ct_nw_src' || key === 'ct_nw_dst') {
+      const src = key[6] === 's';
+      if (m.l3Type && m.l3Type !== AF_INET) return `the L3 protocol does not match ${value}`;
+      if (!isZero(src ? t.src : t.dst)) return `${key} is set multiple times`;
+      const ip = parseIp(value);
+      if (ip === undefined) return fail();
+      m.l3Type = AF_INET;
+      const a = new Uint8Array(16);
+      a[10] = 0xff; a[11] = 0xff;
+      a[12] = ip >>> 24; a[13] = (ip >>> 16) & 255; a[14] = (ip >>> 8) & 255; a[15] = ip & 255;
+      if (src) t.src = a; else t.dst = a;
+    } else if (key === 'ct_ipv6_src' || key === 'ct_ipv6_dst') {
+      const src = key[8] === 's';
+      if (m.l3Type && m.l3Type !== AF_INET6) return `the L3 protocol does not match ${value}`;
+      if (!isZero(src ? t.src : t.dst)) return `${key} is set multiple times`;
+      const a = parseIpv6(value);
+      if (!a) return fail();
+      m.l3Type = AF_INET6;
+      if (src) t.src = a; else t.dst = a;
+    } else if (key === 'ct_nw_proto') {
+      const v = strToU8(value, key);
+      if (typeof v === 'string') return fail();
+      m.ipProto = v;
+    } else if (key === 'ct_tp_src' || key === 'ct_tp_dst') {
+      const v = strToU16(value, key);
+      if (typeof v === 'string') return fail();
+      if (key[6] === 's') t.srcPort = v; else t.dstPort = v;
+    } else if (key === 'icmp_type' || key === 'icmp_code' || key === 'icmp_id') {
+      if (m.ipProto !== IPPROTO_ICMP && m.ipProto !== IPPROTO_ICMPV6) return 'invalid L4 fields';
+      const v = key[5] === 'i' ? strToU16(value, key) : strToU8(value, key);
+      if (typeof v === 'string') return fail();
+      if (key[5] === 't') t.icmpType = v;
+      else if (key[5] === 'c') t.icmpCode = v;
+      else t.icmpId = v;
+    } else {
+      return `invalid conntrack tuple field: ${key}`;
+    }
+  }
+  if (!m.ipProto && (t.srcPort || t.dstPort)) return 'port is set without protocol';
+  return null;
 }

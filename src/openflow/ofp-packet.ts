@@ -8,7 +8,12 @@ import { hexDump } from '../lib/hex-dump.js';
 import { portFromOfp11, portToOfp11, OFPP_MAX, OFPP_LOCAL, OFPP_NONE, OFPP_CONTROLLER } from './ofp-port.js';
 import { pullProp, unknownProp, startProp, endProp } from './ofp-prop.js';
 import { Match, OFP_DEFAULT_PRIORITY, pullNxMatch, decodeOxmEntries, putNxMatch, putOfp11Match, putOxmEntries, matchToString } from './ofp-match-codec.js';
-import { pullActions, putActions, formatOfpacts, emptyOfpacts, type Ofpacts } from './ofpact-codec.js';
+import { pullActions, putActions, formatOfpacts, emptyOfpacts, ofpactsFrom, type Ofpacts } from './ofpact-codec.js';
+import { parseKeyValue, extractActions, type KvCursor } from './ofp-parse.js';
+import { parseField } from './ofp-match-parse.js';
+import { parsePort, type PortNames } from './ofp-port-map.js';
+import { parseActions } from './ofp-actions-all.js';
+import { mfIsPipelineField } from './meta-flow.js';
 import { packetInReasonToString } from './ofp-connection.js';
 import { flowExtract, packetMatch, l4ChecksumText } from './flow-extract.js';
 import { mfFromName, mfSetValue } from './meta-flow.js';
@@ -389,4 +394,62 @@ export function formatPacketOutMsg(ds: Ds, msg: OfpMsg, verbosity: number): void
 /** A packet-out with no actions ("drop"), for tests and probes. */
 export function emptyPacketOut(version: number): PacketOut {
   return { bufferId: 0xffffffff, metadata: new Match(), ofpacts: emptyOfpacts(version), packet: new Uint8Array(0) };
+}
+
+/** Parses packet-out text ("in_port=1 packet=HEX actions=...") as
+ * ovs-ofctl packet-out does; returns the request and usable protocols, or
+ * an error text. */
+export function parsePacketOutStr(text: string, opts: { ports?: PortNames; tables?: ReadonlyMap<number, string> } = {}):
+  { po: PacketOut; usable: number } | string {
+  const metadata = new Match();
+  setField(metadata, 'in_port', OFPP_CONTROLLER, 2);
+  const usable = { p: 0x1ff };
+  const ex = extractActions(text);
+  const string = ex ? ex.before : text;
+  let packet: Uint8Array | null = null;
+  const cur: KvCursor = { s: string, pos: 0 };
+  for (let kv = parseKeyValue(cur); kv; kv = parseKeyValue(cur)) {
+    const { key, value } = kv;
+    if (!value) return `field ${key} missing value`;
+    if (key === 'in_port') {
+      const p = parsePort(value, opts.ports);
+      if (p === undefined) return `${value} is not a valid OpenFlow port`;
+      if (p > OFPP_MAX && p !== OFPP_LOCAL && p !== OFPP_NONE && p !== OFPP_CONTROLLER) {
+        return `${value} is not a valid OpenFlow port for PACKET_OUT`;
+      }
+      setField(metadata, 'in_port', p, 2);
+    } else if (key === 'packet_type') {
+      const comma = value.indexOf(',');
+      if (comma < 0) return `${key}(${value}) can't be interpreted`;
+      const ns = Number.parseInt(value.slice(0, comma)) >>> 0, t = Number.parseInt(value.slice(comma + 1)) >>> 0;
+      setField(metadata, 'packet_type', ((ns << 16) | (t & 0xffff)) >>> 0, 4);
+    } else if (key === 'packet') {
+      const bytes: number[] = [];
+      let i = 0;
+      for (;;) {
+        while (i < value.length && ' .\t\r\n'.includes(value[i]!)) i++;
+        const p = value.substr(i, 2);
+        if (!/^[0-9a-fA-F]{2}$/.test(p)) break;
+        bytes.push(parseInt(p, 16));
+        i += 2;
+      }
+      if (i < value.length) return `${key}: Trailing garbage in packet data`;
+      if (bytes.length < 14) return `${key}: Packet data too short for Ethernet`;
+      packet = Uint8Array.from(bytes);
+    } else {
+      const f = mfFromName(key);
+      if (!f) return `unknown keyword ${key}`;
+      const err = parseField(metadata, f, value, opts.ports ?? null, usable);
+      if (err) return err;
+      if (!mfIsPipelineField(f)) return `${key} is not a valid pipeline field for PACKET_OUT`;
+    }
+  }
+  if (!packet || !packet.length) return 'must specify packet';
+  let ofpacts = emptyOfpacts(1);
+  if (ex) {
+    const pa = parseActions(ex.actions, { ports: opts.ports });
+    if (typeof pa === 'string') return pa;
+    ofpacts = ofpactsFrom(pa.ofpacts, 1);
+  }
+  return { po: { bufferId: 0xffffffff, metadata, ofpacts, packet }, usable: usable.p };
 }

@@ -45,7 +45,8 @@
  */
 import { JsonRpc, JsonRpcError } from '../lib/jsonrpc.js';
 import { ReconnectSession } from '../lib/reconnect.js';
-import { parseActive, OVSDB_PORT } from '../lib/stream.js';
+import type { Server } from 'node:net';
+import { parseActive, isPassiveName, openPassive, OVSDB_PORT } from '../lib/stream.js';
 import { strerror } from '../lib/program.js';
 import { vlogModule } from '../lib/vlog.js';
 import type { Json, JsonObject } from '../lib/json.js';
@@ -222,6 +223,7 @@ export class Idl {
 
   private readonly tables: IdlTableState[];
   private session: ReconnectSession | null = null;
+  private listener: Server | 'pending' | null = null;
   private rpc: JsonRpc | null = null;
   private state: State = 'idle';
   private connGen = 0;
@@ -344,7 +346,8 @@ export class Idl {
 
   /** Connects (and keeps reconnecting unless 'retry' is false). */
   start(): void {
-    if (this.session) return;
+    if (this.session || this.listener) return;
+    if (isPassiveName(this.remote)) { this.listen(); return; }
     try {
       parseActive(this.remote, OVSDB_PORT);
     } catch {
@@ -364,6 +367,24 @@ export class Idl {
     s.onDisconnect = (reason) => this.disconnected(reason);
     s.onGiveUp = (reason) => this.fail(reason);
     s.start();
+  }
+
+  /** Passive remote (punix:, ptcp:, pssl:): waits for the server to connect
+   * to us, one connection at a time, for as long as the Idl lives. */
+  private listen(): void {
+    this.retry = true;
+    openPassive(this.remote, OVSDB_PORT, (sock, peer) => {
+      if (this.rpc || !this.listener) { sock.destroy(); return; }
+      const rpc = new JsonRpc(sock, { name: peer });
+      rpc.onClose = (reason) => { if (this.rpc === rpc) this.disconnected(reason); };
+      this.connected(rpc);
+    }).then((server) => {
+      if (this.listener === 'pending') this.listener = server;
+      else server.close();
+    }, (e: Error) => {
+      log.err(`${this.remote}: listen failed (${e.message})`);
+    });
+    this.listener = 'pending';
   }
 
   /** Makes a one-shot Idl reconnect from now on (OVS's ovsdb_idl_enable_reconnect). */
@@ -388,6 +409,9 @@ export class Idl {
 
   /** Closes the connection for good. */
   close(): void {
+    if (this.listener && this.listener !== 'pending') this.listener.close();
+    this.listener = null;
+    this.rpc?.close();
     this.session?.stop();
     this.session = null;
     this.rpc = null;
@@ -554,7 +578,8 @@ export class Idl {
   private retryConnection(where: string): void {
     csLog.dbg(`${this.remote}: retrying (${where})`);
     this.state = 'retry';
-    this.session?.forceReconnect();
+    if (this.session) this.session.forceReconnect();
+    else this.rpc?.close();
   }
 
   private sendServerSchemaRequest(): void {

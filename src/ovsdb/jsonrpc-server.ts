@@ -25,7 +25,8 @@ import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { errorText } from '../lib/program.js';
 import { LockServer, LockSession, LockMode } from './server-lock.js';
 import { Trigger, type TriggerDb } from './server-trigger.js';
-import { type Json, jsonToString } from '../lib/json.js';
+import { type Json, jsonToString, jsonParse } from '../lib/json.js';
+import { jsonWireText } from '../lib/json-wire.js';
 import { shashOrder } from '../lib/shash-order.js';
 import { syntaxError } from './ovsdb-error.js';
 import { isId } from './ovsdb-parser.js';
@@ -104,6 +105,12 @@ export interface RemoteStatus {
 const MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
 /** Stop reading requests from a client while this much output is unsent. */
 const BACKLOG_PAUSE = 4 * 1024 * 1024;
+
+/** OVSDB peers exchange 64-bit integers and OVS-formatted reals. */
+const WIRE = {
+  parse: (text: string): unknown => jsonParse(text),
+  stringify: (msg: object): string => jsonWireText(msg),
+};
 
 /** A remote: a listener with its sessions, or one outgoing session. */
 class Remote {
@@ -201,7 +208,7 @@ export class JsonRpcServer {
     } else {
       const rs = new ReconnectSession(name, {
         defaultPort: OVSDB_PORT, maxBackoff: opts.maxBackoff, probeInterval: opts.probeInterval,
-        maxMessageSize: MAX_MESSAGE_SIZE,
+        maxMessageSize: MAX_MESSAGE_SIZE, ...WIRE,
       });
       remote.active = rs;
       const s = new Session(this, remote, name);
@@ -305,7 +312,7 @@ export class Session {
   /** Serves an accepted socket (passive remotes). */
   attach(sock: Socket): void {
     this.socket = sock;
-    const rpc = new JsonRpc(sock, { name: this.name, maxMessageSize: MAX_MESSAGE_SIZE });
+    const rpc = new JsonRpc(sock, { name: this.name, maxMessageSize: MAX_MESSAGE_SIZE, ...WIRE });
     sock.on('drain', () => this.onDrain());
     this.attachRpc(rpc);
     this.armProbe();
@@ -735,12 +742,14 @@ function jsonSyntaxErrorJson(json: unknown, tag: string | null, details: string)
 
 /** JSON text of a value that may hold bigints. */
 function jsonText(v: unknown): string {
-  return typeof v === 'string' ? JSON.stringify(v) : jsonToString(v as Json);
+  return jsonWireText(v);
 }
 
 /** A map key for a JSON value (request and monitor ids compare as JSON). */
 function jsonKey(v: unknown): string {
-  return typeof v === 'string' ? v : '\0' + jsonToString(v as Json, { sort: true });
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return '\0' + v;
+  return '\0' + jsonToString(v as Json, { sort: true });
 }
 
 type Handler = (s: Session, method: string, params: unknown[], id: JsonId) => void;

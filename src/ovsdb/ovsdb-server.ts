@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   }
 
   function addDb(db: ServerDb): void {
-    db.onCommit = () => scheduleReconfigure();
+    db.onCommit = () => scheduleReconfigure(true);
     db.onReplace = () => {
       jsonrpc.reconnect(false, `committed ${db.name} database schema conversion`);
       serverStatusChanged();
@@ -252,9 +252,12 @@ async function main(): Promise<void> {
     return errors.length ? errors.map((e) => e + '\n').join('') : null;
   }
 
-  /** Re-reads db: remotes and SSL settings once this event-loop turn is over. */
-  function scheduleReconfigure(): void {
+  /** Re-reads db: remotes and SSL settings once this event-loop turn is over
+   * (after commits, only when some setting refers to a database). */
+  function scheduleReconfigure(afterCommit = false): void {
     if (reconfigureScheduled) return;
+    if (afterCommit && ![...remotes, ssl.privateKey, ssl.certificate, ssl.caCert]
+      .some((r) => r?.startsWith('db:'))) return;
     reconfigureScheduled = true;
     setImmediate(() => {
       reconfigureScheduled = false;

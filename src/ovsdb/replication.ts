@@ -208,18 +208,24 @@ export class Replication {
   }
 
   /** Applies a table-updates object to 'db' in one transaction; with
-   * 'reset', first deletes every row of the tables not excluded. */
+   * 'reset', first deletes (and commits the deletion of) every row of the
+   * tables not excluded, as OVS does in a transaction of its own. */
   private applyUpdate(updates: Json, sdb: ServerDb, reset: boolean): OvsdbError | null {
-    if (!isJsonObject(updates)) return reset ? null : null;
     const db = sdb.db;
-    const txn = db.newTxn();
-    try {
-      if (reset) {
-        for (const [name, table] of db.tables) {
-          if (this.isExcluded(db.name, name)) continue;
-          for (const row of [...table.rows.values()]) txn.rowDelete(row);
+    if (reset) {
+      const txn = db.newTxn();
+      for (const [name, table] of db.tables) {
+        if (this.isExcluded(db.name, name)) continue;
+        for (const row of [...table.rows.values()]) {
+          if (table.rows.has(row.uuid)) txn.rowDelete(table.rows.get(row.uuid)!);
         }
       }
+      const r = db.commit(txn);
+      if (r instanceof OvsdbError) return r;
+    }
+    if (!isJsonObject(updates)) return null;
+    const txn = db.newTxn();
+    try {
       for (const tableName of Object.keys(updates)) {
         const tu = updates[tableName];
         if (tu === null || tu === undefined) continue;

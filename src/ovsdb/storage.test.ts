@@ -225,3 +225,19 @@ test('crash safety: cut anywhere, every complete commit survives and the file st
     assert.equal(v.get('after'), 1);
   }
 });
+
+test('column diffs can be turned off (--disable-file-column-diff)', async () => {
+  const file = newFile();
+  const s = Storage.open(file, { autoCompact: false, columnDiff: false });
+  await s.committed(insert(s.db, 'a', 1));
+  await s.committed(commit(s.db, [{ op: 'update', table: 'KV', where: [], row: { v: 2 } }]));
+  s.setColumnDiff(true);
+  await s.committed(commit(s.db, [{ op: 'update', table: 'KV', where: [], row: { v: 3 } }]));
+  s.close();
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{'));
+  assert.equal(lines.length, 4);
+  assert.doesNotMatch(lines[1]!, /_is_diff/);
+  assert.doesNotMatch(lines[2]!, /_is_diff/);
+  assert.match(lines[3]!, /"_is_diff":true/);
+  assert.equal(values(reopen(file)).get('a'), 3);
+});

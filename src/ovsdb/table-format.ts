@@ -8,8 +8,7 @@
  * widths count bytes, as C's printf does.  ovsdb-client uses this module, and
  * so can ovs-vsctl's list/find --format.
  */
-import { type Json } from '../lib/json.js';
-import { jsonPrint } from '../lib/json-print.js';
+import { type Json, jsonToString } from '../lib/json.js';
 import { datumFromJson, datumToBare, datumToString } from './datum.js';
 import type { Type } from './types.js';
 import { uuidIsPrefix } from './uuid.js';
@@ -24,7 +23,7 @@ export interface TableStyle {
   headings: boolean;
   /** Widest a "table" column may be (0 or less: no limit). */
   maxColumnWidth: number;
-  /** JSSF_PRETTY for JSON output. */
+  /** JSSF_PRETTY for JSON output (which OVS's tools always sort). */
   pretty: boolean;
 }
 
@@ -78,13 +77,13 @@ function cellText(cell: Cell, style: TableStyle): string {
   if (cell.json === undefined) {
     cell.text = '';
   } else if (style.cellFormat === 'json' || !cell.type) {
-    cell.text = jsonPrint(cell.json, { sort: true });
+    cell.text = jsonToString(cell.json, { sort: true });
   } else {
     try {
       const d = datumFromJson(cell.type, cell.json, null);
       cell.text = style.cellFormat === 'string' ? datumToString(d, cell.type) : datumToBare(d, cell.type);
     } catch {
-      cell.text = jsonPrint(cell.json, { sort: true });
+      cell.text = jsonToString(cell.json, { sort: true });
     }
   }
   return cell.text;
@@ -253,7 +252,7 @@ export class Table {
       const c = row[x] ?? this.cell(y, x);
       return c.text !== undefined ? c.text : c.json !== undefined ? c.json : null;
     }));
-    return jsonPrint(json, { pretty: style.pretty }) + '\n';
+    return jsonToString(json, { sort: true, pretty: style.pretty }) + '\n';
   }
 }
 

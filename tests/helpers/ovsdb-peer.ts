@@ -11,6 +11,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Sandbox } from './sandbox.js';
+import { jsonParse } from '../../src/lib/json.js';
 import { ROOT, realPath } from './sandbox.js';
 
 /** The vswitch schema: the system's if installed, else ours. */
@@ -83,9 +84,11 @@ export class RawPeer {
       else if (c === '{' || c === '[') { if (depth++ === 0) start = i; }
       else if (c === '}' || c === ']') {
         if (--depth === 0) {
-          const msg = JSON.parse(this.buf.slice(start, i + 1)) as Record<string, unknown>;
+          // Exact 64-bit integers (bigints) survive parsing.
+          const msg = jsonParse(this.buf.slice(start, i + 1)) as Record<string, unknown>;
           if (msg.method === 'echo' && msg.id !== null) {
-            this.write(JSON.stringify({ id: msg.id, result: msg.params, error: null }));
+            this.write(JSON.stringify({ id: msg.id, result: msg.params, error: null }, (_k, x) =>
+              (typeof x === 'bigint' ? Number(x) : x)));
           } else {
             this.received.push(msg);
           }
