@@ -2,7 +2,7 @@
  * OF1.1-1.4, OF1.5, Nicira), flow monitors (Nicira, ONF OF1.3, OF1.4+
  * requests, updates, cancel, pause/resume) and request-forward (group-mod
  * and meter-mod relayed to other controllers), with their text. */
-import { OfpReader } from './ofp-buffer.js';
+import { OfpReader, type OfpWriter } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 import { startMsg, msgBody, decodeMsgThrow, type OfpMsg } from './ofp-msgs.js';
 import { bitNames, formatDuration } from './ofp-format.js';
@@ -11,7 +11,7 @@ import {
   Match, OFP_DEFAULT_PRIORITY, pullOfp10Match, pullOfp11Match, pullNxMatch, putOfp10Match, putOfp11Match,
   putNxMatch, matchToString,
 } from './ofp-match-codec.js';
-import { pullActions, pullInstructions, formatOfpacts, type Ofpacts } from './ofpact-codec.js';
+import { pullActions, pullInstructions, putActions, putInstructions, formatOfpacts, type Ofpacts } from './ofpact-codec.js';
 import { pullOxs, putOxs } from './ofp-flow.js';
 import { flowRemovedReasonToString } from './ofp-connection.js';
 import { OFPG_ANY, decodeGroupMod, formatGroupModText } from './ofp-group.js';
@@ -324,6 +324,53 @@ export function decodeFlowUpdates(msg: OfpMsg): FlowUpdate[] {
   const out: FlowUpdate[] = [];
   while (r.remaining) out.push(pullFlowUpdate(msg, r));
   return out;
+}
+
+/** The reply raw that carries flow updates in 'version' (ofputil_start_flow_update). */
+export function flowUpdateReplyRaw(version: number): 'NXST_FLOW_MONITOR_REPLY' | 'ONFST13_FLOW_MONITOR_REPLY' | 'OFPST14_FLOW_MONITOR_REPLY' {
+  return version <= 3 ? 'NXST_FLOW_MONITOR_REPLY' : version === 4 ? 'ONFST13_FLOW_MONITOR_REPLY' : 'OFPST14_FLOW_MONITOR_REPLY';
+}
+
+/** Appends one flow update to a flow monitor reply of 'version' (ofputil_append_flow_update). */
+export function putFlowUpdate(w: OfpWriter, version: number, u: FlowUpdate): void {
+  const start = w.len;
+  const empty: Ofpacts = { version, instructions: version > 1, raw: new Uint8Array(0), decoded: [] };
+  if (version <= 4) {
+    if (u.event === OFPFME_ABBREV) {
+      w.u16(8).u16(3).u32(u.xid);
+      return;
+    }
+    w.zeros(4).u16(u.reason).u16(u.priority).u16(u.idleTimeout).u16(u.hardTimeout).u16(0).u8(u.tableId).zeros(1)
+      .u64(u.cookie);
+    let matchLen: number;
+    if (version === 4) {
+      const ms = w.len;
+      putOfp11Match(w, u.match!, version);
+      matchLen = w.dv.getUint16(ms + 2);
+      putInstructions(w, u.ofpacts ?? empty, version);
+    } else {
+      matchLen = putNxMatch(w, u.match!, 0n, 0n);
+      putActions(w, u.ofpacts ?? empty, version);
+    }
+    w.set16(start + 12, matchLen);
+    const nxEvent = u.event === OFPFME_INITIAL || u.event === OFPFME_ADDED ? 0 : u.event === OFPFME_REMOVED ? 1 : 2;
+    w.set16(start, w.len - start);
+    w.set16(start + 2, nxEvent);
+    return;
+  }
+  if (u.event === OFPFME_ABBREV) {
+    w.u16(8).u16(OFPFME_ABBREV).u32(u.xid);
+    return;
+  }
+  if (u.event === OFPFME_PAUSED || u.event === OFPFME_RESUMED) {
+    w.u16(8).u16(u.event).zeros(4);
+    return;
+  }
+  w.u16(0).u16(u.event).u8(u.tableId).u8(u.reason).u16(u.idleTimeout).u16(u.hardTimeout).u16(u.priority).zeros(4)
+    .u64(u.cookie);
+  putOfp11Match(w, u.match!, version);
+  putInstructions(w, u.ofpacts ?? empty, version);
+  w.set16(start, w.len - start);
 }
 
 /** One update's text (starts with a newline). */

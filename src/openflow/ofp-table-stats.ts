@@ -5,10 +5,10 @@
 import { OfpReader, type OfpWriter } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 import { msgBody, type OfpMsg } from './ofp-msgs.js';
-import { pullProp, unknownProp } from './ofp-prop.js';
-import { actionBitmapNames } from './ofpact-bitmap.js';
+import { pullProp, unknownProp, startProp, endProp } from './ofp-prop.js';
+import { actionBitmapNames, actionBitmapFromNames } from './ofpact-bitmap.js';
 import { MF, MF_N_IDS, mfFromId } from './meta-flow.js';
-import { nxmFieldByMfId, nxPullHeader } from './nx-match.js';
+import { nxmFieldByMfId, nxPullHeader, nxPutHeader } from './nx-match.js';
 import { MISS_DEFAULT, MISS_CONTROLLER, MISS_CONTINUE, MISS_DROP } from './ofp-table.js';
 import type { Ds } from '../lib/dynamic-string.js';
 import { vlogModule } from '../lib/vlog.js';
@@ -168,6 +168,105 @@ export function decodeTableStatsReply(msg: OfpMsg): { stats: TableStats; feature
 /** Appends OF1.3+ table stats (24 bytes). */
 export function putTableStats13(w: OfpWriter, st: TableStats): void {
   w.u8(st.tableId).zeros(3).u32(st.activeCount).u64(st.lookupCount).u64(st.matchedCount);
+}
+
+/* ---- encoding table stats and features (a switch's replies) ---- */
+
+function toWcMap(map: [number, MF][], set: MfSet): number {
+  let bits = 0;
+  for (const [b, id] of map) if (set.has(id)) bits |= b;
+  return bits >>> 0;
+}
+
+function toOxmBitmap(set: MfSet, version: number): bigint {
+  let bits = 0n;
+  for (const id of set) {
+    const nf = nxmFieldByMfId(id, version);
+    if (nf && nf.header.cls === 0x8000 && nf.header.field < 64) bits |= 1n << BigInt(nf.header.field);
+  }
+  return bits;
+}
+
+/** OVS instruction bits -> wire instruction bitmap of 'version' (OF1.3/1.4 know meter). */
+function instToBitmap(inst: number, version: number): number {
+  let out = 0;
+  for (const [wire, i] of Object.entries(INST_FROM_WIRE)) {
+    if (Number(wire) === 6 && version !== 4 && version !== 5) continue;
+    if (inst & (1 << i)) out |= 1 << Number(wire);
+  }
+  return out >>> 0;
+}
+
+function encodeMiss11(miss: number): number {
+  return miss === MISS_CONTINUE ? 1 : miss === MISS_DROP ? 2 : 0;
+}
+
+/** Fields that are wildcardable or cannot be matched at all (wild_or_nonmatchable_fields). */
+function wildOrNonmatchable(f: TableFeatures): MfSet {
+  const s: MfSet = new Set(f.wildcard);
+  for (let id = 0; id < MF_N_IDS; id++) if (!f.match.has(id)) s.add(id);
+  return s;
+}
+
+/** Appends one table stats entry in the OF1.0, 1.1 or 1.2 form, which also describes the table. */
+export function putTableStats10(w: OfpWriter, version: number, st: TableStats, f: TableFeatures): void {
+  if (version === 1) {
+    w.u8(f.tableId).zeros(3).str(f.name, 32).u32(toWcMap(OF10_WC, wildOrNonmatchable(f))).u32(f.maxEntries)
+      .u32(st.activeCount).u64(st.lookupCount).u64(st.matchedCount);
+  } else if (version === 2) {
+    w.u8(f.tableId).zeros(7).str(f.name, 32).u32(toWcMap(OF11_WC, wildOrNonmatchable(f))).u32(toWcMap(OF11_WC, f.match))
+      .u32(instToBitmap(f.nonmiss.instructions, 2)).u32(actionBitmapFromNames(f.nonmiss.write.ofpacts, 2))
+      .u32(actionBitmapFromNames(f.nonmiss.apply.ofpacts, 2)).u32(encodeMiss11(f.missConfig)).u32(f.maxEntries)
+      .u32(st.activeCount).u64(st.lookupCount).u64(st.matchedCount);
+  } else if (version === 3) {
+    w.u8(f.tableId).zeros(7).str(f.name, 32).u64(toOxmBitmap(f.match, 3)).u64(toOxmBitmap(f.wildcard, 3))
+      .u32(actionBitmapFromNames(f.nonmiss.write.ofpacts, 3)).u32(actionBitmapFromNames(f.nonmiss.apply.ofpacts, 3))
+      .u64(toOxmBitmap(f.nonmiss.write.setFields, 3)).u64(toOxmBitmap(f.nonmiss.apply.setFields, 3))
+      .u64(f.metadataMatch).u64(f.metadataWrite).u32(instToBitmap(f.nonmiss.instructions, 3))
+      .u32(encodeMiss11(f.missConfig)).u32(f.maxEntries).u32(st.activeCount).u64(st.lookupCount).u64(st.matchedCount);
+  } else {
+    putTableStats13(w, st);
+  }
+}
+
+function putBitmapProp(w: OfpWriter, type: number, bits: number): void {
+  const at = startProp(w, type);
+  for (let b = 0; b < 32; b++) if ((bits >>> b) & 1) w.u16(b).u16(4);
+  endProp(w, at);
+}
+
+function putFieldsProp(w: OfpWriter, type: number, fields: MfSet, masks: MfSet | null, version: number): void {
+  const at = startProp(w, type);
+  for (const id of [...fields].sort((a, b) => a - b)) nxPutHeader(w, id, version, !!masks && masks.has(id));
+  endProp(w, at);
+}
+
+function putInstFeatures(w: OfpWriter, t: TableInstructionFeatures, miss: number, version: number): void {
+  putBitmapProp(w, 0 + miss, instToBitmap(t.instructions, version));
+  const at = startProp(w, 2 + miss);
+  for (const id of [...t.next].sort((a, b) => a - b)) w.u8(id);
+  endProp(w, at);
+  putBitmapProp(w, 4 + miss, actionBitmapFromNames(t.write.ofpacts, version));
+  putFieldsProp(w, 12 + miss, t.write.setFields, null, version);
+  putBitmapProp(w, 6 + miss, actionBitmapFromNames(t.apply.ofpacts, version));
+  putFieldsProp(w, 14 + miss, t.apply.setFields, null, version);
+}
+
+/** Appends one OF1.3+ table features entry (ofputil_append_table_features). */
+export function putTableFeatures(w: OfpWriter, version: number, f: TableFeatures): void {
+  const start = w.len;
+  let caps = 0;
+  if (version >= 5) {
+    if (f.supportsEviction > 0) caps |= 4;
+    if (f.supportsVacancyEvents > 0) caps |= 8;
+  }
+  w.u16(0).u8(f.tableId).u8(version >= 6 ? f.command : 0).zeros(4).str(f.name, 32).u64(f.metadataMatch)
+    .u64(f.metadataWrite).u32(caps).u32(f.maxEntries);
+  putInstFeatures(w, f.nonmiss, 0, version);
+  putInstFeatures(w, f.miss, 1, version);
+  putFieldsProp(w, 8, f.match, f.mask, version);
+  putFieldsProp(w, 10, f.wildcard, null, version);
+  w.set16(start, w.len - start);
 }
 
 /* ---- table features ---- */

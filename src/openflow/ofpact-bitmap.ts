@@ -13,6 +13,9 @@ const OFPACT_ORDER = ['output', 'group', 'controller', 'enqueue', 'output_reg', 
   'nat', 'output_trunc', 'clone', 'debug_recirc', 'debug_slow', 'meter', 'clear_actions', 'write_actions',
   'write_metadata', 'goto_table'];
 
+/** Every action kind's name, in OVS order (a table that supports all actions). */
+export function ofpactNames(): string[] { return [...OFPACT_ORDER]; }
+
 /** Wire action type -> action name, per version family. */
 const OF10: Record<number, string> = {
   0: 'output', 1: 'set_vlan_vid', 2: 'set_vlan_pcp', 3: 'strip_vlan', 4: 'mod_dl_src', 5: 'mod_dl_dst',

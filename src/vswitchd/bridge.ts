@@ -1,10 +1,18 @@
 /* bridge: turns the Open_vSwitch database into running bridges (OVS's
  * vswitchd/bridge.c).  It only reconciles: it reads Open_vSwitch, Bridge,
- * Port, Interface and Controller rows through the IDL, creates, changes and
- * destroys bridges, ports and interfaces to match, and writes back what the
- * switch reports (Interface ofport and state, Bridge datapath_id, Controller
- * connection status, Open_vSwitch cur_cfg and capabilities).  OpenFlow and
- * packet logic live in ofproto/ and datapath/.
+ * Port, Interface, Controller and Flow_Table rows through the IDL and makes
+ * the switch match them —
+ *   - a bridge is an Ofproto (ofproto.ts) with the ofproto-dpif provider,
+ *     served over OpenFlow by OfprotoOpenflow (ofproto-openflow.ts) and its
+ *     connmgr (management socket <bridge>.mgmt, controllers);
+ *   - an interface is a netdev (datapath/netdev.ts) added to the bridge's
+ *     datapath (dpif-backer.ts) and to ofproto as an OpenFlow port;
+ *   - a port is an ofproto-dpif bundle (VLAN mode, tag, trunks);
+ *   - Flow_Table rows configure table names, limits and eviction —
+ * and writes back what the switch reports (Interface ofport, state, MAC,
+ * MTU, statistics and errors; Bridge datapath_id; Controller status;
+ * Open_vSwitch capabilities and cur_cfg).  OpenFlow and packet logic live in
+ * ofproto/ and datapath/.
  *
  * Writing cur_cfg = next_cfg after each reconfiguration is what lets
  * `ovs-vsctl` (without --no-wait) return once a change has taken effect.
@@ -14,23 +22,41 @@ import { Idl, type IdlRow } from '../ovsdb/idl.js';
 import { vswitchIdlClass, VSWITCH_SCHEMA_VERSION } from '../ovsdb/vswitch-idl.js';
 import { Datum, datumSingle, datumEmpty } from '../ovsdb/datum.js';
 import type { Atom } from '../ovsdb/types.js';
-import { Connmgr, type ControllerConfig } from '../ofproto/connmgr.js';
-import { OfpError } from '../openflow/ofp-errors.js';
+import type { ControllerConfig } from '../ofproto/connmgr.js';
+import { Ofproto, ofprotoNormalizeType } from '../ofproto/ofproto.js';
+import { OfprotoOpenflow } from '../ofproto/ofproto-openflow.js';
+import {
+  type OfprotoDpif, type BundleSettings, ofprotoDpifSetBackerOpener, ofprotoDpifRegister, ofprotoDpifUnregister,
+} from '../ofproto/ofproto-dpif.js';
+import type { VlanMode } from '../ofproto/ofproto-dpif-xlate.js';
+import { OFPRR_DELETE } from '../ofproto/ofproto-provider.js';
+import { parseSubfield } from '../openflow/nx-match.js';
+import { mfFromName } from '../openflow/meta-flow.js';
+import { PC_PORT_DOWN, PS_LINK_DOWN, PS_LIVE, type PhyPort } from '../openflow/ofp-port.js';
+import type { Netdev } from '../datapath/netdev-provider.js';
+import {
+  netdevOpen, netdevClose, netdevGetEtherAddr, netdevSetEtherAddr, netdevGetMtu, netdevGetCarrier, netdevGetFlags,
+  netdevGetStats, netdevSetConfig, netdevGetIfindex, netdevGetCarrierResets, netdevGetStatus, netdevEnumerateTypes,
+  netdevRun,
+} from '../datapath/netdev.js';
 import { ovsRundir } from '../lib/dirs.js';
-import { OVS_VERSION } from '../lib/program.js';
+import { OVS_VERSION, strerror } from '../lib/program.js';
 import { vlogModule } from '../lib/vlog.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
+import { timeMsec, timevalOnWarp } from '../lib/timeval.js';
+import { dpifBackerFor, type DpifBacker } from './dpif-backer.js';
 
 const log = vlogModule('bridge');
 
 /** OpenFlow port number of a bridge's local port. */
 export const OFPP_LOCAL = 0xfffe;
-const OFPP_MAX = 0xff00;
 
 const PROTOCOL_BITS: Record<string, number> = {
   OpenFlow10: 1 << 1, OpenFlow11: 1 << 2, OpenFlow12: 1 << 3,
   OpenFlow13: 1 << 4, OpenFlow14: 1 << 5, OpenFlow15: 1 << 6,
 };
+/** Versions a bridge allows when its protocols column is empty (OF1.0-1.5; OVS's default). */
+const DEFAULT_VERSIONS = 0x7e;
 
 export interface BridgeOptions {
   /** The database, e.g. "unix:/var/run/openvswitch/db.sock". */
@@ -42,12 +68,17 @@ export interface BridgeOptions {
 /** An interface as the switch runs it. */
 export interface Iface {
   name: string;
+  /** Interface type as configured ("" means system). */
   type: string;
+  /** The netdev type it was opened as. */
+  netdevType: string;
+  netdev: Netdev | null;
+  /** OpenFlow port number, -1 if the interface could not be added. */
   ofport: number;
   /** Why the interface could not be created, if it could not. */
   error: string | null;
-  mac: string;
-  mtu: number;
+  /** Options last applied to the netdev, to spot changes. */
+  optionsKey: string;
 }
 
 /** A port: one or more interfaces (more for a bond). */
@@ -55,56 +86,129 @@ export interface Port {
   name: string;
   uuid: string;
   ifaces: Iface[];
-  tag: number | null;
-  trunks: number[];
-  vlanMode: string | null;
+  /** Identity of the ofproto-dpif bundle. */
+  readonly handle: object;
+  settingsKey: string;
 }
 
 /** One running bridge. */
 export class Bridge {
   readonly ports = new Map<string, Port>();
   readonly ifaces = new Map<string, Iface>();
-  readonly connmgr: Connmgr;
-  datapathId = '';
+  readonly ofproto: Ofproto;
+  readonly dpif: OfprotoDpif;
+  readonly openflow: OfprotoOpenflow;
+  readonly backer: DpifBacker;
+  datapathId = 0n;
   failMode: 'standalone' | 'secure' = 'standalone';
+  private hwaddrKey = '';
 
-  constructor(readonly name: string, public uuid: string, readonly datapathType: string) {
-    this.connmgr = new Connmgr(name, {
-      handleMessage: () => { throw new OfpError('OFPBRC_BAD_TYPE'); },
-    });
+  constructor(readonly name: string, public uuid: string, readonly datapathType: string, ofproto: Ofproto) {
+    this.ofproto = ofproto;
+    this.dpif = ofproto.dp as OfprotoDpif;
+    this.backer = dpifBackerFor(ofproto.type);
+    this.openflow = new OfprotoOpenflow(ofproto);
+    this.openflow.attachDpif(this.dpif);
+    this.openflow.executeContext = (fn) => this.backer.runAs(this.dpif, fn);
+    ofprotoDpifRegister(this.dpif);
   }
+
+  get connmgr() { return this.openflow.connmgr; }
 
   /** The OpenFlow port numbers in use. */
   usedOfports(): Set<number> {
     return new Set([...this.ifaces.values()].map((i) => i.ofport).filter((p) => p > 0));
   }
 
+  /** Sets the datapath ID, logging the change as OVS does. */
+  setDatapathId(dpid: bigint): void {
+    if (dpid === this.datapathId) return;
+    this.datapathId = dpid;
+    this.ofproto.datapathId = dpid;
+    log.info(`bridge ${this.name}: using datapath ID ${dpid.toString(16).padStart(16, '0')}`);
+  }
+
+  /** Remembers the configured hardware address; true if it changed. */
+  hwaddrChanged(key: string): boolean {
+    if (key === this.hwaddrKey) return false;
+    this.hwaddrKey = key;
+    return true;
+  }
+
   destroy(): void {
     this.connmgr.destroy();
+    for (const iface of this.ifaces.values()) this.removeIface(iface, false);
+    ofprotoDpifUnregister(this.dpif);
+    this.ofproto.destroy(true);
+  }
+
+  /** Takes an interface out of ofproto and the datapath and closes its netdev. */
+  removeIface(iface: Iface, logIt = true): void {
+    if (iface.ofport > 0) {
+      this.dpif.portDel(iface.ofport);
+      if (logIt) log.info(`bridge ${this.name}: deleted interface ${iface.name} on port ${iface.ofport}`);
+    }
+    if (iface.netdev) netdevClose(iface.netdev);
+    iface.netdev = null;
+    this.ifaces.delete(iface.name);
   }
 }
 
-/** A locally administered MAC derived from 'seed', stable across restarts. */
-function macFromName(seed: string): string {
+/** A 48-bit MAC as 6 bytes. */
+function macBytes(mac: number): Uint8Array {
+  const b = new Uint8Array(6);
+  let v = mac;
+  for (let i = 5; i >= 0; i--) { b[i] = v % 256; v = Math.floor(v / 256); }
+  return b;
+}
+
+function macText(mac: number): string {
+  return [...macBytes(mac)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
+/** Parses "aa:bb:cc:dd:ee:ff" to a number, or null. */
+function parseMac(s: string | undefined): number | null {
+  if (!s || !/^([0-9a-fA-F]{1,2}:){5}[0-9a-fA-F]{1,2}$/.test(s)) return null;
+  return s.split(':').reduce((v, x) => v * 256 + Number.parseInt(x, 16), 0);
+}
+
+function isMulticast(mac: number): boolean { return Math.floor(mac / 2 ** 40) % 2 === 1; }
+
+/** FNV-style hash of 'seed' into a locally administered unicast MAC (stable across restarts). */
+function macFromName(seed: string): number {
   let h = 2166136261;
   for (let i = 0; i < seed.length; i++) h = Math.imul(h ^ seed.charCodeAt(i), 16777619) >>> 0;
-  const b = [0x02 | (h & 0xfc), (h >>> 8) & 0xff, (h >>> 16) & 0xff, (h >>> 24) & 0xff,
-    seed.length & 0xff, (h >>> 4) & 0xff];
-  b[0] = (b[0]! & 0xfe) | 0x02;
-  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+  const first = ((h & 0xfc) | 0x02) & 0xfe;
+  return first * 2 ** 40 + ((h >>> 8) & 0xff) * 2 ** 32 + (((h >>> 16) & 0xffff) * 0x10000 + (seed.length & 0xff) * 0x100 + ((h >>> 4) & 0xff));
+}
+
+/** The description of a port as OpenFlow shows it (ofport_open's ofputil_phy_port). */
+export function phyPortOf(netdev: Netdev): Omit<PhyPort, 'portNo' | 'name'> {
+  const mac = netdevGetEtherAddr(netdev);
+  const up = (netdevGetFlags(netdev) & 1) !== 0;
+  const carrier = netdevGetCarrier(netdev);
+  return {
+    hwAddr: macBytes(mac < 0 ? 0 : mac), config: up ? 0 : PC_PORT_DOWN,
+    state: carrier ? PS_LIVE : PS_LINK_DOWN, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
+  };
 }
 
 export class Bridges {
   readonly idl: Idl;
   readonly bridges = new Map<string, Bridge>();
   private scheduled = false;
+  private running = false;
+  private rerun = false;
   private statusTimer: NodeJS.Timeout | null = null;
+  private runTimer: NodeJS.Timeout | null = null;
   private lastCfg = -1;
+  private lastStats = 0;
   private readonly cls = vswitchIdlClass();
 
   constructor(readonly opts: BridgeOptions) {
     this.idl = new Idl(this.cls, opts.remote, { monitorEverything: true });
     this.idl.onChange.add(() => this.schedule());
+    ofprotoDpifSetBackerOpener((type) => dpifBackerFor(type));
     this.registerCommands();
   }
 
@@ -114,13 +218,35 @@ export class Bridges {
     // Statistics and link states are refreshed every few seconds, as OVS does.
     this.statusTimer = setInterval(() => this.schedule(), 5000);
     this.statusTimer.unref();
+    // The switches' periodic work: rule expiry, MAC aging, port changes.
+    this.runTimer = setInterval(() => this.runSwitches(), 100);
+    this.runTimer.unref();
+    timevalOnWarp(() => this.runSwitches());
   }
 
   stop(): void {
     if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.runTimer) clearInterval(this.runTimer);
     for (const br of this.bridges.values()) br.destroy();
     this.bridges.clear();
     this.idl.close();
+  }
+
+  /** Periodic work of every switch (ofproto_run). */
+  private runSwitches(): void {
+    netdevRun();
+    let changed = false;
+    for (const br of this.bridges.values()) {
+      br.ofproto.run();
+      if (br.openflow.refreshPorts((p) => this.ifaceNetdev(br, p))) changed = true;
+      br.openflow.expireBundles(10000);
+    }
+    if (changed) this.schedule();
+  }
+
+  private ifaceNetdev(br: Bridge, ofp: number): Netdev | null {
+    for (const i of br.ifaces.values()) if (i.ofport === ofp) return i.netdev;
+    return null;
   }
 
   /** Runs one reconfiguration soon (changes arriving together are merged). */
@@ -129,8 +255,21 @@ export class Bridges {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.reconfigure().catch((e) => log.err(`reconfiguration failed: ${(e as Error).stack ?? e}`));
+      void this.reconfigureSerialized();
     });
+  }
+
+  private async reconfigureSerialized(): Promise<void> {
+    if (this.running) { this.rerun = true; return; }
+    this.running = true;
+    try {
+      do {
+        this.rerun = false;
+        await this.reconfigure().catch((e) => log.err(`reconfiguration failed: ${(e as Error).stack ?? e}`));
+      } while (this.rerun);
+    } finally {
+      this.running = false;
+    }
   }
 
   private async reconfigure(): Promise<void> {
@@ -148,8 +287,9 @@ export class Bridges {
       wanted.set(name, br);
     }
     for (const [name, br] of this.bridges) {
-      if (!wanted.has(name)) {
-        log.info(`bridge ${name}: deleted`);
+      const row = wanted.get(name);
+      const type = row ? ofprotoNormalizeType(row.str('datapath_type') ?? '') : '';
+      if (!row || type !== br.ofproto.type) {
         br.destroy();
         this.bridges.delete(name);
       }
@@ -157,10 +297,14 @@ export class Bridges {
     for (const [name, row] of wanted) {
       let br = this.bridges.get(name);
       if (!br) {
-        const dpType = row.str('datapath_type') || 'system';
-        br = new Bridge(name, row.uuid, dpType);
+        const dpType = row.str('datapath_type') ?? '';
+        const r = Ofproto.create(name, dpType, { clock: timeMsec });
+        if ('error' in r) {
+          log.err(`failed to create bridge ${name}: ${strerror(r.error)}`);
+          continue;
+        }
+        br = new Bridge(name, row.uuid, dpType, r.ofproto);
         this.bridges.set(name, br);
-        log.info(`bridge ${name}: added interface ${name} on port 65534`);
         try {
           await br.connmgr.setManagementSocket(join(ovsRundir(), `${name}.mgmt`));
         } catch (e) {
@@ -168,76 +312,30 @@ export class Bridges {
         }
       }
       br.uuid = row.uuid;
-      this.reconfigureBridge(br, row);
+      this.reconfigureBridge(br, row, ovs);
     }
     await this.writeStatus(ovs);
   }
 
-  private reconfigureBridge(br: Bridge, row: IdlRow): void {
+  private reconfigureBridge(br: Bridge, row: IdlRow, ovs: IdlRow): void {
     const protocols = row.get('protocols').keys as string[];
     br.connmgr.allowedVersions = protocols.length
-      ? protocols.reduce((m, p) => m | (PROTOCOL_BITS[p] ?? 0), 0) : 0x7e;
-    br.failMode = row.str('fail_mode') === 'secure' ? 'secure' : 'standalone';
+      ? protocols.reduce((m, p) => m | (PROTOCOL_BITS[p] ?? 0), 0) : DEFAULT_VERSIONS;
+    const failMode = row.str('fail_mode') === 'secure' ? 'secure' : 'standalone';
+    br.failMode = failMode;
 
-    // Ports and interfaces.
-    const wantedIfaces = new Map<string, { port: IdlRow; iface: IdlRow }>();
-    const wantedPorts = new Map<string, IdlRow>();
-    for (const p of row.refs('ports')) {
-      const pname = p.str('name');
-      if (!pname) continue;
-      wantedPorts.set(pname, p);
-      for (const i of p.refs('interfaces')) {
-        const iname = i.str('name');
-        if (iname && !wantedIfaces.has(iname)) wantedIfaces.set(iname, { port: p, iface: i });
-      }
-    }
-    for (const [iname, iface] of br.ifaces) {
-      if (!wantedIfaces.has(iname)) {
-        log.info(`bridge ${br.name}: deleted interface ${iname} on port ${iface.ofport}`);
-        br.ifaces.delete(iname);
-      }
-    }
-    // Interfaces that ask for a port number are placed first, so they get it.
-    const order = [...wantedIfaces.entries()].sort(([, a], [, b]) =>
-      Number(b.iface.int('ofport_request') !== null) - Number(a.iface.int('ofport_request') !== null));
-    for (const [iname, { iface }] of order) {
-      const type = this.ifaceType(br, iname, iface.str('type') ?? '');
-      let cur = br.ifaces.get(iname);
-      if (cur && cur.type !== type) {
-        br.ifaces.delete(iname);
-        cur = undefined;
-      }
-      const request = iface.int('ofport_request');
-      if (cur && request !== null && cur.ofport !== request && !br.usedOfports().has(request)) {
-        cur.ofport = request;
-      }
-      if (!cur) {
-        const error = this.checkType(type);
-        const ofport = error ? -1 : iname === br.name ? OFPP_LOCAL : this.allocOfport(br, request);
-        cur = { name: iname, type, ofport, error, mac: macFromName(`${br.name}/${iname}`), mtu: 1500 };
-        br.ifaces.set(iname, cur);
-        if (error) log.warn(`could not open network device ${iname} (${error})`);
-        else log.info(`bridge ${br.name}: added interface ${iname} on port ${ofport}`);
-      }
-    }
-    br.ports.clear();
-    for (const [pname, p] of wantedPorts) {
-      br.ports.set(pname, {
-        name: pname,
-        uuid: p.uuid,
-        ifaces: p.refs('interfaces').map((i) => br.ifaces.get(i.str('name') ?? '')).filter((i): i is Iface => !!i),
-        tag: p.int('tag'),
-        trunks: p.get('trunks').keys as number[],
-        vlanMode: p.str('vlan_mode'),
-      });
-    }
+    this.reconfigureIfaces(br, row);
+    this.reconfigurePorts(br, row);
+    this.reconfigureDatapathId(br, row);
+    this.reconfigureTables(br, row);
 
-    // The datapath ID: other_config:datapath-id, else from the local port's MAC.
-    const dpidOverride = row.map('other_config').get('datapath-id');
-    const local = br.ifaces.get(br.name);
-    br.datapathId = dpidOverride && /^(0x)?[0-9a-fA-F]{16}$/.test(dpidOverride)
-      ? dpidOverride.replace(/^0x/, '').toLowerCase()
-      : '0000' + (local?.mac ?? macFromName(br.name)).replace(/:/g, '');
+    const oc = row.map('other_config');
+    const aging = Number.parseInt(oc.get('mac-aging-time') ?? '', 10);
+    const size = Number.parseInt(oc.get('mac-table-size') ?? '', 10);
+    br.dpif.setMacTableConfig(Number.isFinite(aging) && aging > 0 ? aging : 300, Number.isFinite(size) && size > 0 ? size : 8192);
+    br.dpif.setForwardBpdu(oc.get('forward-bpdu') === 'true');
+    const flood = row.get('flood_vlans').keys as number[];
+    br.dpif.setFloodVlans(flood.length ? flood.map(Number) : null);
 
     // Controllers.
     const controllers: ControllerConfig[] = row.refs('controller').map((c) => ({
@@ -246,29 +344,202 @@ export class Bridges {
       maxBackoff: c.int('max_backoff') ?? 8000,
     })).filter((c) => c.target);
     void br.connmgr.setControllers(controllers);
+    void ovs;
   }
 
-  /** The netdev type an interface runs as ('' means "system"). */
-  private ifaceType(br: Bridge, name: string, type: string): string {
-    if (name === br.name && type === '') return 'internal';
+  /** Creates, re-creates and deletes interfaces to match the database. */
+  private reconfigureIfaces(br: Bridge, row: IdlRow): void {
+    const wanted = new Map<string, IdlRow>();
+    for (const p of row.refs('ports')) {
+      for (const i of p.refs('interfaces')) {
+        const iname = i.str('name');
+        if (iname && !wanted.has(iname)) wanted.set(iname, i);
+      }
+    }
+    // The bridge's own interface always exists (bridge.c adds it if missing).
+    for (const [iname, iface] of [...br.ifaces]) {
+      const cfg = wanted.get(iname);
+      if (!cfg) { br.removeIface(iface); continue; }
+      const type = cfg.str('type') ?? '';
+      if (type !== iface.type) { br.removeIface(iface); continue; }
+      const request = cfg.int('ofport_request');
+      if (iface.ofport > 0 && request !== null && request !== iface.ofport && request > 0 && request < 0xff00
+          && !br.usedOfports().has(request)) {
+        // A new port number needs the port to be added again (as OVS re-adds it).
+        br.removeIface(iface);
+      }
+    }
+    // Interfaces that ask for a port number are placed first, so they get it.
+    const order = [...wanted.entries()].sort(([, a], [, b]) =>
+      Number(b.int('ofport_request') !== null) - Number(a.int('ofport_request') !== null));
+    for (const [iname, cfg] of order) {
+      let iface = br.ifaces.get(iname);
+      if (!iface) {
+        iface = this.createIface(br, iname, cfg);
+        br.ifaces.set(iname, iface);
+      } else if (iface.netdev) {
+        this.applyOptions(iface, cfg);
+      }
+    }
+  }
+
+  /** The netdev type an interface opens as (dpif_port_open_type). */
+  private netdevType(br: Bridge, type: string): string {
     const t = type || 'system';
-    if (this.opts.enableDummy === 'override' && (t === 'system' || t === 'internal' || t === 'tap')) return 'dummy';
+    if (t === 'internal') {
+      if (br.ofproto.type === 'dummy') return 'dummy-internal';
+      if (br.ofproto.type === 'netdev') return 'tap';
+    }
     return t;
   }
 
-  /** Null if this switch can run interfaces of 'type', else the reason. */
-  private checkType(type: string): string | null {
-    const ok = ['system', 'internal', 'tap', 'patch'];
-    if (this.opts.enableDummy) ok.push('dummy', 'dummy-internal', 'dummy-pmd');
-    return ok.includes(type) ? null : 'Address family not supported by protocol';
+  private createIface(br: Bridge, name: string, cfg: IdlRow): Iface {
+    const type = cfg.str('type') ?? '';
+    const iface: Iface = { name, type, netdevType: this.netdevType(br, type), netdev: null, ofport: -1, error: null, optionsKey: '' };
+    const nd = netdevOpen(name, iface.netdevType);
+    if (typeof nd === 'number') {
+      iface.error = `could not open network device ${name} (${strerror(nd)})`;
+      log.warn(iface.error);
+      return iface;
+    }
+    iface.netdev = nd;
+    const err = this.applyOptions(iface, cfg);
+    if (err) {
+      iface.error = err;
+      netdevClose(nd);
+      iface.netdev = null;
+      return iface;
+    }
+    const mac = parseMac(cfg.str('mac') ?? undefined);
+    if (mac !== null && name !== br.name) netdevSetEtherAddr(nd, mac);
+    const mtuRequest = cfg.int('mtu_request');
+    if (mtuRequest !== null && mtuRequest > 0) nd.mtuUserConfig = mtuRequest;
+    const request = cfg.int('ofport_request') ?? (cfg.int('ofport') ?? 0) > 0 ? cfg.int('ofport_request') ?? cfg.int('ofport') : null;
+    const r = br.dpif.portAdd(name, nd, phyPortOf(nd), request);
+    if (typeof r === 'string') {
+      iface.error = r;
+      log.warn(r);
+      netdevClose(nd);
+      iface.netdev = null;
+      return iface;
+    }
+    iface.ofport = r;
+    const xport = br.dpif.xbridge.ports.get(r);
+    if (xport) br.backer.bind(xport.odpPort, br.dpif, r);
+    log.info(`bridge ${br.name}: added interface ${name} on port ${r}`);
+    return iface;
   }
 
-  /** 'request' if free and valid, else the lowest free port number. */
-  private allocOfport(br: Bridge, request: number | null): number {
-    const used = br.usedOfports();
-    if (request !== null && request >= 1 && request < OFPP_MAX && !used.has(request)) return request;
-    for (let p = 1; p < OFPP_MAX; p++) if (!used.has(p)) return p;
-    return -1;
+  /** Applies Interface options to the netdev; an error text if they were refused. */
+  private applyOptions(iface: Iface, cfg: IdlRow): string | null {
+    const options = Object.fromEntries(cfg.map('options'));
+    const key = JSON.stringify(options);
+    if (key === iface.optionsKey || !iface.netdev) return null;
+    iface.optionsKey = key;
+    const err = netdevSetConfig(iface.netdev, options);
+    return err ? `could not configure network device ${iface.name} (${err})` : null;
+  }
+
+  /** Makes each Port row an ofproto-dpif bundle with its VLAN settings. */
+  private reconfigurePorts(br: Bridge, row: IdlRow): void {
+    const wanted = new Map<string, IdlRow>();
+    for (const p of row.refs('ports')) {
+      const pname = p.str('name');
+      if (pname && !wanted.has(pname)) wanted.set(pname, p);
+    }
+    for (const [pname, port] of [...br.ports]) {
+      if (!wanted.has(pname)) {
+        br.dpif.bundleRemove(port.handle);
+        br.ports.delete(pname);
+      }
+    }
+    for (const [pname, p] of wanted) {
+      let port = br.ports.get(pname);
+      if (!port) {
+        port = { name: pname, uuid: p.uuid, ifaces: [], handle: { port: pname }, settingsKey: '' };
+        br.ports.set(pname, port);
+      }
+      port.uuid = p.uuid;
+      port.ifaces = p.refs('interfaces').map((i) => br.ifaces.get(i.str('name') ?? '')).filter((i): i is Iface => !!i);
+      const tag = p.int('tag');
+      const trunks = (p.get('trunks').keys as number[]).map(Number);
+      let vlanMode = (p.str('vlan_mode') ?? '') as VlanMode | '';
+      if (!vlanMode) vlanMode = tag !== null ? 'access' : 'trunk';
+      const s: BundleSettings = {
+        name: pname, slaves: port.ifaces.filter((i) => i.ofport > 0).map((i) => i.ofport), vlanMode,
+        vlan: tag ?? -1, trunks: trunks.length ? trunks : null,
+        cvlans: (p.get('cvlans').keys as number[]).map(Number),
+        protected: p.bool('protected') ?? false,
+      };
+      if (!s.cvlans!.length) s.cvlans = null;
+      const key = JSON.stringify(s);
+      if (key !== port.settingsKey) {
+        port.settingsKey = key;
+        br.dpif.bundleSet(port.handle, s);
+      }
+    }
+  }
+
+  /** The bridge's MAC and datapath ID (bridge_pick_local_hw_addr, bridge_pick_datapath_id). */
+  private reconfigureDatapathId(br: Bridge, row: IdlRow): void {
+    const oc = row.map('other_config');
+    let hwaddr = parseMac(oc.get('hwaddr'));
+    if (hwaddr !== null && (isMulticast(hwaddr) || hwaddr === 0)) hwaddr = null;
+    let fromIface = false;
+    if (hwaddr === null) {
+      let best: number | null = null;
+      for (const iface of br.ifaces.values()) {
+        if (iface.name === br.name || !iface.netdev || iface.type === 'internal') continue;
+        const mac = netdevGetEtherAddr(iface.netdev);
+        if (mac <= 0 || isMulticast(mac)) continue;
+        if (best === null || mac < best) best = mac;
+      }
+      if (best !== null) { hwaddr = best; fromIface = true; }
+    }
+    const local = br.ifaces.get(br.name);
+    if (hwaddr === null) hwaddr = macFromName(br.name);
+    if (local?.netdev && br.hwaddrChanged(macText(hwaddr)) && netdevGetEtherAddr(local.netdev) !== hwaddr) {
+      netdevSetEtherAddr(local.netdev, hwaddr);
+    }
+    const dpidText = oc.get('datapath-id');
+    let dpid: bigint;
+    if (dpidText && /^(0x)?[0-9a-fA-F]{16}$/.test(dpidText)) dpid = BigInt('0x' + dpidText.replace(/^0x/, ''));
+    else if (fromIface || oc.has('hwaddr')) dpid = BigInt(hwaddr);
+    else dpid = BigInt(macFromName(`dpid:${br.name}`)) & 0xffffffffffffn;
+    br.setDatapathId(dpid);
+  }
+
+  /** Flow_Table rows: names, flow limits, eviction and prefix fields (bridge_configure_tables). */
+  private reconfigureTables(br: Bridge, row: IdlRow): void {
+    const cfgs = new Map<number, IdlRow>();
+    const d = row.get('flow_tables');
+    for (let i = 0; i < d.keys.length; i++) {
+      const r = this.idl.getRow('Flow_Table', String(d.values![i]));
+      if (r) cfgs.set(Number(d.keys[i]), r);
+    }
+    const n = br.ofproto.nTables;
+    for (let t = 0; t < n - 1; t++) {
+      const cfg = cfgs.get(t);
+      const groups: { off: number; nBytes: number }[] = [];
+      for (const g of (cfg?.get('groups').keys as string[] | undefined) ?? []) {
+        const sf = parseSubfield(g);
+        if (typeof sf === 'string') {
+          log.warn(`bridge ${br.name} table ${t}: error parsing groups string "${g}"`);
+          continue;
+        }
+        groups.push({ off: sf.field.off, nBytes: sf.field.size });
+      }
+      const prefixes = cfg?.get('prefixes').keys as string[] | undefined;
+      const prefixFields = prefixes?.length
+        ? prefixes.map((p) => mfFromName(p)?.id).filter((x): x is number => x !== undefined) : undefined;
+      br.ofproto.configureTable(t, {
+        name: cfg?.str('name') ?? null,
+        maxFlows: cfg?.int('flow_limit') ?? 0xffffffff,
+        enableEviction: cfg?.str('overflow_policy') === 'evict',
+        groups,
+        prefixFields,
+      });
+    }
   }
 
   /** Writes back what the switch knows, and cur_cfg once a new configuration
@@ -282,36 +553,60 @@ export class Bridges {
       txn.write(row, column, d);
       changed = true;
     };
-    const ovsT = this.cls.tbl('Open_vSwitch');
     const nextCfg = ovs.int('next_cfg') ?? 0;
     set(ovs, 'ovs_version', datumSingle(OVS_VERSION));
     set(ovs, 'db_version', datumSingle(VSWITCH_SCHEMA_VERSION));
-    set(ovs, 'datapath_types', setOf(['netdev', 'system']));
-    set(ovs, 'iface_types', setOf(this.opts.enableDummy
-      ? ['dummy', 'dummy-internal', 'dummy-pmd', 'internal', 'patch', 'system', 'tap']
-      : ['internal', 'patch', 'system', 'tap']));
+    set(ovs, 'datapath_types', setOf(this.opts.enableDummy ? ['dummy', 'netdev', 'system'] : ['netdev', 'system']));
+    set(ovs, 'iface_types', setOf(netdevEnumerateTypes()));
     if ((ovs.int('cur_cfg') ?? 0) !== nextCfg) {
       set(ovs, 'cur_cfg', datumSingle(nextCfg));
     }
+    const now = Date.now();
+    const refreshStats = now - this.lastStats >= 5000;
+    if (refreshStats) this.lastStats = now;
 
     for (const br of this.bridges.values()) {
       const brRow = this.idl.getRow('Bridge', br.uuid);
       if (!brRow) continue;
-      set(brRow, 'datapath_id', datumSingle(br.datapathId));
+      set(brRow, 'datapath_id', datumSingle(br.datapathId.toString(16).padStart(16, '0')));
       for (const portRow of brRow.refs('ports')) {
         for (const ifRow of portRow.refs('interfaces')) {
           const iface = br.ifaces.get(ifRow.str('name') ?? '');
           if (!iface) continue;
           set(ifRow, 'ofport', datumSingle(iface.ofport));
-          if (iface.error) {
-            set(ifRow, 'error', datumSingle(`could not open network device ${iface.name} (${iface.error})`));
+          if (iface.error || !iface.netdev) {
+            set(ifRow, 'error', datumSingle(iface.error ?? 'could not open network device'));
             continue;
           }
+          const nd = iface.netdev;
           set(ifRow, 'error', datumEmpty(ifRow.table.col('error').type));
-          set(ifRow, 'mac_in_use', datumSingle(iface.mac));
-          set(ifRow, 'admin_state', datumSingle('up'));
-          set(ifRow, 'link_state', datumSingle('up'));
-          set(ifRow, 'mtu', datumSingle(iface.mtu));
+          const mac = netdevGetEtherAddr(nd);
+          if (mac >= 0) set(ifRow, 'mac_in_use', datumSingle(macText(mac)));
+          const up = (netdevGetFlags(nd) & 1) !== 0;
+          set(ifRow, 'admin_state', datumSingle(up ? 'up' : 'down'));
+          set(ifRow, 'link_state', datumSingle(netdevGetCarrier(nd) ? 'up' : 'down'));
+          const resets = netdevGetCarrierResets(nd);
+          if (resets >= 0) set(ifRow, 'link_resets', datumSingle(resets));
+          const mtu = netdevGetMtu(nd);
+          if (mtu > 0) set(ifRow, 'mtu', datumSingle(mtu));
+          const ifindex = netdevGetIfindex(nd);
+          set(ifRow, 'ifindex', datumSingle(ifindex > 0 ? ifindex : 0));
+          const st = netdevGetStatus(nd);
+          set(ifRow, 'status', mapOf(Object.entries(st)));
+          if (refreshStats || ifRow.get('statistics').keys.length === 0) {
+            const stats = netdevGetStats(nd);
+            if (typeof stats !== 'number') {
+              const pairs: [string, number][] = [];
+              for (const k of ['collisions', 'rx_bytes', 'rx_crc_err', 'rx_dropped', 'rx_errors', 'rx_frame_err',
+                'rx_missed_errors', 'rx_over_err', 'rx_packets', 'tx_bytes', 'tx_dropped', 'tx_errors', 'tx_packets'] as const) {
+                const src = k === 'rx_crc_err' ? 'rx_crc_errors' : k === 'rx_frame_err' ? 'rx_frame_errors'
+                  : k === 'rx_over_err' ? 'rx_over_errors' : k;
+                const v = (stats as unknown as Record<string, number>)[src];
+                if (typeof v === 'number' && v >= 0 && v !== Number.MAX_SAFE_INTEGER) pairs.push([k, v]);
+              }
+              set(ifRow, 'statistics', mapOfInt(pairs));
+            }
+          }
         }
       }
       const status = br.connmgr.controllerStatus();
@@ -328,7 +623,6 @@ export class Bridges {
         }
       }
     }
-    void ovsT;
     if (!changed) { txn.abort(); return; }
     const result = await txn.commit();
     if (result === 'success' || result === 'unchanged') {
@@ -348,14 +642,59 @@ export class Bridges {
     });
     unixctlCommandRegister('ofproto/list', '', 0, 0, () =>
       [...this.bridges.keys()].sort().map((n) => n + '\n').join(''));
+    unixctlCommandRegister('bridge/dump-flows', '[--offload-stats] bridge', 1, 2, (args) => {
+      const name = args[args.length - 1]!;
+      const br = this.bridges.get(name);
+      if (!br) throw new UnixctlError('Unknown bridge');
+      return br.openflow.dumpAllFlows(args.includes('--offload-stats'));
+    });
+    unixctlCommandRegister('dpif/show', '', 0, 0, () => this.dpifShow());
+    unixctlCommandRegister('ofproto/flush-flows', 'bridge', 1, 1, (args) => {
+      const br = this.bridges.get(args[0]!);
+      if (!br) throw new UnixctlError('no such bridge');
+      br.ofproto.flushFlows();
+    });
+    void OFPRR_DELETE;
+  }
+
+  /** dpif/show: each datapath, its bridges and their ports (dpif_show_backer). */
+  private dpifShow(): string {
+    let out = '';
+    const byBacker = new Map<DpifBacker, Bridge[]>();
+    for (const br of [...this.bridges.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const list = byBacker.get(br.backer) ?? [];
+      list.push(br);
+      byBacker.set(br.backer, list);
+    }
+    for (const [backer, brs] of [...byBacker].sort(([a], [b]) => (a.type < b.type ? -1 : 1))) {
+      let hit = 0, missed = 0;
+      for (const br of brs) { hit += br.dpif.nHit; missed += br.dpif.nMissed; }
+      out += `${backer.type}@${backer.name}: hit:${hit} missed:${missed}\n`;
+      const odpTypes = new Map(backer.portList().map((p) => [p.name, p]));
+      for (const br of brs) {
+        out += `  ${br.name}:\n`;
+        for (const iface of [...br.ifaces.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+          if (iface.ofport <= 0) continue;
+          const odp = br.dpif.xbridge.ports.get(iface.ofport)?.odpPort ?? -1;
+          const t = odpTypes.get(iface.name)?.type ?? iface.netdevType;
+          out += `    ${iface.name} ${iface.ofport}/${odp}: (${t})\n`;
+        }
+      }
+    }
+    return out;
   }
 }
 
 function setOf(items: Atom[]): Datum {
-  return new Datum([...items].sort(), null);
+  return new Datum([...new Set(items)].sort(), null);
 }
 
 function mapOf(pairs: [string, string][]): Datum {
+  const sorted = [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return new Datum(sorted.map((p) => p[0]), sorted.map((p) => p[1]));
+}
+
+function mapOfInt(pairs: [string, number][]): Datum {
   const sorted = [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return new Datum(sorted.map((p) => p[0]), sorted.map((p) => p[1]));
 }

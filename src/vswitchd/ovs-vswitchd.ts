@@ -8,7 +8,16 @@ import { setProgramName } from '../lib/program.js';
 import { parseDaemonCommandLine } from '../lib/daemon-main.js';
 import { Daemon, daemonUsage } from '../lib/daemon.js';
 import { ovsRundir } from '../lib/dirs.js';
+import { timevalRegisterCommands } from '../lib/timeval.js';
+import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
+import { netdevInitialize } from '../datapath/netdev-classes.js';
+import { netdevDummyRegister } from '../datapath/netdev-dummy.js';
+import {
+  unixctlFdbShow, unixctlFdbFlush, unixctlFdbStatsShow, unixctlFdbStatsClear, unixctlFdbAdd, unixctlFdbDel,
+  unixctlTrace, unixctlTracePacketOut, type UnixctlReply,
+} from '../ofproto/ofproto-dpif.js';
 import { Bridges } from './bridge.js';
+
 
 setProgramName('ovs-vswitchd');
 
@@ -49,8 +58,40 @@ for (const o of options) {
   if (o.name === 'enable-dummy') enableDummy = o.value === 'override' ? 'override' : 'yes';
 }
 
+/** Registers a unixctl command whose handler returns text or an error. */
+function registerReply(name: string, usage: string, min: number, max: number, fn: (args: string[]) => UnixctlReply): void {
+  unixctlCommandRegister(name, usage, min, max, (args) => {
+    const r = fn(args);
+    if ('error' in r) throw new UnixctlError(r.error);
+    return r.text;
+  });
+}
+
+/** The unixctl commands ofproto-dpif provides (fdb/*, ofproto/trace). */
+function registerOfprotoDpifCommands(): void {
+  registerReply('fdb/show', 'bridge', 1, 1, (a) => unixctlFdbShow(a[0]!));
+  registerReply('fdb/flush', '[bridge]', 0, 1, (a) => unixctlFdbFlush(a[0]));
+  registerReply('fdb/stats-show', 'bridge', 1, 1, (a) => unixctlFdbStatsShow(a[0]!));
+  registerReply('fdb/stats-clear', '[bridge]', 0, 1, (a) => unixctlFdbStatsClear(a[0]));
+  registerReply('fdb/add', 'bridge port vlan mac', 4, 4, (a) => unixctlFdbAdd(a[0]!, a[1]!, a[2]!, a[3]!));
+  registerReply('fdb/del', 'bridge vlan mac', 3, 3, (a) => unixctlFdbDel(a[0]!, a[1]!, a[2]!));
+  registerReply('ofproto/trace', '{[dp_name] odp_flow | bridge br_flow} [OPTIONS...] [-generate|packet]', 1, 6,
+    (a) => unixctlTrace(a));
+  registerReply('ofproto/trace-packet-out', '[-consistent] {[dp_name] odp_flow | bridge br_flow} [OPTIONS...] [-generate|packet] actions',
+    2, 6, (a) => unixctlTracePacketOut(a));
+}
+
 async function main(): Promise<void> {
+  netdevInitialize();
+  if (enableDummy) netdevDummyRegister(enableDummy === 'override' ? 'override' : 'dummy');
+  timevalRegisterCommands();
+  registerOfprotoDpifCommands();
   const daemon = await Daemon.start(cfg, () => ({}));
+  // OVS's own "exit" takes --cleanup (delete the datapaths; ours live in the process anyway).
+  unixctlCommandRegister('exit', '[--cleanup]', 0, 1, (args) => {
+    if (args.length && args[0] !== '--cleanup') throw new UnixctlError(`unknown option ${args[0]}`);
+    setImmediate(() => void daemon.exit(0));
+  });
   const bridges = new Bridges({ remote, enableDummy });
   daemon.atExit(() => bridges.stop());
   bridges.start();

@@ -1,0 +1,1016 @@
+/* ofproto-openflow: the OpenFlow side of a switch (handle_openflow and its
+ * helpers in OVS's ofproto/ofproto.c).
+ *
+ * connmgr.ts owns the connections and answers the session messages (echo,
+ * roles, async config, formats, barrier); every other request comes here
+ * through ConnmgrHandler.handleMessage().  Each handler decodes the request
+ * with the openflow layer, calls the Ofproto API (ofproto.ts) or the
+ * provider's state (ofproto-dpif.ts for packets), and encodes the reply in
+ * the requester's version; multipart replies are split at 64 kB.  Errors
+ * are thrown as OfpError and connmgr turns them into OFPT_ERROR.
+ *
+ * The same object is the Ofproto's listener: flow-removed, port-status,
+ * flow-monitor updates (ofmonitor.ts) and packet-ins go out through
+ * connmgr.sendAsync() to the connections whose async configuration wants
+ * them, each in its own version and packet-in format.  Bundles (OF1.4 and
+ * the ONF OF1.3 extension) are kept per connection and committed with
+ * Ofproto's start/revert/finish phases so they apply atomically.
+ */
+import { OfpError, type OfpErrName } from '../openflow/ofp-errors.js';
+import { startMsg, statsReplyRaw, setStatsMore, msgBody, decodeMsgThrow, type OfpMsg, type OfpType } from '../openflow/ofp-msgs.js';
+import type { OfpWriter } from '../openflow/ofp-buffer.js';
+import { Proto, protocolFromVersion } from '../openflow/ofp-protocol.js';
+import {
+  decodeFlowMod, decodeFlowStatsRequest, encodeAggregateReply, putFlowStats, OFPFC_ADD, OFPTT_ALL,
+  type FlowMod,
+} from '../openflow/ofp-flow.js';
+import { checkActions, formatActions } from '../openflow/ofp-actions.js';
+import { matchToString } from '../openflow/ofp-match-codec.js';
+import { forEachFlattened } from './ofproto-actions.js';
+import {
+  encodeFeaturesReply, encodeGetConfigReply, decodeSetConfig, encodeDescReply, C_FLOW_STATS, C_TABLE_STATS,
+  C_PORT_STATS, C_QUEUE_STATS, C_GROUP_STATS, C_BUNDLES, C_ARP_MATCH_IP, FRAG_NORMAL, FRAG_DROP, fragToString,
+} from '../openflow/ofp-switch.js';
+import {
+  type PhyPort, type PortMod, type PortStats, decodePortMod, decodePortStatsRequest, decodePortDescRequest, putPhyPort,
+  putPortStats, encodePortStatus, emptyPortStats, OFPP_ANY, OFPP_MAX, OFPPR_MODIFY, PC_PORT_DOWN, PS_LINK_DOWN,
+  PS_LIVE, PC_NO_FWD, PS_BLOCKED,
+} from '../openflow/ofp-port.js';
+import {
+  decodeQueueStatsRequest, decodeQueueGetConfigRequest, encodeQueueConfigReply, putQueueStats, OFPQ_ALL,
+  type QueueConfig,
+} from '../openflow/ofp-queue.js';
+import {
+  decodeGroupMod, decodeGroupDescRequest, decodeGroupStatsRequest, encodeGroupMod, putGroupDesc, putGroupStats,
+  encodeGroupFeaturesReply, OFPG_ALL, type GroupMod,
+} from '../openflow/ofp-group.js';
+import {
+  decodeMeterMod, decodeMeterRequest, putMeterConfig, putMeterStats, encodeMeterFeaturesReply, encodeMeterMod,
+  OFPM13_ALL, type MeterMod,
+} from '../openflow/ofp-meter.js';
+import { decodeTableMod, putTableDesc, encodeTableStatus, SETTING_ON, SETTING_OFF, type TableDesc } from '../openflow/ofp-table.js';
+import {
+  putTableStats13, putTableStats10, putTableFeatures, decodeTableFeatures, type TableFeatures, type TableStats,
+} from '../openflow/ofp-table-stats.js';
+import { decodePacketOut, encodePacketIn, type PacketIn, type PacketOut } from '../openflow/ofp-packet.js';
+import {
+  decodeBundleCtrl, decodeBundleAdd, encodeBundleCtrlReply, OFPBCT_OPEN_REQUEST, OFPBCT_OPEN_REPLY,
+  OFPBCT_CLOSE_REQUEST, OFPBCT_CLOSE_REPLY, OFPBCT_COMMIT_REQUEST, OFPBCT_COMMIT_REPLY, OFPBCT_DISCARD_REQUEST,
+  OFPBCT_DISCARD_REPLY, OFPBF_ATOMIC,
+} from '../openflow/ofp-bundle.js';
+import {
+  encodeFlowRemoved, encodeRequestForward, decodeFlowMonitorRequests, decodeFlowMonitorCancel, type FlowRemoved,
+} from '../openflow/ofp-monitor.js';
+import {
+  OAM_PACKET_IN, OAM_PORT_STATUS, OAM_FLOW_REMOVED, OAM_TABLE_STATUS, OAM_REQUESTFORWARD, NXFF_NXM,
+  ROLE_SECONDARY,
+} from '../openflow/ofp-connection.js';
+import { encodeErrorMsg } from '../openflow/ofp-errors.js';
+import { FL, get32 } from '../openflow/flow.js';
+import { Match } from '../openflow/match.js';
+import { MF_N_IDS, mfFromId } from '../openflow/meta-flow.js';
+import { nxmFieldByMfId } from '../openflow/nx-match.js';
+import { ofpactNames } from '../openflow/ofpact-bitmap.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
+import { type Netdev } from '../datapath/netdev-provider.js';
+import { netdevGetStats, netdevUpdateFlags, netdevGetFlags, netdevGetCarrier, netdevGetEtherAddr } from '../datapath/netdev.js';
+import { Connmgr, type Ofconn, type ConnmgrHandler } from './connmgr.js';
+import { Ofmonitors } from './ofmonitor.js';
+import { Ofproto, calcDuration, type OfprotoFlowMod, type OfprotoGroupMod } from './ofproto.js';
+import {
+  OFTABLE_HIDDEN, EVICTION_OPENFLOW, TableMiss, type Rule, type Ofport, type ModRequester, type OfprotoListener,
+} from './ofproto-provider.js';
+import type { RuleActions } from './ofproto-actions.js';
+import type { OfprotoDpif } from './ofproto-dpif.js';
+import { VERSION_MAX } from './classifier.js';
+import { hmapOrder, hashInt } from './ovs-hash.js';
+
+const log = vlogModule('ofproto');
+const rl = new RateLimit(5, 20);
+
+/** The "max_entries" OVS reports for a table without a limit. */
+const DEFAULT_MAX_ENTRIES = 1000000;
+
+/* ---- Connection protocol. ---- */
+
+/** The flow protocol a connection speaks (ofconn_get_protocol). */
+export function ofconnProtocol(c: Ofconn): number {
+  if (c.version !== 1) return protocolFromVersion(c.version);
+  const nxm = c.flowFormat === NXFF_NXM;
+  if (c.flowModTableId) return nxm ? Proto.OF10_NXM_TID : Proto.OF10_STD_TID;
+  return nxm ? Proto.OF10_NXM : Proto.OF10_STD;
+}
+
+/* ---- Multipart replies. ---- */
+
+/** Builds the replies to a stats request, splitting at 64 kB (ofpmp_init/ofpmp_postappend). */
+class Replies {
+  private readonly writers: OfpWriter[] = [];
+  private readonly hdrLen: number;
+
+  constructor(private readonly request: OfpMsg) {
+    this.writers.push(this.start());
+    this.hdrLen = this.writers[0]!.len;
+  }
+
+  private start(): OfpWriter {
+    const raw = statsReplyRaw(this.request.info, this.request.version);
+    if (!raw) throw new OfpError('OFPBRC_BAD_STAT');
+    return startMsg(raw, this.request.version, this.request.xid);
+  }
+
+  /** The reply raw's name, for encoders that depend on it. */
+  get raw(): string { return statsReplyRaw(this.request.info, this.request.version)!.raw; }
+
+  /** Appends one entry written by 'put'. */
+  put(put: (w: OfpWriter) => void): void {
+    let w = this.writers[this.writers.length - 1]!;
+    const at = w.len;
+    put(w);
+    if (w.len > 0xffff && at > this.hdrLen) {
+      const entry = w.buf.slice(at, w.len);
+      w.len = at;
+      w = this.start();
+      w.bytes(entry);
+      this.writers.push(w);
+    }
+  }
+
+  /** Sends every message to 'c', all but the last flagged "more". */
+  send(c: Ofconn): void {
+    const n = this.writers.length;
+    this.writers.forEach((w, i) => {
+      const m = w.finishMsg();
+      if (i < n - 1) setStatsMore(m, true);
+      c.send(m);
+    });
+  }
+}
+
+/* ---- Netdev facts the OpenFlow side reports. ---- */
+
+const UINT64_MAX = 0xffffffffffffffffn;
+
+/** Queue ids a port's device has (netdev-dummy has queue 0; others none we know of). */
+function netdevQueues(netdev: unknown): number[] | null {
+  const nd = netdev as Netdev | null;
+  return nd && nd.type.startsWith('dummy') ? [0] : null;
+}
+
+/** Driver-specific counters ovs-ofctl shows as "CUSTOM Statistics" (netdev-dummy's). */
+function netdevCustomStats(netdev: unknown): { name: string; value: bigint }[] {
+  const nd = netdev as Netdev | null;
+  if (!nd || !nd.type.startsWith('dummy')) return [];
+  const out = [{ name: 'rx_custom_packets_1', value: 0n }, { name: 'rx_custom_packets_2', value: 0n }];
+  for (let q = 0; q < nd.nRxq; q++) out.push({ name: `rx_q${q}_bytes`, value: 0n }, { name: `rx_q${q}_packets`, value: 0n });
+  for (let q = 0; q < nd.nRxq; q++) out.push({ name: `tx_q${q}_bytes`, value: 0n }, { name: `tx_q${q}_packets`, value: 0n });
+  return out;
+}
+
+/* ---- Bundles. ---- */
+
+interface BundleEntry {
+  type: OfpType;
+  /** The BUNDLE_ADD message, for errors. */
+  msg: Uint8Array;
+  xid: number;
+  ofm?: OfprotoFlowMod;
+  ogm?: OfprotoGroupMod;
+  pm?: PortMod;
+  po?: PacketOut;
+}
+
+interface Bundle {
+  id: number;
+  flags: number;
+  closed: boolean;
+  entries: BundleEntry[];
+  used: number;
+}
+
+/* ---- The handler. ---- */
+
+type Handler = (self: OfprotoOpenflow, c: Ofconn, msg: OfpMsg) => void | Promise<void>;
+
+/** OpenFlow request handling and async messages for one switch. */
+export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
+  readonly connmgr: Connmgr;
+  readonly monitors: Ofmonitors;
+  /** Fragment handling (OFPC_FRAG_*). */
+  fragHandling = FRAG_NORMAL;
+  /** The provider's packet side, when it has one. */
+  dpif: OfprotoDpif | null = null;
+  /** Wraps packet execution so the datapath knows which bridge it runs for (set by the bridge). */
+  executeContext: (fn: () => void) => void = (fn) => fn();
+  /** Port creation times (ms), for port stats durations. */
+  private readonly portCreated = new Map<number, number>();
+  private readonly bundles = new Map<Ofconn, Map<number, Bundle>>();
+  private readonly invalidTtl = new WeakMap<Ofconn, boolean>();
+  /** Each port's netdev change sequence number last looked at. */
+  private readonly portSeq = new Map<number, number>();
+
+  constructor(readonly ofproto: Ofproto) {
+    this.connmgr = new Connmgr(ofproto.name, this);
+    this.monitors = new Ofmonitors(ofproto);
+    ofproto.listener = this;
+  }
+
+  /** Connects the packet side of ofproto-dpif (packet-ins, table-miss policy). */
+  attachDpif(dpif: OfprotoDpif): void {
+    this.dpif = dpif;
+    dpif.onPacketIn = (pin, controllerId, maxLen) => this.sendPacketIn(pin, controllerId, maxLen);
+    dpif.wantsPacketInOnMiss = () => this.wantsPacketInOnMiss();
+  }
+
+  /* ---- ConnmgrHandler. ---- */
+
+  async handleMessage(c: Ofconn, msg: OfpMsg): Promise<void> {
+    const h = HANDLERS[msg.info.type];
+    if (!h) throw new OfpError(msg.info.isStat ? 'OFPBRC_BAD_STAT' : 'OFPBRC_BAD_TYPE');
+    await h(this, c, msg);
+  }
+
+  connectionsChanged(): void {
+    const live = new Set(this.connmgr.connections());
+    for (const c of [...this.bundles.keys()]) if (!live.has(c)) this.bundles.delete(c);
+    this.monitors.pruneClosed(live);
+  }
+
+  /* ---- OfprotoListener. ---- */
+
+  flowRemoved(fr: FlowRemoved): void {
+    this.connmgr.sendAsync(OAM_FLOW_REMOVED, fr.reason, (c) =>
+      encodeFlowRemoved(fr, c.version, c.version === 1 && c.flowFormat === NXFF_NXM));
+  }
+
+  flowMonitor(rule: Rule, event: number, reason: number, req: ModRequester | null, oldActions: RuleActions | null): void {
+    this.monitors.report(rule, event, reason, req, oldActions);
+  }
+
+  flowMonitorFlush(): void { this.monitors.flush(); }
+
+  portStatus(reason: number, pp: PhyPort): void {
+    if (reason === 0) this.portCreated.set(pp.portNo, this.ofproto.now());
+    else if (reason === 1) this.portCreated.delete(pp.portNo);
+    this.sendPortStatus(null, reason, pp);
+  }
+
+  tableStatus(tableId: number, reason: number): void {
+    const td = this.tableDesc(tableId);
+    this.connmgr.sendAsync(OAM_TABLE_STATUS, reason, (c) => c.version >= 5 ? encodeTableStatus(reason, td, c.version) : null);
+  }
+
+  wantsPacketInOnMiss(): boolean {
+    for (const c of this.connmgr.connections()) {
+      if (c.controllerId === 0 && c.version > 0 && c.version < 4) return true;
+    }
+    return false;
+  }
+
+  /** Sends a port-status to every connection that wants it; 'source' (a port-mod's
+   * requester) does not hear about its own change before OF1.5. */
+  sendPortStatus(source: Ofconn | null, reason: number, pp: PhyPort): void {
+    this.connmgr.sendAsync(OAM_PORT_STATUS, reason, (c) =>
+      c === source && c.version < 6 ? null : encodePortStatus({ reason, desc: pp }, c.version));
+  }
+
+  /** Sends a packet-in to the connections of controller 'controllerId' that want it. */
+  sendPacketIn(pin: PacketIn, controllerId: number, maxLen: number): void {
+    this.connmgr.sendAsync(OAM_PACKET_IN, pin.reason, (c) => {
+      if (c.controllerId !== controllerId) return null;
+      return encodePacketIn(pin, c.version, c.packetInFormat, maxLen > 0 ? maxLen : 0xffff);
+    });
+  }
+
+  /* ---- Ports. ---- */
+
+  /** Ports in OVS's hash-map order (HMAP_FOR_EACH over ofproto->ports). */
+  portsInOrder(): Ofport[] {
+    return hmapOrder([...this.ofproto.ports.values()], (p) => hashInt(p.ofpPort, 0));
+  }
+
+  portStats(port: Ofport, now: number): PortStats {
+    const ps = emptyPortStats(port.pp.portNo);
+    const created = this.portCreated.get(port.ofpPort) ?? now;
+    [ps.durationSec, ps.durationNsec] = calcDuration(created, now);
+    const st = port.netdev ? netdevGetStats(port.netdev as Netdev) : -1;
+    if (typeof st !== 'number') {
+      const map: [keyof typeof ps.stats, number][] = [
+        ['rx_packets', st.rx_packets], ['tx_packets', st.tx_packets], ['rx_bytes', st.rx_bytes],
+        ['tx_bytes', st.tx_bytes], ['rx_dropped', st.rx_dropped], ['tx_dropped', st.tx_dropped],
+        ['rx_errors', st.rx_errors], ['tx_errors', st.tx_errors], ['rx_frame_errors', st.rx_frame_errors],
+        ['rx_over_errors', st.rx_over_errors], ['rx_crc_errors', st.rx_crc_errors], ['collisions', st.collisions],
+      ];
+      for (const [k, v] of map) ps.stats[k] = v < 0 || v === Number.MAX_SAFE_INTEGER ? UINT64_MAX : BigInt(v);
+    }
+    /* OVS's netdev_get_stats leaves unsupported counters all-ones; netdev-dummy only counts these. */
+    if (port.netdev && (port.netdev as Netdev).type.startsWith('dummy')) {
+      for (const k of ['rx_dropped', 'tx_dropped', 'rx_errors', 'tx_errors', 'rx_frame_errors', 'rx_over_errors',
+        'rx_crc_errors', 'collisions'] as const) ps.stats[k] = UINT64_MAX;
+    }
+    ps.custom = netdevCustomStats(port.netdev);
+    return ps;
+  }
+
+  /**
+   * Notices link and administrative changes of the ports' devices and tells
+   * controllers (ofproto's update_port): 'netdevOf' gives a port's netdev.
+   * Returns true if some port changed.
+   */
+  refreshPorts(netdevOf: (ofp: number) => Netdev | null): boolean {
+    let changed = false;
+    for (const port of this.ofproto.ports.values()) {
+      const nd = netdevOf(port.ofpPort);
+      if (!nd) continue;
+      const seen = this.portSeq.get(port.ofpPort);
+      if (seen === nd.changeSeq) continue;
+      this.portSeq.set(port.ofpPort, nd.changeSeq);
+      if (seen === undefined) continue;
+      const up = (netdevGetFlags(nd) & 1) !== 0;
+      const carrier = netdevGetCarrier(nd);
+      const mac = netdevGetEtherAddr(nd);
+      const config = up ? port.pp.config & ~PC_PORT_DOWN : port.pp.config | PC_PORT_DOWN;
+      let state = carrier ? port.pp.state & ~PS_LINK_DOWN : port.pp.state | PS_LINK_DOWN;
+      state = normalizeState(config, state, true);
+      const hw = macToBytes(mac);
+      if (config === port.pp.config && state === port.pp.state && bytesEqual(hw, port.pp.hwAddr)) continue;
+      port.pp = { ...port.pp, config, state, hwAddr: hw };
+      this.sendPortStatus(null, OFPPR_MODIFY, port.pp);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** Every flow as bridge/dump-flows prints it, hidden ones included (flow_stats_ds). */
+  dumpAllFlows(offloadStats: boolean): string {
+    const now = this.ofproto.now();
+    let out = '';
+    for (const rule of this.ofproto.allRules()) {
+      const st = this.ofproto.ruleGetStats(rule);
+      if (rule.tableId !== 0) out += `table_id=${rule.tableId}, `;
+      out += `duration=${Math.floor((now - rule.created) / 1000)}s, n_packets=${st.packets}, n_bytes=${st.bytes}, `;
+      if (offloadStats) out += 'n_offload_packets=0, n_offload_bytes=0, ';
+      out += matchToString(rule.match, rule.priority) + ',actions=' + formatActions([...rule.actions.list]) + '\n';
+    }
+    return out;
+  }
+
+  /** Applies a port-mod's config change (update_port_config). */
+  private updatePortConfig(source: Ofconn | null, port: Ofport, config: number, mask: number): void {
+    let toggle = (config ^ port.pp.config) & mask;
+    if (toggle & PC_PORT_DOWN && port.netdev) {
+      const nd = port.netdev as Netdev;
+      const r = config & PC_PORT_DOWN ? netdevUpdateFlags(nd, 1, 0) : netdevUpdateFlags(nd, 0, 1);
+      if (r < 0) toggle &= ~PC_PORT_DOWN;
+    }
+    if (!toggle) return;
+    const oldConfig = port.pp.config;
+    port.pp = { ...port.pp, config: port.pp.config ^ toggle };
+    port.pp.state = normalizeState(port.pp.config, port.pp.state, true);
+    this.ofproto.cls.portReconfigured?.(port, oldConfig);
+    this.sendPortStatus(source, OFPPR_MODIFY, port.pp);
+  }
+
+  private portModStart(pm: PortMod): Ofport {
+    const port = this.ofproto.getPort(pm.portNo);
+    if (!port) throw new OfpError('OFPPMFC_BAD_PORT');
+    if (!bytesEqual(port.pp.hwAddr, pm.hwAddr)) throw new OfpError('OFPPMFC_BAD_HW_ADDR');
+    return port;
+  }
+
+  private portModFinish(source: Ofconn | null, pm: PortMod, port: Ofport): void {
+    this.updatePortConfig(source, port, pm.config, pm.mask);
+  }
+
+  /* ---- Flow mods. ---- */
+
+  /** Decodes a flow-mod as 'c' sent it, with OVS's consistency checks (ofputil_decode_flow_mod). */
+  decodeFlowMod(c: Ofconn, msg: OfpMsg): FlowMod {
+    const fm = decodeFlowMod(msg, c.flowModTableId);
+    if (msg.version === 1) fm.command &= 0xff;
+    const protocol = ofconnProtocol(c);
+    const r = checkActions(fm.ofpacts.decoded, fm.match, {
+      maxPorts: this.ofproto.maxPorts, tableId: fm.tableId, nTables: this.ofproto.nTables,
+    });
+    if (r.error) throw new OfpError(r.error);
+    if (protocol & ~r.usable) throw new OfpError('OFPBAC_MATCH_INCONSISTENT');
+    return fm;
+  }
+
+  private handleFlowMod(c: Ofconn, msg: OfpMsg): void {
+    const fm = this.decodeFlowMod(c, msg);
+    const err = this.ofproto.handleFlowMod(fm, { conn: c, xid: msg.xid });
+    if (err) throw err;
+  }
+
+  /* ---- Packet out. ---- */
+
+  /** Checks a packet-out before execution (ofproto_packet_out_init + check_ofpacts). */
+  private packetOutInit(c: Ofconn, po: PacketOut): void {
+    const inPort = get32(po.metadata.flow, FL.IN_PORT) & 0xffff;
+    if (inPort >= this.ofproto.maxPorts && inPort < OFPP_MAX) throw new OfpError('OFPBRC_BAD_PORT');
+    if (po.bufferId !== 0xffffffff) throw new OfpError('OFPBRC_BUFFER_UNKNOWN');
+    const m = new Match();
+    m.flow.set(po.metadata.flow);
+    m.wc.fill(0xff);
+    const r = checkActions(po.ofpacts.decoded, m, { maxPorts: this.ofproto.maxPorts, tableId: 0, nTables: this.ofproto.nTables });
+    if (r.error) throw new OfpError(r.error);
+    if (ofconnProtocol(c) & ~r.usable) throw new OfpError('OFPBAC_MATCH_INCONSISTENT');
+  }
+
+  private packetOutCheck(po: PacketOut): OfpError | null {
+    let err: OfpErrName | null = null;
+    forEachFlattened(po.ofpacts.decoded, (a) => {
+      if (err) return;
+      if (a.type === 'METER' && !this.ofproto.meters.has(a.meterId)) err = 'OFPMMFC_INVALID_METER';
+      else if (a.type === 'GROUP' && !this.ofproto.groupLookup(a.groupId, VERSION_MAX)) err = 'OFPBAC_BAD_OUT_GROUP';
+    });
+    return err ? new OfpError(err) : null;
+  }
+
+  private packetOutExecute(po: PacketOut): void {
+    if (!this.dpif) return;
+    const dpif = this.dpif;
+    const res: { err: OfpError | null } = { err: null };
+    this.executeContext(() => { res.err = dpif.packetOut(po); });
+    if (res.err) log.dbg(`${this.ofproto.name}: packet-out failed (${res.err.error})`);
+  }
+
+  /* ---- Tables. ---- */
+
+  /** Table features as OVS reports them (query_tables). */
+  tableFeatures(): TableFeatures[] {
+    const all = allFieldSets();
+    const n = this.ofproto.nTables;
+    const out: TableFeatures[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = this.ofproto.tables[i]!;
+      const next = new Set<number>();
+      for (let j = i + 1; j < n; j++) if (!(this.ofproto.tables[j]!.flags & OFTABLE_HIDDEN)) next.add(j);
+      let instructions = (1 << 6) - 1;
+      if (!next.size) instructions &= ~(1 << 5);
+      const acts = { ofpacts: ofpactNames(), setFields: new Set(all.writable) };
+      const inst = { next, instructions, write: acts, apply: { ofpacts: [...acts.ofpacts], setFields: new Set(all.writable) } };
+      out.push({
+        tableId: i, command: 0, name: t.name ?? '', metadataMatch: UINT64_MAX, metadataWrite: UINT64_MAX,
+        missConfig: t.missConfig, supportsEviction: -1, supportsVacancyEvents: -1,
+        maxEntries: Math.min(DEFAULT_MAX_ENTRIES, t.maxFlows),
+        nonmiss: inst, miss: { ...inst, next: new Set(next), write: { ...acts }, apply: { ...inst.apply } },
+        match: new Set(all.match), mask: new Set(all.mask), wildcard: new Set(all.match),
+      });
+    }
+    return out;
+  }
+
+  /** Table stats (query_tables' stats half). */
+  tableStats(): TableStats[] {
+    return this.ofproto.tableStats();
+  }
+
+  /** One table's description (query_table_desc__). */
+  tableDesc(tableId: number): TableDesc {
+    const t = this.ofproto.tables[tableId]!;
+    return {
+      tableId, eviction: t.eviction & EVICTION_OPENFLOW ? SETTING_ON : SETTING_OFF, evictionFlags: 3,
+      vacancy: t.vacancyEvent ? SETTING_ON : SETTING_OFF,
+      tableVacancy: { down: t.vacancyDown, up: t.vacancyUp, vacancy: this.ofproto.tableVacancy(t) },
+    };
+  }
+
+  /* ---- Request forwarding. ---- */
+
+  /** Relays a group-mod or meter-mod to the other connections that asked (connmgr_send_requestforward). */
+  private requestForward(source: Ofconn, reason: number, encode: (version: number) => Uint8Array): void {
+    for (const c of this.connmgr.connections()) {
+      if (c === source || !c.receivesAsync(OAM_REQUESTFORWARD, reason)) continue;
+      c.send(encodeRequestForward(encode(c.version), c.version));
+    }
+  }
+
+  /* ---- Bundles. ---- */
+
+  private bundlesOf(c: Ofconn): Map<number, Bundle> {
+    let m = this.bundles.get(c);
+    if (!m) { m = new Map(); this.bundles.set(c, m); }
+    return m;
+  }
+
+  private bundleOpen(c: Ofconn, id: number, flags: number): void {
+    const m = this.bundlesOf(c);
+    if (m.has(id)) {
+      log.info(`Bundle ${id.toString(16)} already exists.`);
+      m.delete(id);
+      throw new OfpError('OFPBFC_BAD_ID');
+    }
+    m.set(id, { id, flags, closed: false, entries: [], used: Date.now() });
+  }
+
+  private bundleClose(c: Ofconn, id: number, flags: number): void {
+    const m = this.bundlesOf(c);
+    const b = m.get(id);
+    if (!b) throw new OfpError('OFPBFC_BAD_ID');
+    if (b.closed) { m.delete(id); throw new OfpError('OFPBFC_BUNDLE_CLOSED'); }
+    if (b.flags !== flags) { m.delete(id); throw new OfpError('OFPBFC_BAD_FLAGS'); }
+    b.used = Date.now();
+    b.closed = true;
+  }
+
+  private bundleDiscard(c: Ofconn, id: number): void {
+    const m = this.bundlesOf(c);
+    if (!m.delete(id)) throw new OfpError('OFPBFC_BAD_ID');
+  }
+
+  private bundleAdd(c: Ofconn, msg: OfpMsg): void {
+    const badd = decodeBundleAdd(msg);
+    const inner = decodeMsgThrow(badd.msg);
+    const e: BundleEntry = { type: badd.type, msg: msg.data.slice(), xid: msg.xid };
+    switch (badd.type) {
+      case 'PORT_MOD': e.pm = decodePortMod(inner, false); break;
+      case 'FLOW_MOD': {
+        const fm = this.decodeFlowMod(c, inner);
+        const ofm = this.ofproto.flowModInit(fm);
+        if (ofm instanceof OfpError) throw ofm;
+        e.ofm = ofm;
+        break;
+      }
+      case 'GROUP_MOD': e.ogm = { gm: decodeGroupMod(inner), version: 0, newGroup: null, oldGroups: [] }; break;
+      case 'PACKET_OUT': {
+        const po = decodePacketOut(inner);
+        this.packetOutInit(c, po);
+        e.po = po;
+        break;
+      }
+      default: throw new OfpError('OFPBFC_MSG_UNSUP');
+    }
+    const m = this.bundlesOf(c);
+    let b = m.get(badd.bundleId);
+    if (!b) {
+      b = { id: badd.bundleId, flags: badd.flags, closed: false, entries: [], used: Date.now() };
+      m.set(b.id, b);
+    } else if (b.closed) {
+      m.delete(b.id);
+      throw new OfpError('OFPBFC_BUNDLE_CLOSED');
+    } else if (b.flags !== badd.flags) {
+      m.delete(b.id);
+      throw new OfpError('OFPBFC_BAD_FLAGS');
+    }
+    b.used = Date.now();
+    b.entries.push(e);
+  }
+
+  /** Commits a bundle: everything or nothing (do_bundle_commit). */
+  private bundleCommit(c: Ofconn, id: number, flags: number): void {
+    const m = this.bundlesOf(c);
+    const b = m.get(id);
+    if (!b) throw new OfpError('OFPBFC_BAD_ID');
+    m.delete(id);
+    if (b.flags !== flags) throw new OfpError('OFPBFC_BAD_FLAGS');
+    const p = this.ofproto;
+    let version = p.tablesVersion + 1;
+    let prevPortMod = false;
+    let failed: { i: number; err: OfpError } | null = null;
+    const ports: (Ofport | null)[] = [];
+    /* 1. Start every change in the versions it becomes visible in. */
+    for (let i = 0; i < b.entries.length && !failed; i++) {
+      const e = b.entries[i]!;
+      let err: OfpError | null = null;
+      if (e.type === 'PORT_MOD') {
+        if (flags & OFPBF_ATOMIC) err = new OfpError('OFPBFC_MSG_FAILED');
+        else {
+          prevPortMod = true;
+          try { ports[i] = this.portModStart(e.pm!); } catch (x) { if (x instanceof OfpError) err = x; else throw x; }
+        }
+      } else {
+        if (prevPortMod) { prevPortMod = false; version++; }
+        if (e.type === 'FLOW_MOD') {
+          e.ofm!.version = version;
+          err = p.flowModStart(e.ofm!);
+        } else if (e.type === 'GROUP_MOD') {
+          e.ogm!.version = version;
+          err = p.groupModStart(e.ogm!);
+        } else if (e.type === 'PACKET_OUT') {
+          err = this.packetOutCheck(e.po!);
+        }
+      }
+      if (err) failed = { i, err };
+    }
+    if (failed) {
+      /* 2. Revert what was started, newest first. */
+      for (let i = failed.i - 1; i >= 0; i--) {
+        const e = b.entries[i]!;
+        if (e.type === 'FLOW_MOD') p.flowModRevert(e.ofm!);
+        else if (e.type === 'GROUP_MOD') p.groupModRevert(e.ogm!);
+      }
+      c.send(encodeErrorMsg(failed.err.error, c.version, b.entries[failed.i]!.xid, b.entries[failed.i]!.msg));
+      this.monitors.flush();
+      throw new OfpError('OFPBFC_MSG_FAILED');
+    }
+    /* 3. Publish and finish in order. */
+    for (let i = 0; i < b.entries.length; i++) {
+      const e = b.entries[i]!;
+      if (e.type === 'PORT_MOD') {
+        if (ports[i]) this.portModFinish(c, e.pm!, ports[i]!);
+        continue;
+      }
+      const v = e.ofm?.version ?? e.ogm?.version ?? version;
+      while (p.tablesVersion < v) p.bumpTablesVersion();
+      const req: ModRequester = { conn: c, xid: e.xid };
+      if (e.type === 'FLOW_MOD') {
+        const err = p.flowModFinish(e.ofm!, req);
+        if (err) log.warn(`${p.name}: bundle flow_mod failed to finish (${err.error})`);
+      } else if (e.type === 'GROUP_MOD') {
+        p.groupModFinish(e.ogm!, req);
+      }
+    }
+    while (p.tablesVersion < version) p.bumpTablesVersion();
+    this.monitors.flush();
+    for (const e of b.entries) if (e.type === 'PACKET_OUT') this.packetOutExecute(e.po!);
+  }
+
+  private handleBundleControl(c: Ofconn, msg: OfpMsg): void {
+    const bc = decodeBundleCtrl(msg);
+    let replyType: number;
+    switch (bc.type) {
+      case OFPBCT_OPEN_REQUEST: this.bundleOpen(c, bc.bundleId, bc.flags); replyType = OFPBCT_OPEN_REPLY; break;
+      case OFPBCT_CLOSE_REQUEST: this.bundleClose(c, bc.bundleId, bc.flags); replyType = OFPBCT_CLOSE_REPLY; break;
+      case OFPBCT_COMMIT_REQUEST: this.bundleCommit(c, bc.bundleId, bc.flags); replyType = OFPBCT_COMMIT_REPLY; break;
+      case OFPBCT_DISCARD_REQUEST: this.bundleDiscard(c, bc.bundleId); replyType = OFPBCT_DISCARD_REPLY; break;
+      default: throw new OfpError('OFPBFC_BAD_TYPE');
+    }
+    c.send(encodeBundleCtrlReply(msg, { bundleId: bc.bundleId, type: replyType, flags: 0 }));
+  }
+
+  /** Drops bundles idle longer than 'timeoutMs' (bundle-idle-timeout). */
+  expireBundles(timeoutMs: number): void {
+    const now = Date.now();
+    for (const [c, m] of this.bundles) {
+      for (const [id, b] of m) {
+        if (now - b.used > timeoutMs) {
+          m.delete(id);
+          log.warn(`${c.name}: bundle ${id} timed out`);
+        }
+      }
+    }
+  }
+
+  /* ---- Statistics handlers. ---- */
+
+  private handleFeatures(c: Ofconn, msg: OfpMsg): void {
+    const ports = c.version < 4 ? this.portsInOrder().map((p) => p.pp) : [];
+    c.send(encodeFeaturesReply({
+      datapathId: this.ofproto.datapathId, nBuffers: 0, nTables: this.ofproto.nVisibleTables(), auxiliaryId: 0,
+      capabilities: C_FLOW_STATS | C_TABLE_STATS | C_PORT_STATS | C_QUEUE_STATS | C_GROUP_STATS | C_BUNDLES
+        | C_ARP_MATCH_IP,
+      actions10: 0xfff, ports,
+    }, msg.version, msg.xid));
+  }
+
+  private handleGetConfig(c: Ofconn, msg: OfpMsg): void {
+    c.send(encodeGetConfigReply(msg, {
+      frag: this.fragHandling, invalidTtlToController: this.invalidTtl.get(c) ? 1 : 0, missSendLen: c.missSendLen,
+    }));
+  }
+
+  private handleSetConfig(c: Ofconn, msg: OfpMsg): void {
+    const cfg = decodeSetConfig(msg);
+    if (c.type !== 'primary' || c.role !== ROLE_SECONDARY) {
+      if (cfg.frag !== this.fragHandling) {
+        if (cfg.frag === FRAG_NORMAL || cfg.frag === FRAG_DROP) this.fragHandling = cfg.frag;
+        else log.warnRl(rl, `${this.ofproto.name}: unsupported fragment handling mode ${fragToString(cfg.frag)}`);
+      }
+    }
+    if (cfg.invalidTtlToController >= 0) this.invalidTtl.set(c, cfg.invalidTtlToController > 0);
+    c.missSendLen = cfg.missSendLen;
+  }
+
+  private handleDesc(c: Ofconn, msg: OfpMsg): void {
+    const p = this.ofproto;
+    c.send(encodeDescReply(msg, { mfr: p.mfrDesc, hw: p.hwDesc, sw: p.swDesc, serial: p.serialDesc, dp: p.dpDesc }));
+  }
+
+  private handleFlowStats(c: Ofconn, msg: OfpMsg): void {
+    const fsr = decodeFlowStatsRequest(msg);
+    const stats = this.ofproto.flowStats(fsr);
+    if (stats instanceof OfpError) throw stats;
+    const rep = new Replies(msg);
+    const raw = rep.raw as Parameters<typeof putFlowStats>[1];
+    for (const fs of stats) rep.put((w) => putFlowStats(w, raw, msg.version, fs));
+    rep.send(c);
+  }
+
+  private handleAggregate(c: Ofconn, msg: OfpMsg): void {
+    const fsr = decodeFlowStatsRequest(msg);
+    const as = this.ofproto.aggregateStats(fsr);
+    if (as instanceof OfpError) throw as;
+    c.send(encodeAggregateReply(msg, as));
+  }
+
+  private handleTableStats(c: Ofconn, msg: OfpMsg): void {
+    const stats = this.tableStats();
+    const features = c.version < 4 ? this.tableFeatures() : null;
+    const rep = new Replies(msg);
+    for (let i = 0; i < this.ofproto.nTables; i++) {
+      if (this.ofproto.tables[i]!.flags & OFTABLE_HIDDEN) continue;
+      const st = stats[i]!;
+      if (features) rep.put((w) => putTableStats10(w, msg.version, st, features[i]!));
+      else rep.put((w) => putTableStats13(w, st));
+    }
+    rep.send(c);
+  }
+
+  private handleTableFeatures(c: Ofconn, msg: OfpMsg): void {
+    if (msgBody(msg).length) {
+      const req = decodeTableFeatures(msg, false);
+      this.changeTableFeatures(req);
+    }
+    const features = this.tableFeatures();
+    const rep = new Replies(msg);
+    for (const f of features) {
+      if (this.ofproto.tables[f.tableId]!.flags & OFTABLE_HIDDEN) continue;
+      rep.put((w) => putTableFeatures(w, msg.version, f));
+    }
+    rep.send(c);
+  }
+
+  /** Applies a table features request (handle_table_features_change): OVS only lets names change. */
+  private changeTableFeatures(req: TableFeatures[]): void {
+    if (!req.length) return;
+    const seen = new Set<number>();
+    for (const f of req) {
+      if (seen.has(f.tableId)) throw new OfpError('NXTFFC_DUP_TABLE');
+      seen.add(f.tableId);
+    }
+    const n = this.ofproto.nTables;
+    for (let i = 0; i < n; i++) {
+      if (this.ofproto.tables[i]!.flags & OFTABLE_HIDDEN) {
+        if (seen.has(i)) throw new OfpError('OFPTFFC_EPERM');
+        seen.add(i);
+      }
+    }
+    const command = req[0]!.command;
+    if (command === 2 || command === 3) throw new OfpError('OFPTFFC_EPERM');
+    if (command === 1) for (let i = 0; i < n; i++) seen.add(i);
+    let count = 0;
+    while (seen.has(count)) count++;
+    if (count !== n || seen.size !== count) throw new OfpError(count > n ? 'OFPTFFC_TOO_MANY' : 'OFPTFFC_EPERM');
+    const cur = this.tableFeatures();
+    for (const f of req) {
+      if (f.maxEntries !== cur[f.tableId]!.maxEntries) throw new OfpError('OFPTFFC_EPERM');
+      const t = this.ofproto.tables[f.tableId]!;
+      if (t.nameLevel > 1 && f.name !== (t.name ?? '')) throw new OfpError('OFPTFFC_EPERM');
+    }
+    for (const f of req) {
+      const t = this.ofproto.tables[f.tableId]!;
+      if (t.nameLevel > 1) continue;
+      if (f.name) { t.name = f.name; t.nameLevel = 1; } else { t.name = null; t.nameLevel = 0; }
+    }
+  }
+
+  private handleTableDesc(c: Ofconn, msg: OfpMsg): void {
+    const rep = new Replies(msg);
+    for (let i = 0; i < this.ofproto.nTables; i++) {
+      if (this.ofproto.tables[i]!.flags & OFTABLE_HIDDEN) continue;
+      const td = this.tableDesc(i);
+      rep.put((w) => putTableDesc(w, td, msg.version));
+    }
+    rep.send(c);
+  }
+
+  private handlePortStats(c: Ofconn, msg: OfpMsg): void {
+    const portNo = decodePortStatsRequest(msg);
+    const rep = new Replies(msg);
+    const now = this.ofproto.now();
+    for (const port of this.selectPorts(portNo)) {
+      const ps = this.portStats(port, now);
+      rep.put((w) => putPortStats(w, msg.version, ps));
+    }
+    rep.send(c);
+  }
+
+  private handlePortDesc(c: Ofconn, msg: OfpMsg): void {
+    const portNo = decodePortDescRequest(msg);
+    const rep = new Replies(msg);
+    for (const port of this.selectPorts(portNo)) rep.put((w) => putPhyPort(w, msg.version, port.pp));
+    rep.send(c);
+  }
+
+  private selectPorts(portNo: number): Ofport[] {
+    if (portNo === OFPP_ANY) return this.portsInOrder();
+    const p = this.ofproto.getPort(portNo);
+    return p ? [p] : [];
+  }
+
+  private handleQueueStats(c: Ofconn, msg: OfpMsg): void {
+    const q = decodeQueueStatsRequest(msg);
+    const rep = new Replies(msg);
+    const forPort = (port: Ofport): boolean => {
+      const queues = netdevQueues(port.netdev);
+      if (q.queue === OFPQ_ALL) {
+        for (const id of queues ?? []) rep.put((w) => putQueueStats(w, msg.version, unknownQueueStats(port.pp.portNo, id)));
+        return true;
+      }
+      if (!queues || !queues.includes(q.queue)) return false;
+      rep.put((w) => putQueueStats(w, msg.version, unknownQueueStats(port.pp.portNo, q.queue)));
+      return true;
+    };
+    if (q.port === OFPP_ANY) {
+      let ok = false;
+      for (const port of this.portsInOrder()) if (forPort(port)) ok = true;
+      if (!ok) throw new OfpError('OFPQOFC_BAD_QUEUE');
+    } else {
+      const port = this.ofproto.getPort(q.port);
+      if (!port) throw new OfpError('OFPQOFC_BAD_PORT');
+      if (!forPort(port)) throw new OfpError('OFPQOFC_BAD_QUEUE');
+    }
+    rep.send(c);
+  }
+
+  private handleQueueGetConfig(c: Ofconn, msg: OfpMsg): void {
+    const q = decodeQueueGetConfigRequest(msg);
+    const out: QueueConfig[] = [];
+    const forPort = (port: Ofport): boolean => {
+      const queues = netdevQueues(port.netdev);
+      if (q.queue !== OFPQ_ALL) {
+        if (!queues || !queues.includes(q.queue)) return false;
+        out.push({ port: port.pp.portNo, queue: q.queue, minRate: 0xffff, maxRate: 0xffff });
+      } else {
+        for (const id of queues ?? []) out.push({ port: port.pp.portNo, queue: id, minRate: 0xffff, maxRate: 0xffff });
+      }
+      return true;
+    };
+    if (q.port === OFPP_ANY) {
+      let ok = false;
+      for (const port of this.portsInOrder()) if (forPort(port)) ok = true;
+      if (!ok) throw new OfpError('OFPQOFC_BAD_QUEUE');
+    } else {
+      const port = this.ofproto.getPort(q.port);
+      if (!port) throw new OfpError('OFPQOFC_BAD_PORT');
+      if (!forPort(port)) throw new OfpError('OFPQOFC_BAD_QUEUE');
+    }
+    c.send(encodeQueueConfigReply(msg, out));
+  }
+
+  private handleGroupMod(c: Ofconn, msg: OfpMsg): void {
+    const gm = decodeGroupMod(msg);
+    const err = this.ofproto.handleGroupMod(gm, { conn: c, xid: msg.xid });
+    if (err) throw err;
+    this.requestForward(c, 0, (v) => encodeGroupModFor(gm, v, msg.xid));
+  }
+
+  private handleGroupDesc(c: Ofconn, msg: OfpMsg): void {
+    const id = decodeGroupDescRequest(msg);
+    const rep = new Replies(msg);
+    for (const gd of this.groupsInOrder(this.ofproto.groupDescs(id))) rep.put((w) => putGroupDesc(w, gd, msg.version));
+    rep.send(c);
+  }
+
+  private handleGroupStats(c: Ofconn, msg: OfpMsg): void {
+    const id = decodeGroupStatsRequest(msg);
+    const rep = new Replies(msg);
+    for (const gs of this.groupsInOrder(this.ofproto.groupStats(id))) rep.put((w) => putGroupStats(w, gs, msg.version));
+    rep.send(c);
+  }
+
+  /** Groups in OVS's cmap order for OFPG_ALL dumps. */
+  private groupsInOrder<T extends { groupId: number }>(list: T[]): T[] {
+    return list.length > 1 ? hmapOrder(list, (g) => hashInt(g.groupId, 0)) : list;
+  }
+
+  private handleMeterMod(c: Ofconn, msg: OfpMsg): void {
+    const mm = decodeMeterMod(msg);
+    const err = this.ofproto.handleMeterMod(mm);
+    if (err) throw err;
+    this.requestForward(c, 1, (v) => encodeMeterModFor(mm, v, msg.xid));
+  }
+
+  private handleMeterRequest(c: Ofconn, msg: OfpMsg): void {
+    const id = decodeMeterRequest(msg);
+    if (id !== OFPM13_ALL && !this.ofproto.meters.has(id)) throw new OfpError('OFPMMFC_UNKNOWN_METER');
+    const rep = new Replies(msg);
+    if (msg.info.type === 'METER_CONFIG_STATS_REQUEST') {
+      for (const mc of this.ofproto.meterConfigs(id)) rep.put((w) => putMeterConfig(w, mc));
+    } else {
+      for (const ms of this.ofproto.meterStats(id)) rep.put((w) => putMeterStats(w, ms));
+    }
+    rep.send(c);
+  }
+
+  private handlePacketOut(c: Ofconn, msg: OfpMsg): void {
+    const po = decodePacketOut(msg);
+    this.packetOutInit(c, po);
+    const err = this.packetOutCheck(po);
+    if (err) throw err;
+    this.packetOutExecute(po);
+  }
+
+  private handlePortMod(c: Ofconn, msg: OfpMsg): void {
+    const pm = decodePortMod(msg, false);
+    const port = this.portModStart(pm);
+    this.portModFinish(c, pm, port);
+  }
+
+  private handleTableMod(_c: Ofconn, msg: OfpMsg): void {
+    const tm = decodeTableMod(msg);
+    const err = this.ofproto.tableMod(tm);
+    if (err) throw err;
+  }
+
+  private handleFlowMonitor(c: Ofconn, msg: OfpMsg): void {
+    this.monitors.handleRequest(c, msg, decodeFlowMonitorRequests(msg));
+  }
+
+  /* The dispatch table uses these through a cast to reach the private handlers. */
+  static readonly handlers = {
+    FEATURES_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleFeatures(c, m),
+    GET_CONFIG_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleGetConfig(c, m),
+    SET_CONFIG: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleSetConfig(c, m),
+    PACKET_OUT: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePacketOut(c, m),
+    PORT_MOD: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePortMod(c, m),
+    FLOW_MOD: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleFlowMod(c, m),
+    GROUP_MOD: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleGroupMod(c, m),
+    TABLE_MOD: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableMod(c, m),
+    METER_MOD: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleMeterMod(c, m),
+    FLOW_AGE: () => undefined,
+    FLOW_MONITOR_CANCEL: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.monitors.cancel(c, decodeFlowMonitorCancel(m)),
+    FLOW_MONITOR_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleFlowMonitor(c, m),
+    DESC_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleDesc(c, m),
+    FLOW_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleFlowStats(c, m),
+    AGGREGATE_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleAggregate(c, m),
+    TABLE_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableStats(c, m),
+    TABLE_FEATURES_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableFeatures(c, m),
+    TABLE_DESC_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableDesc(c, m),
+    PORT_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePortStats(c, m),
+    PORT_DESC_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePortDesc(c, m),
+    QUEUE_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleQueueStats(c, m),
+    QUEUE_GET_CONFIG_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleQueueGetConfig(c, m),
+    METER_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleMeterRequest(c, m),
+    METER_CONFIG_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleMeterRequest(c, m),
+    METER_FEATURES_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) =>
+      c.send(encodeMeterFeaturesReply(m, s.ofproto.meterFeatures)),
+    GROUP_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleGroupStats(c, m),
+    GROUP_DESC_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleGroupDesc(c, m),
+    GROUP_FEATURES_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) =>
+      c.send(encodeGroupFeaturesReply(m, s.ofproto.groupFeatures)),
+    BUNDLE_CONTROL: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleBundleControl(c, m),
+    BUNDLE_ADD_MESSAGE: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.bundleAdd(c, m),
+    NXT_RESUME: () => { throw new OfpError('NXR_NOT_SUPPORTED'); },
+    IPFIX_BRIDGE_STATS_REQUEST: () => { throw new OfpError('NXST_NOT_CONFIGURED'); },
+    IPFIX_FLOW_STATS_REQUEST: () => { throw new OfpError('NXST_NOT_CONFIGURED'); },
+    CT_FLUSH_ZONE: () => undefined,
+    CT_FLUSH: () => undefined,
+  } satisfies Partial<Record<OfpType, Handler>>;
+}
+
+const HANDLERS: Partial<Record<OfpType, Handler>> = OfprotoOpenflow.handlers;
+
+/* ---- Helpers. ---- */
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A port's state bits after a config change (normalize_state). */
+function normalizeState(config: number, state: number, mayEnable: boolean): number {
+  return config & PC_PORT_DOWN || state & (PS_LINK_DOWN | PS_BLOCKED) || !mayEnable
+    ? state & ~PS_LIVE : state | PS_LIVE;
+}
+
+function macToBytes(mac: number): Uint8Array {
+  const b = new Uint8Array(6);
+  let v = mac < 0 ? 0 : mac;
+  for (let i = 5; i >= 0; i--) { b[i] = v % 256; v = Math.floor(v / 256); }
+  return b;
+}
+
+function unknownQueueStats(port: number, queue: number) {
+  return { port, queue, txBytes: UINT64_MAX, txPackets: UINT64_MAX, txErrors: UINT64_MAX,
+    durationSec: 0xffffffff, durationNsec: 0xffffffff };
+}
+
+function encodeGroupModFor(gm: GroupMod, version: number, xid: number): Uint8Array {
+  return encodeGroupMod(gm, version, xid);
+}
+
+function encodeMeterModFor(mm: MeterMod, version: number, xid: number): Uint8Array {
+  return encodeMeterMod(mm, version, xid);
+}
+
+let fieldSets: { match: Set<number>; mask: Set<number>; writable: Set<number> } | null = null;
+
+/** The OXM fields OVS can match, mask and write (oxm_matchable/maskable/writable_fields). */
+function allFieldSets(): { match: Set<number>; mask: Set<number>; writable: Set<number> } {
+  if (fieldSets) return fieldSets;
+  const match = new Set<number>(), mask = new Set<number>(), writable = new Set<number>();
+  for (let id = 0; id < MF_N_IDS; id++) {
+    const f = mfFromId(id);
+    if (!nxmFieldByMfId(id, 4) && !nxmFieldByMfId(id, 1)) continue;
+    match.add(id);
+    if (f.maskable) mask.add(id);
+    if (f.writable) writable.add(id);
+  }
+  fieldSets = { match, mask, writable };
+  return fieldSets;
+}
+
