@@ -29,7 +29,11 @@
  * flow table operations are forwarded to it by message; that split (PMD
  * threads, a handler thread for upcalls, a revalidator) is the next step.
  *
- * Not yet: recirculation, conntrack, tunnels, set() actions, meters, flow
+ * Actions: output, push/pop_vlan, set/set_masked (odp-execute.ts), trunc,
+ * drop, clone, userspace (to the UserspaceHandler); dpExecutable() tells a
+ * caller whether a list can run here.
+ *
+ * Not yet: recirculation, conntrack, tunnels, meters, flow
  * expiry (revalidator), multiple rx queues.
  */
 import { vlogModule, RateLimit } from '../lib/vlog.js';
@@ -39,6 +43,7 @@ import { Emc } from './dpif-netdev-emc.js';
 import { Dpcls } from './dpif-netdev-dpcls.js';
 import { formatFlowKey } from './odp-util.js';
 import { type OdpAction, formatOdpActions } from './odp-actions.js';
+import { odpSetField } from './odp-execute.js';
 import { type Netdev, type NetdevRxq } from './netdev-provider.js';
 import { netdevOpen, netdevRxqOpen, netdevRxqClose, netdevRxqRecv, netdevRxqWait, netdevSend, netdevClose } from './netdev.js';
 import { Dpif, type DpifClass, type DpifFlow, DpifFlowPutFlags } from './dpif-provider.js';
@@ -82,7 +87,22 @@ export interface UpcallResult { actions: OdpAction[]; mask: Uint32Array | null }
  * install a flow and execute() the packet itself later (asynchronous upcalls,
  * dpif-netdev-thread.ts). */
 export type UpcallHandler = (packet: Uint8Array, key: Uint32Array, k: number, inPort: number)
-  => UpcallResult | null | 'pending';
+  => UpcallResult | null | 'pending' | 'handled';
+
+/** Called for a userspace action: 'packet' is a view valid during the call. */
+export type UserspaceHandler = (packet: Uint8Array, inPort: number, action: Extract<OdpAction, { type: 'userspace' }>) => void;
+
+/** Action types execute() runs; flows with others need the slow path. */
+const EXECUTABLE = new Set(['output', 'push_vlan', 'pop_vlan', 'set', 'set_masked', 'trunc', 'drop', 'clone', 'userspace']);
+
+/** True if dpif-netdev can execute every action of 'actions' (clones included). */
+export function dpExecutable(actions: readonly OdpAction[]): boolean {
+  for (const a of actions) {
+    if (!EXECUTABLE.has(a.type)) return false;
+    if (a.type === 'clone' && !dpExecutable(a.actions)) return false;
+  }
+  return true;
+}
 
 /** Datapath-wide counters, as `dpctl/show` and pmd-stats-show report them. */
 export interface DpStats { emcHits: number; megaflowHits: number; misses: number; lost: number; upcallsPending: number }
@@ -175,6 +195,13 @@ export class DpifNetdev {
   /** Sets the function called on misses (null: drop them). */
   setUpcallHandler(h: UpcallHandler | null): void {
     this.upcall = h;
+  }
+
+  private userspace: UserspaceHandler | null = null;
+
+  /** Sets the function called for userspace actions (packet-ins, slow-path actions). */
+  setUserspaceHandler(h: UserspaceHandler | null): void {
+    this.userspace = h;
   }
 
   /* ---- flows ------------------------------------------------------------ */
@@ -322,7 +349,7 @@ export class DpifNetdev {
     this.missActions[i] = undefined;
     const h = this.upcall;
     if (!h) { this.stats.lost++; return; }
-    let r: UpcallResult | null | 'pending';
+    let r: UpcallResult | null | 'pending' | 'handled';
     try {
       r = h(batch.packet(i), this.keys, k, batch.inPort[i]!);
     } catch (e) {
@@ -332,6 +359,7 @@ export class DpifNetdev {
     }
     if (!r) { this.stats.lost++; return; }
     if (r === 'pending') { this.stats.upcallsPending++; return; }
+    if (r === 'handled') return;
     const mask = r.mask ?? this.scratchKey.fill(0xffffffff);
     const id = this.flowPut(this.keys, k, mask, 0, r.actions);
     if (id === -EFBIG) log.warnRl(rl, `${this.name}: flow table full`);
@@ -350,6 +378,9 @@ export class DpifNetdev {
     this.flushTx();
   }
 
+  private readonly cloneBatches: DpPacketBatch[] = [];
+  private cloneDepth = 0;
+
   private execute1(batch: DpPacketBatch, i: number, actions: readonly OdpAction[]): void {
     for (const a of actions) {
       switch (a.type) {
@@ -361,13 +392,34 @@ export class DpifNetdev {
           break;
         }
         case 'push_vlan':
-          batch.pushVlan(i, a.tpid, a.tci);
+          batch.pushVlan(i, a.tpid, a.tci & ~0x1000); // the CFI bit only marks the tag present
           break;
         case 'pop_vlan':
           batch.popVlan(i);
           break;
-        case 'recirc':
-          log.warnRl(rl, 'recirculation is not supported yet; packet dropped');
+        case 'set':
+        case 'set_masked':
+          odpSetField(batch.data, batch.offsets[i]!, batch.sizes[i]!, a.key, a.value, a.type === 'set' ? null : a.mask);
+          break;
+        case 'trunc':
+          if (batch.sizes[i]! > a.maxLen) batch.sizes[i] = a.maxLen;
+          break;
+        case 'userspace':
+          if (this.userspace) this.userspace(batch.packet(i), batch.inPort[i]!, a);
+          break;
+        case 'clone': {
+          if (this.cloneDepth >= 8) break;
+          const c = (this.cloneBatches[this.cloneDepth] ??= new DpPacketBatch(1, this.slotSize));
+          c.count = 0;
+          if (!c.appendFrom(batch, i)) { this.stats.lost++; break; }
+          this.cloneDepth++;
+          try { this.execute1(c, 0, a.actions); } finally { this.cloneDepth--; }
+          break;
+        }
+        case 'drop':
+          return;
+        default:
+          log.warnRl(rl, `datapath action ${a.type} is not supported here; packet dropped`);
           this.stats.lost++;
           return;
       }
