@@ -188,13 +188,8 @@ async function main(): Promise<void> {
   }
 
   const serverDb = new ServerDb(createServerDatabase(), null, '<internal>');
-
-  for (const f of dbFilenames) {
-    const err = openDb(f);
-    if (err) ovsFatal(0, err);
-  }
-  allDbs.set('_Server', serverDb);
-  jsonrpc.addDb(serverDb);
+  let replication: Replication | null = null;
+  let replicationProbeInterval = 60000;
 
   /** Rewrites the _Server Database table (after databases come or go). */
   function updateServerDbStatus(): void {
@@ -272,6 +267,14 @@ async function main(): Promise<void> {
     });
   }
 
+  // Open the databases (declarations above are all initialized by now).
+  for (const f of dbFilenames) {
+    const err = openDb(f);
+    if (err) ovsFatal(0, err);
+  }
+  allDbs.set('_Server', serverDb);
+  jsonrpc.addDb(serverDb);
+
   {
     const { wanted, errors } = resolveRemotes();
     let error = errors.length ? errors.map((e) => e + '\n').join('') : null;
@@ -291,8 +294,6 @@ async function main(): Promise<void> {
 
   // ---- Replication ----
 
-  let replication: Replication | null = null;
-  let replicationProbeInterval = 60000;
 
   function restartReplication(): void {
     replication?.stop();
