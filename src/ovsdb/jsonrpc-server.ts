@@ -25,8 +25,7 @@ import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { errorText } from '../lib/program.js';
 import { LockServer, LockSession, LockMode } from './server-lock.js';
 import { Trigger, type TriggerDb } from './server-trigger.js';
-import { type Json, jsonToString, jsonParse } from '../lib/json.js';
-import { jsonWireText } from '../lib/json-wire.js';
+import { type Json, jsonToString, jsonParse, jsonToWireString } from '../lib/json.js';
 import { shashOrder } from '../lib/shash-order.js';
 import { syntaxError } from './ovsdb-error.js';
 import { isId } from './ovsdb-parser.js';
@@ -109,7 +108,7 @@ const BACKLOG_PAUSE = 4 * 1024 * 1024;
 /** OVSDB peers exchange 64-bit integers and OVS-formatted reals. */
 const WIRE = {
   parse: (text: string): unknown => jsonParse(text),
-  stringify: (msg: object): string => jsonWireText(msg),
+  stringify: (msg: object): string => jsonToWireString(msg as Json),
 };
 
 /** A remote: a listener with its sessions, or one outgoing session. */
@@ -755,7 +754,7 @@ function jsonSyntaxErrorJson(json: unknown, tag: string | null, details: string)
 
 /** JSON text of a value that may hold bigints. */
 function jsonText(v: unknown): string {
-  return jsonWireText(v);
+  return jsonToWireString(v as Json);
 }
 
 /** A map key for a JSON value (request and monitor ids compare as JSON). */

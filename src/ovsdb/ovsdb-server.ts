@@ -188,22 +188,8 @@ async function main(): Promise<void> {
   }
 
   const serverDb = new ServerDb(createServerDatabase(), null, '<internal>');
-
-  // Mutable server state, declared before the first database opens (which
-  // calls functions that use it).
-  let statusScheduled = false;
-  let remotesError: string | null = null;
-  let sslError: string | null = null;
-  let sslConfigText = '';
-  let reconfigureScheduled = false;
   let replication: Replication | null = null;
   let replicationProbeInterval = 60000;
-  for (const f of dbFilenames) {
-    const err = openDb(f);
-    if (err) ovsFatal(0, err);
-  }
-  allDbs.set('_Server', serverDb);
-  jsonrpc.addDb(serverDb);
 
   /** Rewrites the _Server Database table (after databases come or go). */
   function updateServerDbStatus(): void {
@@ -214,6 +200,7 @@ async function main(): Promise<void> {
     if (err) log.err(`Failed to update _Server: ${err.toString()}`);
   }
 
+  let statusScheduled = false;
   function serverStatusChanged(): void {
     if (statusScheduled) return;
     statusScheduled = true;
@@ -222,6 +209,8 @@ async function main(): Promise<void> {
 
   // ---- Remotes and SSL ----
 
+  let remotesError: string | null = null;
+  let sslError: string | null = null;
 
   function reportErrorIfChanged(error: string | null, last: string | null): string | null {
     if (error !== null && error !== last) log.warn(error);
@@ -245,6 +234,7 @@ async function main(): Promise<void> {
     return errors.length ? errors.map((e) => e + '\n').join('') : null;
   }
 
+  let sslConfigText = '';
   function reconfigureSsl(): string | null {
     const errors: string[] = [];
     const key = queryDbString(allDbs, ssl.privateKey, errors);
@@ -261,6 +251,7 @@ async function main(): Promise<void> {
     return errors.length ? errors.map((e) => e + '\n').join('') : null;
   }
 
+  let reconfigureScheduled = false;
   /** Re-reads db: remotes and SSL settings once this event-loop turn is over
    * (after commits, only when some setting refers to a database). */
   function scheduleReconfigure(afterCommit = false): void {
@@ -275,6 +266,14 @@ async function main(): Promise<void> {
       void reconfigureRemotes().then((e) => { remotesError = reportErrorIfChanged(e, remotesError); });
     });
   }
+
+  // Open the databases (declarations above are all initialized by now).
+  for (const f of dbFilenames) {
+    const err = openDb(f);
+    if (err) ovsFatal(0, err);
+  }
+  allDbs.set('_Server', serverDb);
+  jsonrpc.addDb(serverDb);
 
   {
     const { wanted, errors } = resolveRemotes();

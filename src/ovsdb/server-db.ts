@@ -14,8 +14,7 @@
  *     composed and serialized once per flush, then handed to every member.
  *   - "convert": replaces the database with a converted copy.
  */
-import { type Json, jsonToString } from '../lib/json.js';
-import { jsonWireText } from '../lib/json-wire.js';
+import { type Json, jsonToString, jsonToWireString } from '../lib/json.js';
 import { vlogModule } from '../lib/vlog.js';
 import { Database } from './database.js';
 import { transact } from './execution.js';
@@ -34,7 +33,7 @@ const log = vlogModule('ovsdb_server');
 
 /** JSON text of a value that may hold bigints and reals (OVS number formats). */
 export function jsonText(v: Json): string {
-  return jsonWireText(v);
+  return jsonToWireString(v as Json);
 }
 
 /** A group of client monitors with identical requests sharing one Monitor. */
