@@ -34,6 +34,11 @@ test('commands, errors and exit statuses match the real tool', { skip }, async (
     ['show-log', 'torn'], ['-m', 'show-log', 'junk'], ['query', 'torn', QUERIES[0]!],
     ['query', 'db', 'xx'], ['query', 'db', '["Open_vSwitch",{"op":"bogus"}]'],
     ['query', 'db', '["Open_vSwitch",{"op":"mutate","table":"Open_vSwitch","where":[],"mutations":[["next_cfg","+=",1]]}]'],
+    ['join-cluster', 'j', 'Open_vSwitch', 'tcp:1.2.3.4', 'tcp:9.9.9.9:1'],
+    ['join-cluster', 'j', 'Open_vSwitch', 'tcp:1.2.3.4:99999', 'unix:x'],
+    ['join-cluster', 'j', 'Open_vSwitch', 'x', 'unix:x'], ['join-cluster', 'j', '1bad', 'unix:a', 'unix:b'],
+    ['join-cluster', 'j', 'n', 'unix:a', 'unix:a'], ['create-cluster', 'c', 'junk', 'unix:a'],
+    ['create-cluster', 'c', s, 'udp:1.2.3.4:5'],
     ['transact', 'db', '["Open_vSwitch",{"op":"insert","table":"Open_vSwitch","row":{}}]'],
     ['transact', 'db', '["Open_vSwitch",{"op":"select","table":"Bridge","where":[["name","==","br0"]],"columns":["name"]}]'],
   ];

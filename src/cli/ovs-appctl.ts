@@ -3,7 +3,6 @@
 import { parseCommandLine } from '../lib/command-line.js';
 import { setProgramName, ovsFatal, ovsError, printVersionAndExit } from '../lib/program.js';
 import { vlogSetFromString } from '../lib/vlog.js';
-import { unixctlSocketPath, unixctlTransact, UnixctlTargetError } from '../lib/unixctl-client.js';
 
 setProgramName('ovs-appctl');
 
@@ -81,16 +80,21 @@ if (parsed.args.length === 0) ovsFatal(0, 'at least one non-option argument is r
 const t = target ?? 'ovs-vswitchd';
 const [command, ...args] = parsed.args as [string, ...string[]];
 
-try {
-  const reply = await unixctlTransact(unixctlSocketPath(t), command, args);
-  if (reply.error !== undefined) {
-    process.stderr.write(reply.error);
-    ovsError(0, `${t}: server returned an error`);
-    process.exitCode = 2;
-  } else {
-    process.stdout.write(reply.result ?? '');
+async function transact(): Promise<void> {
+  // Loaded only now, so that --help and --version start fast.
+  const { unixctlSocketPath, unixctlTransact, UnixctlTargetError } = await import('../lib/unixctl-client.js');
+  try {
+    const reply = await unixctlTransact(unixctlSocketPath(t), command, args);
+    if (reply.error !== undefined) {
+      process.stderr.write(reply.error);
+      ovsError(0, `${t}: server returned an error`);
+      process.exitCode = 2;
+    } else {
+      process.stdout.write(reply.result ?? '');
+    }
+  } catch (e) {
+    if (e instanceof UnixctlTargetError) ovsFatal(0, e.message);
+    ovsFatal(0, `${t}: transaction error (End of file)`);
   }
-} catch (e) {
-  if (e instanceof UnixctlTargetError) ovsFatal(0, e.message);
-  ovsFatal(0, `${t}: transaction error (End of file)`);
 }
+void transact();

@@ -49,7 +49,7 @@ async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
 async function start(): Promise<void> {
   for (const d of [rundir, logdir, dbdir]) mkdirSync(d, { recursive: true });
 
-  if (!existsSync(dbFile) && existsSync(join(root, 'dist', 'ovsdb-tool.mjs'))) {
+  if (!existsSync(dbFile)) {
     say(`Creating empty database ${dbFile}`);
     if (!run('ovsdb-tool', ['create', dbFile, schema])) ovsFatal(0, `could not create ${dbFile}`);
   }
@@ -109,13 +109,15 @@ function status(): void {
   process.exitCode = all ? 0 : 1;
 }
 
-const cmd = process.argv[2];
-switch (cmd) {
-  case 'start': await start(); break;
-  case 'stop': await stop(); break;
-  case 'restart': await stop(); await start(); break;
-  case 'status': status(); break;
-  default:
-    process.stderr.write('usage: ovs-ctl start|stop|restart|status\n');
-    process.exit(1);
+async function main(): Promise<void> {
+  switch (process.argv[2]) {
+    case 'start': await start(); break;
+    case 'stop': await stop(); break;
+    case 'restart': await stop(); await start(); break;
+    case 'status': status(); break;
+    default:
+      process.stderr.write('usage: ovs-ctl start|stop|restart|status\n');
+      process.exit(1);
+  }
 }
+void main();

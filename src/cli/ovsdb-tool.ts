@@ -3,9 +3,10 @@
  * Works on standalone database files directly: create, compact, convert,
  * inspect (db-name, schema-cksum, show-log, ...), and run transactions with
  * query/transact.  Output, error texts and exit statuses are the real tool's.
- * Clustered databases: the read-only metadata commands (db-name, db-cid,
- * db-sid, db-local-address, db-is-clustered) work; the commands that create,
- * join, check or convert clusters report that clusters are not supported.
+ * Clustered database files can be created (create-cluster, join-cluster),
+ * inspected (db-name, db-cid, db-sid, db-local-address, db-is-clustered) and
+ * turned standalone (cluster-to-standalone) and shown (show-log);
+ * check-cluster reports that clusters are not supported.
  *
  * The file format is ovsdb/log.ts (records) and ovsdb/file.ts (what the
  * records mean); execution of transactions is ovsdb/execution.ts.  Modules
@@ -115,6 +116,8 @@ const OPTIONS: LongOption[] = [
 
 let showLogVerbosity = 0;
 let rbacRole: string | null = null;
+let clusterId: string | null = null;
+let electionTimer = 0;
 
 function usage(): void {
   print(`${PROGRAM}: Open vSwitch database management utility
@@ -182,10 +185,12 @@ function parseOptions(argv: string[]): string[] {
             /^[0-]+$/.test(o.value!)) {
           fatal(`${o.value}: not a valid UUID`);
         }
+        clusterId = o.value!.toLowerCase();
         break;
       case 'election-timer': {
         const t = parseInt(o.value!, 10) || 0;
         if (t < 100 || t > 600000) fatal('ovsdb error: election timer must be between 100 and 600000, in msec.');
+        electionTimer = t;
         break;
       }
       case 'help': usage(); break;
@@ -234,21 +239,17 @@ async function readStandaloneSchema(file: string): Promise<Schema> {
   return check(() => readStandaloneSchema(file));
 }
 
-/** Parses a Raft header record enough for the metadata commands. */
-async function readClusterMetadata(file: string, require: boolean): Promise<{ sid: string; cid: string | null; name: string; local: string } | null> {
-  const { magic, json } = await readFirstRecord(file);
-  if (magic !== 'CLUSTER') {
-    if (require) fatal(`${file}: not a clustered database`);
-    return null;
+/** The header metadata of clustered database 'file' (fatal if standalone). */
+async function readClusterMetadata(file: string): Promise<import('../ovsdb/raft-file.js').ClusterMetadata> {
+  const { OvsdbLog, OpenMode } = await import('../ovsdb/log.js');
+  const { readClusterMetadata: read } = await import('../ovsdb/raft-file.js');
+  const log = check(() => OvsdbLog.open(file, 'JSON|CLUSTER', OpenMode.ReadOnly));
+  try {
+    if (log.magic !== 'CLUSTER') fatal(`${file}: not a clustered database`);
+    return check(() => read(log));
+  } finally {
+    log.close();
   }
-  if (!json) fatal('ovsdb error: raft header: unexpected end of log');
-  const str = (k: string): string => {
-    const v = json[k];
-    if (typeof v !== 'string') fatal(`syntax error: Parsing raft header failed: Required '${k}' member is missing.`);
-    return v;
-  };
-  const cid = json['cluster_id'];
-  return { sid: str('server_id'), cid: typeof cid === 'string' ? cid : null, name: str('name'), local: str('local_address') };
 }
 
 function notSupported(command: string): never {
@@ -312,8 +313,7 @@ async function doDbName(argv: string[]): Promise<void> {
     const { DatabaseSchema } = await import('../ovsdb/schema.js');
     print(`${check(() => DatabaseSchema.fromJson(json)).name}\n`);
   } else {
-    const md = await readClusterMetadata(file, true);
-    print(`${md!.name}\n`);
+    print(`${(await readClusterMetadata(file)).name}\n`);
   }
 }
 
@@ -326,7 +326,7 @@ async function doDbCksum(argv: string[]): Promise<void> {
 }
 
 async function doDbCid(argv: string[]): Promise<void> {
-  const md = (await readClusterMetadata(argv[1]!, true))!;
+  const md = await readClusterMetadata(argv[1]!);
   if (!md.cid) {
     flushOut();
     process.stderr.write(`${argv[1]}: cluster ID not yet known\n`);
@@ -336,11 +336,11 @@ async function doDbCid(argv: string[]): Promise<void> {
 }
 
 async function doDbSid(argv: string[]): Promise<void> {
-  print(`${(await readClusterMetadata(argv[1]!, true))!.sid}\n`);
+  print(`${(await readClusterMetadata(argv[1]!)).sid}\n`);
 }
 
 async function doDbLocalAddress(argv: string[]): Promise<void> {
-  print(`${(await readClusterMetadata(argv[1]!, true))!.local}\n`);
+  print(`${(await readClusterMetadata(argv[1]!)).local}\n`);
 }
 
 async function dbHasMagic(argv: string[], magic: string): Promise<void> {
@@ -377,9 +377,13 @@ async function doShowLog(argv: string[]): Promise<void> {
   const { OvsdbLog, OpenMode } = await import('../ovsdb/log.js');
   const log = check(() => OvsdbLog.open(file, 'JSON|CLUSTER', OpenMode.ReadOnly));
   try {
-    if (log.magic !== 'JSON') notSupported('show-log');
-    const { showLogStandalone } = await import('../ovsdb/file.js');
-    await checkAsync(async () => showLogStandalone(log, showLogVerbosity, print));
+    if (log.magic === 'JSON') {
+      const { showLogStandalone } = await import('../ovsdb/file.js');
+      check(() => showLogStandalone(log, showLogVerbosity, print));
+    } else {
+      const { showLogCluster } = await import('../ovsdb/raft-file.js');
+      check(() => showLogCluster(log, showLogVerbosity, print));
+    }
   } finally {
     log.close();
   }
@@ -404,15 +408,18 @@ function doCompareVersions(argv: string[]): void {
 }
 
 async function doCreateCluster(argv: string[]): Promise<void> {
-  // Like the real tool, first make sure the contents can be read.
-  const src = argv[2]!;
-  const { schemaFromFile: fromFile, readStandaloneSchema: readSchema } = await import('../ovsdb/file.js');
-  try {
-    fromFile(src);
-  } catch {
-    check(() => readSchema(src));
-  }
-  notSupported('create-cluster');
+  const { createCluster } = await import('../ovsdb/raft-file.js');
+  check(() => createCluster(argv[1]!, argv[2]!, argv[3]!, electionTimer));
+}
+
+async function doJoinCluster(argv: string[]): Promise<void> {
+  const { joinCluster } = await import('../ovsdb/raft-file.js');
+  check(() => joinCluster(argv[1]!, argv[2]!, argv[3]!, argv.slice(4), clusterId));
+}
+
+async function doClusterToStandalone(argv: string[]): Promise<void> {
+  const { clusterToStandalone } = await import('../ovsdb/raft-file.js');
+  check(() => clusterToStandalone(argv[1]!, argv[2]!));
 }
 
 function doListCommands(): void {
@@ -424,7 +431,7 @@ function doListCommands(): void {
 const COMMANDS: Command[] = [
   { name: 'create', usage: '[db [schema]]', min: 0, max: 2, run: doCreate },
   { name: 'create-cluster', usage: 'db contents local', min: 3, max: 3, run: doCreateCluster },
-  { name: 'join-cluster', usage: 'db name local remote...', min: 4, max: Infinity, run: () => notSupported('join-cluster') },
+  { name: 'join-cluster', usage: 'db name local remote...', min: 4, max: Infinity, run: doJoinCluster },
   { name: 'compact', usage: '[db [dst]]', min: 0, max: 2, run: doCompact },
   { name: 'convert', usage: '[db [schema [dst]]]', min: 0, max: 3, run: doConvert },
   { name: 'needs-conversion', usage: null, min: 0, max: 2, run: doNeedsConversion },
@@ -446,7 +453,7 @@ const COMMANDS: Command[] = [
   { name: 'compare-versions', usage: 'a op b', min: 3, max: 3, run: doCompareVersions },
   { name: 'help', usage: null, min: 0, max: Infinity, run: usage },
   { name: 'list-commands', usage: null, min: 0, max: Infinity, run: doListCommands },
-  { name: 'cluster-to-standalone', usage: 'db clusterdb', min: 2, max: 2, run: () => notSupported('cluster-to-standalone') },
+  { name: 'cluster-to-standalone', usage: 'db clusterdb', min: 2, max: 2, run: doClusterToStandalone },
 ];
 
 async function main(argv: string[]): Promise<number> {
@@ -473,6 +480,11 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+// A closed pipe on stdout: OVS ignores SIGPIPE and reports the failed write.
+process.stdout.on('error', () => {
+  process.stderr.write(`${PROGRAM}: write to stdout failed\n`);
+  process.exit(1);
+});
+void main(process.argv.slice(2)).then((status) => { process.exitCode = status; });
 
 

@@ -36,10 +36,16 @@ test('multi-byte UTF-8 split across chunks', () => {
 });
 
 test('rejects a top-level scalar and bad JSON', () => {
-  assert.throws(() => new JsonStreamParser().push(Buffer.from('123'), () => {}), JsonFramingError);
+  assert.throws(() => new JsonStreamParser().push(Buffer.from('123 '), () => {}), JsonFramingError);
+  assert.throws(() => new JsonStreamParser().push(Buffer.from('"s"'), () => {}), JsonFramingError);
   assert.throws(() => new JsonStreamParser().push(Buffer.from('{"a":}'), () => {}), JsonFramingError);
+  assert.throws(() => new JsonStreamParser().push(Buffer.from('['.repeat(1001)), () => {}), JsonFramingError);
+  // Like OVS, an unfinished scalar token is an error only once it ends.
+  const q = new JsonStreamParser();
+  q.push(Buffer.from('12'), () => {});
+  assert.throws(() => q.push(Buffer.from('3{}'), () => {}), JsonFramingError);
   const p = new JsonStreamParser();
-  assert.throws(() => p.push(Buffer.from('xyz'), () => {}), JsonFramingError);
+  assert.throws(() => p.push(Buffer.from('xyz\n'), () => {}), JsonFramingError);
   assert.throws(() => p.push(Buffer.from('{}'), () => {}), JsonFramingError, 'stays failed');
 });
 

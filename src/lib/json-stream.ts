@@ -7,7 +7,8 @@
  * hands the complete text to JSON.parse.
  *
  * Errors are framing errors: a top-level value that is not an object or array,
- * JSON that does not parse, or a message longer than 'maxSize' bytes.  After
+ * JSON that does not parse, nesting deeper than 1000 levels (OVS's limit), or
+ * a message longer than 'maxSize' bytes.  After
  * an error the parser is unusable; the connection should be closed, as OVS does.
  */
 
@@ -16,6 +17,8 @@ export class JsonFramingError extends Error {}
 const SPACE = 0x20, TAB = 0x09, LF = 0x0a, CR = 0x0d;
 const QUOTE = 0x22, BACKSLASH = 0x5c;
 const LBRACE = 0x7b, RBRACE = 0x7d, LBRACKET = 0x5b, RBRACKET = 0x5d;
+/** Deepest nesting accepted, as OVS's JSON parser. */
+const MAX_DEPTH = 1000;
 
 export class JsonStreamParser {
   /** Parts of the message being scanned (already scanned up to their end). */
@@ -25,9 +28,16 @@ export class JsonStreamParser {
   private inString = false;
   private escaped = false;
   private failed: JsonFramingError | null = null;
+  /** Inside a top-level scalar (0: none, 1: bare word or number, 2: string,
+   * 3: string after a backslash): OVS reports the error only once the
+   * scalar's token is complete, so we wait for its end too. */
+  private scalar = 0;
 
-  /** 'maxSize': the longest message accepted, in bytes. */
-  constructor(private readonly maxSize = 64 * 1024 * 1024) {}
+  /** 'maxSize': the longest message accepted, in bytes; 'parse' turns one
+   * complete JSON text into a value (JSON.parse unless the owner needs more,
+   * e.g. exact 64-bit integers). */
+  constructor(private readonly maxSize = 64 * 1024 * 1024,
+    private readonly parse: (text: string) => unknown = JSON.parse) {}
 
   /** Feeds 'chunk'; calls 'onMessage' for every complete JSON text in it.
    * Throws JsonFramingError on broken framing. */
@@ -41,13 +51,19 @@ export class JsonStreamParser {
       i = start;
     }
     while (i < n) {
+      if (this.scalar) {
+        i = this.skipScalar(chunk, i);
+        if (i >= n) { start = n; break; }
+      }
       if (this.depth === 0) {
         // Between messages: skip white space, then require '{' or '['.
         i = skipSpace(chunk, i);
         if (i >= n) { start = n; break; }
         const c = chunk[i]!;
         if (c !== LBRACE && c !== LBRACKET) {
-          this.fail(`syntax error at beginning of input (unexpected character '${String.fromCharCode(c)}')`);
+          this.scalar = c === QUOTE ? 2 : 1;
+          i = this.skipScalar(chunk, c === QUOTE ? i + 1 : i);
+          if (i >= n) { start = n; break; }
         }
         start = i;
         this.depth = 1;
@@ -62,7 +78,7 @@ export class JsonStreamParser {
       } else if (c === QUOTE) {
         this.inString = true;
       } else if (c === LBRACE || c === LBRACKET) {
-        this.depth++;
+        if (++this.depth > MAX_DEPTH) this.fail(`input exceeds maximum nesting depth ${MAX_DEPTH}`);
       } else if (c === RBRACE || c === RBRACKET) {
         if (--this.depth === 0) {
           const piece = chunk.subarray(start, i + 1);
@@ -78,7 +94,7 @@ export class JsonStreamParser {
           this.checkSize(text.length);
           let value: unknown;
           try {
-            value = JSON.parse(text.toString('utf8'));
+            value = this.parse(text.toString('utf8'));
           } catch (e) {
             this.fail(`syntax error: ${(e as Error).message}`);
           }
@@ -95,6 +111,24 @@ export class JsonStreamParser {
       this.partsSize += tail.length;
       this.checkSize(this.partsSize);
     }
+  }
+
+  /** Scans a top-level scalar from 'i'; fails once it is complete, else
+   * returns 'chunk.length' to wait for more input. */
+  private skipScalar(chunk: Buffer, i: number): number {
+    for (; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (this.scalar === 3) { this.scalar = 2; continue; }
+      if (this.scalar === 2) {
+        if (c === BACKSLASH) this.scalar = 3;
+        else if (c === QUOTE) break;
+        continue;
+      }
+      if (c === SPACE || c === TAB || c === LF || c === CR || c === QUOTE || c === LBRACE || c === RBRACE
+        || c === LBRACKET || c === RBRACKET || c === 0x2c || c === 0x3a) break;
+    }
+    if (i >= chunk.length) return i;
+    this.fail('syntax error at beginning of input');
   }
 
   /** Bytes of an unfinished message held so far. */

@@ -38,6 +38,11 @@ export interface JsonRpcOptions {
   name: string;
   /** Longest message accepted, in bytes. */
   maxMessageSize?: number;
+  /** Parser for received JSON texts (default JSON.parse). */
+  parse?: (text: string) => unknown;
+  /** Serializer for sent messages (default JSON.stringify); OVSDB peers pass
+   * one that writes 64-bit integers (bigints) exactly. */
+  stringify?: (msg: object) => string;
 }
 
 interface Pending {
@@ -56,6 +61,10 @@ export class JsonRpc {
   };
   /** Called for each notification. */
   onNotify: (method: string, params: unknown[]) => void = () => {};
+  /** Called for a reply that matches no request sent (default: ignored). */
+  onUnexpectedReply: (msg: Record<string, unknown>) => void = (msg) => {
+    log.dbg(`${this.name}: received reply with unknown id ${JSON.stringify(msg.id)}`);
+  };
   /** Called once when the connection is gone; 'reason' is set on errors. */
   onClose: (reason?: string) => void = () => {};
 
@@ -71,10 +80,12 @@ export class JsonRpc {
   private out: string[] = [];
   private flushScheduled = false;
   private closed = false;
+  private stringify: (msg: object) => string = JSON.stringify;
 
   constructor(private readonly socket: Socket, opts: JsonRpcOptions) {
     this.name = opts.name;
-    this.parser = new JsonStreamParser(opts.maxMessageSize);
+    this.parser = new JsonStreamParser(opts.maxMessageSize, opts.parse);
+    if (opts.stringify) this.stringify = opts.stringify;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (e: NodeJS.ErrnoException) => this.shutdown(e.code ?? e.message));
     socket.on('close', () => this.shutdown());
@@ -114,14 +125,15 @@ export class JsonRpc {
     this.send({ id, result, error: null });
   }
 
+  /** Sends an error reply; like OVS's, it has no "result" member. */
   replyError(id: JsonId, error: unknown): void {
-    this.send({ id, result: null, error });
+    this.send({ id, error });
   }
 
   /** Queues one message; everything queued in this tick goes out in one write. */
   send(msg: object): void {
     if (this.closed) return;
-    this.sendText(JSON.stringify(msg));
+    this.sendText(this.stringify(msg));
   }
 
   /** Queues an already serialized message (for fan-out of one update to many). */
@@ -198,7 +210,7 @@ export class JsonRpc {
     if (!('id' in m) || m.id === null) throw new JsonRpcProtocolError('message has no "method" and no "id"');
     const p = typeof m.id === 'number' ? this.pending.get(m.id) : undefined;
     if (!p) {
-      log.dbg(`${this.name}: received reply with unknown id ${JSON.stringify(m.id)}`);
+      this.onUnexpectedReply(m);
       return;
     }
     this.pending.delete(m.id as number);

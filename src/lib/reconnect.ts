@@ -27,6 +27,9 @@ export interface ReconnectOptions {
   /** Inactivity probe interval in ms; 0 disables probing. */
   probeInterval?: number;
   maxMessageSize?: number;
+  /** JSON parser and serializer for the connection (see JsonRpcOptions). */
+  parse?: (text: string) => unknown;
+  stringify?: (msg: object) => string;
   /** Stop after the first failed attempt instead of retrying (tools' --no-retry). */
   maxTries?: number;
 }
@@ -92,7 +95,10 @@ export class ReconnectSession {
       this.backoff = 0;
       this.tries = 0;
       this.seqno++;
-      const rpc = new JsonRpc(sock, { name: this.name, maxMessageSize: this.opts.maxMessageSize });
+      const rpc = new JsonRpc(sock, {
+        name: this.name, maxMessageSize: this.opts.maxMessageSize,
+        parse: this.opts.parse, stringify: this.opts.stringify,
+      });
       this.rpc = rpc;
       rpc.onClose = (reason) => {
         if (this.rpc !== rpc) return;

@@ -23,12 +23,13 @@ function calcMask(capacity: number): number {
 }
 
 /** Given the hashes of nodes in insertion order, returns the insertion
- * indexes in the order OVS's HMAP_FOR_EACH visits them. */
-export function hmapOrder(hashes: ArrayLike<number>): number[] {
+ * indexes in the order OVS's HMAP_FOR_EACH visits them.  'reserve' is the
+ * capacity the map was created with (hmap_reserve()), if any. */
+export function hmapOrder(hashes: ArrayLike<number>, reserve = 0): number[] {
   const n = hashes.length;
   const next = new Int32Array(n);
-  let mask = 0;
-  let heads = new Int32Array(1).fill(-1);
+  let mask = reserve > 0 ? calcMask(reserve) : 0;
+  let heads = new Int32Array(mask + 1).fill(-1);
   for (let i = 0; i < n; i++) {
     const b = hashes[i]! & mask;
     next[i] = heads[b]!;
@@ -60,10 +61,10 @@ export function hmapOrder(hashes: ArrayLike<number>): number[] {
 }
 
 /** Returns the distinct 'keys' (given in insertion order) in the order OVS's
- * SHASH_FOR_EACH would visit them. */
-export function shashOrder(keys: readonly string[]): string[] {
+ * SHASH_FOR_EACH would visit them ('reserve' as for hmapOrder()). */
+export function shashOrder(keys: readonly string[], reserve = 0): string[] {
   if (keys.length < 2) return keys.slice();
   const hashes = new Uint32Array(keys.length);
   for (let i = 0; i < keys.length; i++) hashes[i] = hashString(keys[i]!, 0);
-  return hmapOrder(hashes).map((i) => keys[i]!);
+  return hmapOrder(hashes, reserve).map((i) => keys[i]!);
 }

@@ -165,9 +165,18 @@ export function atomFromJson(base: BaseType, json: Json, symtab: SymbolTable | n
   return a;
 }
 
-/** The JSON form of an atom (uuids as ["uuid", "..."]). */
+/** The JSON form of an atom (uuids as ["uuid", "..."]).  Reals are rounded
+ * to the 15 significant digits OVS prints ("%.15g"), so every serializer
+ * sends OVS's values. */
 export function atomToJson(a: Atom, t: AtomicType): Json {
-  return t === 'uuid' ? ['uuid', a as string] : a;
+  if (t === 'uuid') return ['uuid', a as string];
+  if (t === 'real' && !Number.isInteger(a)) return roundReal(a as number);
+  return a;
+}
+
+/** 'x' rounded to 15 significant digits (what "%.15g" prints). */
+export function roundReal(x: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(15)) : x;
 }
 
 function enumToString(base: BaseType): string {

@@ -90,22 +90,22 @@ function compareClausesWithData(a: Clause, b: Clause): number {
 
 /** A parsed condition. */
 export class Condition {
-  /** For conditions made only of ==, true and false clauses: column -> set of datum keys. */
-  private eqIndex: Map<ColumnSchema, Set<string>> | null = null;
+  /** For conditions made only of ==, true and false clauses: column -> set
+   * of datum keys (built on first use by matchAny; false if not applicable). */
+  private eqIndex: Map<ColumnSchema, Set<string>> | null | false = null;
 
-  constructor(readonly clauses: Clause[]) {
-    let optimized = true;
-    for (const c of clauses) if (c.fn > F_EQ) optimized = false;
-    if (optimized) {
-      const m = new Map<ColumnSchema, Set<string>>();
-      for (const c of clauses) {
-        if (c.fn !== F_EQ) continue;
-        let s = m.get(c.column);
-        if (!s) { s = new Set(); m.set(c.column, s); }
-        s.add(datumKey(c.arg, c.column.type));
-      }
-      this.eqIndex = m;
+  constructor(readonly clauses: Clause[]) {}
+
+  private buildEqIndex(): Map<ColumnSchema, Set<string>> | false {
+    for (const c of this.clauses) if (c.fn > F_EQ) return false;
+    const m = new Map<ColumnSchema, Set<string>>();
+    for (const c of this.clauses) {
+      if (c.fn !== F_EQ) continue;
+      let s = m.get(c.column);
+      if (!s) { s = new Set(); m.set(c.column, s); }
+      s.add(datumKey(c.arg, c.column.type));
     }
+    return m;
   }
 
   /** Parses a "where" array (OVS's ovsdb_condition_from_json). Throws OvsdbError. */
@@ -152,6 +152,7 @@ export class Condition {
   /** True if the condition is empty or any clause holds (monitor_cond semantics). */
   matchAny(fields: readonly Datum[]): boolean {
     if (this.clauses.length === 0) return true;
+    if (this.eqIndex === null) this.eqIndex = this.buildEqIndex();
     if (this.eqIndex) {
       if (this.isTrue()) return true;
       for (const [column, keys] of this.eqIndex) {

@@ -15,6 +15,7 @@ import type { Json } from '../lib/json.js';
 import { vlogModule } from '../lib/vlog.js';
 import { OvsdbError } from './ovsdb-error.js';
 import type { DatabaseSchema } from './schema.js';
+import { datumFromJson, datumToJson } from './datum.js';
 import { Table } from './table.js';
 import { CommitChange, Txn, txnFromFileJson } from './transaction.js';
 import { UUID_ZERO, uuidGenerate } from './uuid.js';
@@ -189,6 +190,44 @@ export class Database {
     } finally {
       this.storageHook = hook;
     }
+  }
+
+  /**
+   * A copy of this database's data converted to 'newSchema' (OVS's
+   * ovsdb_convert, used by the "convert" method): tables and columns missing
+   * from the new schema are dropped, values are re-parsed with the new
+   * column types (so new constraints apply) and the result is committed in
+   * one transaction, which enforces references and indexes.  Returns the new
+   * Database or the error.
+   */
+  convert(newSchema: DatabaseSchema): Database | OvsdbError {
+    const dst = new Database(newSchema.clone());
+    const txn = dst.newTxn();
+    try {
+      for (const [name, src] of this.tables) {
+        const dt = dst.tables.get(name);
+        if (!dt) continue;
+        const pairs = [];
+        for (const sc of src.schema.columnList) {
+          if (sc.index < 2) continue;
+          const dc = dt.schema.columns.get(sc.name);
+          if (dc) pairs.push([sc, dc] as const);
+        }
+        for (const row of src.rows.values()) {
+          const nr = dt.newRow(row.uuid);
+          for (const [sc, dc] of pairs) {
+            nr.fields[dc.index] = datumFromJson(dc.type, datumToJson(row.fields[sc.index]!, sc.type), null);
+          }
+          txn.rowInsert(nr);
+        }
+      }
+    } catch (e) {
+      txn.abort();
+      if (e instanceof OvsdbError) return e;
+      throw e;
+    }
+    const r = dst.commit(txn);
+    return r instanceof OvsdbError ? r : dst;
   }
 
   /** The whole database as one on-disk record, like a snapshot (OVS's ovsdb_to_txn_json without annotation). */

@@ -19,6 +19,7 @@ import {
   atomFromString, atomIsDefault, atomToBare, atomToJson, atomToString, normInt,
 } from './atom.js';
 import { type Atom, type AtomicType, BaseType, Type, UINT_MAX } from './types.js';
+import { uuidRowName } from './uuid.js';
 
 /** A set (values === null) or map of atoms, sorted by key. */
 export class Datum {
@@ -277,6 +278,36 @@ export function datumToJson(d: Datum, type: Type): Json {
   return ['set', elems];
 }
 
+/* Datums are immutable, so common single values can be shared: every
+ * integer-or-real 0..1023 and both booleans. */
+const SMALL_INT_DATUMS: Datum[] = Array.from({ length: 1024 }, (_, i) => new Datum([i], null));
+const TRUE_DATUM = new Datum([true], null);
+const FALSE_DATUM = new Datum([false], null);
+
+/** A datum holding just 'a' (possibly a shared instance). */
+export function datumOfAtom(a: Atom): Datum {
+  if (typeof a === 'number') {
+    if (a >= 0 && a < 1024 && (a | 0) === a) return SMALL_INT_DATUMS[a]!;
+  } else if (typeof a === 'boolean') {
+    return a ? TRUE_DATUM : FALSE_DATUM;
+  }
+  return new Datum([a], null);
+}
+
+/** Like datumToJson, but references print as ["named-uuid", "row<uuid>"] (OVS's ovsdb_datum_to_json_with_row_names). */
+export function datumToJsonWithRowNames(d: Datum, type: Type): Json {
+  const conv = (a: Atom, b: BaseType): Json =>
+    b.type === 'uuid' && b.refTableName !== null ? ['named-uuid', uuidRowName(a as string)] : atomToJson(a, b.type);
+  const n = d.keys.length;
+  if (type.value) {
+    const pairs = new Array<Json>(n);
+    for (let i = 0; i < n; i++) pairs[i] = [conv(d.keys[i]!, type.key), conv(d.values![i]!, type.value)];
+    return ['map', pairs];
+  }
+  if (n === 1) return conv(d.keys[0]!, type.key);
+  return ['set', d.keys.map((a) => conv(a, type.key))];
+}
+
 /** Unchecked quick parse for the common scalar-column case (used by row parsing). */
 export function datumFromJsonScalarFast(type: Type, json: Json, symtab: SymbolTable | null): Datum | null {
   if (type.value !== null || Array.isArray(json)) return null;
@@ -285,7 +316,7 @@ export function datumFromJsonScalarFast(type: Type, json: Json, symtab: SymbolTa
     const e = atomCheckConstraints(a, type.key);
     if (e) throw e;
   }
-  return new Datum([a], null);
+  return datumOfAtom(a);
 }
 
 /* ---- Set algebra and diffs. ---- */

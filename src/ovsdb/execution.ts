@@ -153,6 +153,23 @@ export function executeCompose(db: Database, params: Json, opts: TransactOptions
   return { results, txn: x.txn, durable: x.durable, wait: null };
 }
 
+/**
+ * The check the JSON-RPC layer makes before transact, monitor and the like
+ * (OVS's ovsdb_jsonrpc_lookup_db): params must start with a known database
+ * name.  'exists' tells whether a database is served; returns the error for
+ * the JSON-RPC "error" member, or null.
+ */
+export function lookupDbError(method: string, params: Json, exists: (name: string) => boolean): OvsdbError | null {
+  const first = Array.isArray(params) ? params[0] : undefined;
+  if (typeof first !== 'string') {
+    return syntaxError(params, null, `${method} request params must begin with <db-name>`);
+  }
+  if (!exists(first)) {
+    return syntaxError(params, 'unknown database', `${method} request specifies unknown database ${first}`);
+  }
+  return null;
+}
+
 /** Runs and commits one "transact" request (params: [db-name, op...]). */
 export function transact(db: Database, params: Json, opts: TransactOptions = {}): TransactResult {
   const c = executeCompose(db, params, opts);
@@ -221,7 +238,10 @@ function executeInsert(x: Execution, p: OvsdbParser, result: JsonObject): OvsdbE
     rowUuid = uuidGenerate();
   }
   const row = t.newRow(rowUuid!);
+  const uuidDatum = row.fields[0];
   rowFromJson(row, rowJson!, x.symtab, null);
+  // "_uuid" (or "_version") may be given in the row; OVS overrides them.
+  if (row.fields[0] !== uuidDatum) row.fields[0] = uuidDatum!;
   for (const v of defaultViolations(t)) {
     if (row.fields[v.column.index] === t.defaults[v.column.index]) return v.error;
   }
@@ -263,7 +283,7 @@ function executeUpdate(x: Execution, p: OvsdbParser, result: JsonObject): OvsdbE
   const rowJson = p.member('row', OP_OBJECT);
   if (p.error) return p.error;
   const t = table!;
-  const update = t.newRow(t.defaults[0]!.keys[0] as string);
+  const update = t.scratchRow();
   const columns: ColumnSchema[] = [];
   rowFromJson(update, rowJson!, x.symtab, columns);
   for (const c of columns) {
@@ -335,7 +355,7 @@ function executeWait(x: Execution, p: OvsdbParser): OvsdbError | null {
 
   const expected = new Set<string>();
   for (const rj of rowsJson as Json[]) {
-    const row = t.newRow(t.defaults[0]!.keys[0] as string);
+    const row = t.scratchRow();
     rowFromJson(row, rj, x.symtab, null);
     expected.add(rowKeyColumns(row, columns));
   }

@@ -20,6 +20,7 @@ import { type Json, type JsonObject, jsonToString } from '../lib/json.js';
 import { parseJsonOvs } from '../lib/json-ovs-parse.js';
 import { jsonToStringHashOrder } from '../lib/json-shash.js';
 import { shashOrder, hmapOrder } from '../lib/shash-order.js';
+import { hashString } from '../lib/hash.js';
 import { strerror } from '../lib/strerror.js';
 import { vlogModule } from '../lib/vlog.js';
 import { lockfileLock, lockfileUnlock, followSymlinks, type Lockfile } from '../lib/lockfile.js';
@@ -212,7 +213,8 @@ function printDbChanges(record: JsonObject, names: Map<string, string>, schema: 
   }
 }
 
-function printChangeRecord(json: JsonObject, schema: DatabaseSchema | null, names: Map<string, string>,
+/** Prints one transaction record as show-log does (date, comment, changes). */
+export function printChangeRecord(json: JsonObject, schema: DatabaseSchema | null, names: Map<string, string>,
                            verbosity: number, print: (s: string) => void): void {
   const date = json['_date'];
   if (typeof date === 'number' && Number.isInteger(date) || typeof date === 'bigint') {
@@ -421,15 +423,21 @@ export function* snapshotRecordChunks(db: Database, comment: string | null, useD
       s += k === '_comment' ? JSON.stringify(comment) : k === '_is_diff' ? 'true' : String(Math.floor(dateMs));
       continue;
     }
-    const texts = new Map<string, string>();
-    const uuids = t.rows.map((r) => r.uuid);
-    for (const r of t.rows) texts.set(r.uuid, rowText(t.table.schema, null, r, null, false)!);
+    // Member order: OVS's hash order of the row UUIDs, inserted in row-map
+    // order.  Hashing is sliced too (empty chunks let the consumer yield).
+    const rows = t.rows;
+    const hashes = new Uint32Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      hashes[i] = hashString(rows[i]!.uuid, 0);
+      if (i % (rowsPerChunk * 10) === rowsPerChunk * 10 - 1) yield '';
+    }
     s += '{';
     let firstRow = true;
-    for (const u of uuids.length > 1 ? shashOrder(uuids) : uuids) {
+    for (const i of rows.length > 1 ? hmapOrder(hashes) : [0]) {
+      const r = rows[i]!;
       if (!firstRow) s += ',';
       firstRow = false;
-      s += `${JSON.stringify(u)}:${texts.get(u)!}`;
+      s += `${JSON.stringify(r.uuid)}:${rowText(t.table.schema, null, r, null, false)!}`;
       if (++n % rowsPerChunk === 0) {
         yield s;
         s = '';
@@ -479,7 +487,8 @@ export interface OpenedFile {
  * that cannot be committed ends the replay there (it will be overwritten).
  * Throws OvsdbError. */
 export function readDatabaseFile(fileName: string, rw: boolean, newSchema: DatabaseSchema | null = null,
-                                 onReadError: OnReadError = OnReadError.Fail): OpenedFile {
+                                 onReadError: OnReadError = OnReadError.Fail,
+                                 warn: (msg: string) => void = (msg) => fileLog.warn(msg)): OpenedFile {
   const log = openStandalone(fileName, rw);
   try {
     const { schema, json: schemaJson } = readSchemaRecord(log);
@@ -492,7 +501,7 @@ export function readDatabaseFile(fileName: string, rw: boolean, newSchema: Datab
       } catch (e) {
         if (onReadError === OnReadError.Fail || !(e instanceof OvsdbError)) throw e;
         if (log.hasValidRecordAfterError()) throw e;
-        fileLog.warn(e.toString());
+        warn(e.toString());
         if (rw) log.truncateUnread();
         break;
       }

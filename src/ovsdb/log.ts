@@ -23,7 +23,7 @@
  * The file is locked as OVS locks it (lib/lockfile.ts).
  */
 import {
-  openSync, closeSync, readSync, writeSync, ftruncateSync, fdatasyncSync, fdatasync,
+  openSync, closeSync, readSync, writeSync, writev, ftruncateSync, fdatasyncSync, fdatasync,
   fstatSync, renameSync, unlinkSync, statSync, lstatSync, constants, fsyncSync,
 } from 'node:fs';
 import * as nodeCrypto from 'node:crypto';
@@ -137,17 +137,6 @@ export function composeRecord(jsonText: string, magic: string = OVSDB_MAGIC): Bu
   return Buffer.from(composeRecordText(jsonText, magic).text);
 }
 
-/** Composes a record from data given as a sequence of chunks. */
-function composeRecordChunks(chunks: Buffer[], magic: string): Buffer[] {
-  const hash = nodeCrypto.createHash('sha1');
-  let len = 1;
-  for (const c of chunks) { hash.update(c); len += c.length; }
-  const nl = Buffer.from('\n');
-  hash.update(nl);
-  const header = Buffer.from(`OVSDB ${magic} ${len} ${hash.digest('hex')}\n`, 'latin1');
-  return [header, ...chunks, nl];
-}
-
 /** A record waiting in the group-commit queue. */
 interface Waiter {
   /** Sequence number of the record (count of records appended through it). */
@@ -248,6 +237,10 @@ export class OvsdbLog {
     try {
       if (name === '/dev/stdin' && mode === OpenMode.ReadOnly) {
         fd = 0;
+        const st = fstatSync(0);
+        // Records are read by offset, which a pipe cannot do (OVS fails the
+        // same way, when it seeks back after reading the first header).
+        if (!st.isFile() && !st.isBlockDevice()) throw ioError('ESPIPE', `${name}: seek failed`);
       } else {
         let flags: number;
         switch (mode) {
@@ -263,6 +256,7 @@ export class OvsdbLog {
       }
     } catch (e) {
       lockfileUnlock(lockfile);
+      if (e instanceof OvsdbError) throw e;
       const op = mode === OpenMode.CreateExcl ? 'create' : mode === OpenMode.Create ? 'create or open' : 'open';
       throw ioError((e as NodeJS.ErrnoException).code, `${name}: ${op} failed`);
     }
@@ -608,13 +602,7 @@ export class OvsdbLog {
     try {
       for (const entry of entries) {
         if ('chunks' in entry) {
-          const chunks: Buffer[] = [];
-          for await (const c of entry.chunks) chunks.push(Buffer.from(c));
-          const bufs = composeRecordChunks(chunks, this.magic);
-          let total = 0;
-          for (const b of bufs) total += b.length;
-          fresh.writeNow(bufs, total);
-          fresh.appended++;
+          await fresh.writeChunkedRecord(entry.chunks);
         } else if ('text' in entry) {
           fresh.writeText(entry.text);
         } else {
@@ -647,6 +635,47 @@ export class OvsdbLog {
     }
     this.replaceTail = null;
     this.commitReplacement(fresh, target);
+  }
+
+  /** Writes one record whose data arrives in chunks, hashing as they come
+   * and writing them asynchronously at the end (the header, which holds the
+   * length and hash, must come first). */
+  private async writeChunkedRecord(source: AsyncIterable<string> | Iterable<string>): Promise<void> {
+    this.startWriting();
+    const hash = nodeCrypto.createHash('sha1');
+    const bufs: Buffer[] = [Buffer.alloc(0)];
+    let len = 0;
+    for await (const c of source) {
+      if (!c) continue;
+      const b = Buffer.from(c);
+      hash.update(b);
+      bufs.push(b);
+      len += b.length;
+    }
+    const nl = Buffer.from('\n');
+    hash.update(nl);
+    bufs.push(nl);
+    len += 1;
+    const header = Buffer.from(`OVSDB ${this.magic} ${len} ${hash.digest('hex')}\n`, 'latin1');
+    bufs[0] = header;
+    const total = header.length + len;
+    let done = 0;
+    while (done < total) {
+      // Skip what a short write already covered.
+      let skip = done;
+      const rest: Buffer[] = [];
+      for (const b of bufs) {
+        if (skip >= b.length) { skip -= b.length; continue; }
+        rest.push(skip ? b.subarray(skip) : b);
+        skip = 0;
+      }
+      const n = await new Promise<number>((res, rej) => {
+        writev(this.fd, rest.slice(0, 1024), this.offset + done, (err, written) => err ? rej(ioError(err.code, `${this.displayName}: write failed`)) : res(written));
+      });
+      done += n;
+    }
+    this.offset += total;
+    this.appended++;
   }
 
   /** Synchronous replace() for JSON entries (ovsdb-tool, tests). */

@@ -19,7 +19,7 @@
  *               insert or delete as a row enters or leaves the condition.
  * update3 (v3): as update2, notifications also carry the last transaction id.
  */
-import { type Json, type JsonObject, isJsonObject } from '../lib/json.js';
+import { type Json, type JsonObject, isJsonObject, jsonDict } from '../lib/json.js';
 import { OvsdbError, syntaxError } from './ovsdb-error.js';
 import { OvsdbParser, OP_ARRAY, OP_BOOLEAN, OP_OBJECT, OP_OPTIONAL } from './ovsdb-parser.js';
 import { type ColumnSchema, COL_UUID } from './column.js';
@@ -50,7 +50,7 @@ class MonitorTable {
   /** Columns sent to the client, in request order. */
   readonly columns: MonitorColumn[] = [];
   /** Columns whose changes matter: sent columns plus condition columns. */
-  readonly relevant = new Set<ColumnSchema>();
+  readonly relevant: ColumnSchema[] = [];
   /** Current condition (monitor_cond only); null means no condition (match all). */
   condition: Condition | null = null;
   /** Pending changes: uuid -> [row before first unsent change, latest row]. */
@@ -60,6 +60,11 @@ class MonitorTable {
 
   hasColumn(c: ColumnSchema): boolean {
     return this.columns.some((mc) => mc.column === c);
+  }
+
+  /** Adds 'c' to the relevant columns. */
+  addRelevant(c: ColumnSchema): void {
+    if (!this.relevant.includes(c)) this.relevant.push(c);
   }
 
   /** Records one committed row change, merging with what is pending. */
@@ -79,7 +84,8 @@ class MonitorTable {
   matters(rc: RowChange): boolean {
     if (rc.oldRow && rc.newRow) {
       if (rc.changed === null) return true;
-      for (const c of this.relevant) if (rc.changed[c.index]) return true;
+      const rel = this.relevant, changed = rc.changed;
+      for (let i = 0; i < rel.length; i++) if (changed[rel[i]!.index]) return true;
       return false;
     }
     return true;
@@ -119,6 +125,9 @@ export class Monitor {
       if (Array.isArray(v)) for (const r of v) m.parseRequest(mt, r, cond);
       else m.parseRequest(mt, v, cond);
     }
+    // OVS keeps a monitor's columns in schema (creation) order; JSON members
+    // are inserted in that order.
+    for (const mt of m.tables.values()) mt.columns.sort((a, b) => a.column.index - b.column.index);
     let since: string | null = null;
     if (version === 3) {
       if (typeof lastTxnId !== 'string') throw syntaxError(lastTxnId ?? null, null, 'last-txn-id must be string');
@@ -153,7 +162,7 @@ export class Monitor {
     const add = (c: ColumnSchema): void => {
       if (mt.hasColumn(c)) throw syntaxError(columns, null, `column ${c.name} mentioned more than once`);
       mt.columns.push({ column: c, select });
-      mt.relevant.add(c);
+      mt.addRelevant(c);
     };
     if (columns !== undefined) {
       for (const e of columns as Json[]) {
@@ -168,7 +177,7 @@ export class Monitor {
     if (cond) {
       const c = where !== undefined ? Condition.fromJson(ts, where, null) : new Condition([]);
       mt.condition = c;
-      for (const col of c.columns()) mt.relevant.add(col);
+      for (const col of c.columns()) mt.addRelevant(col);
     }
   }
 
@@ -214,12 +223,7 @@ export class Monitor {
       update = this.flush();
     } else {
       for (const mt of this.tables.values()) mt.pending.clear();
-      update = this.compose(true, (mt) => {
-        if (!(mt.select & SEL_INITIAL)) return null;
-        const m = new Map<string, [Row | null, Row | null]>();
-        for (const r of mt.table.rows.values()) m.set(r.uuid, [null, r]);
-        return m;
-      });
+      update = this.composeInitial();
     }
     const u: JsonObject = update ?? {};
     return this.version === 3 ? [this.found, this.db.lastTxnId(), u] : u;
@@ -280,7 +284,7 @@ export class Monitor {
     let update: JsonObject | null = null;
     for (const [mt, cnd] of newConds) {
       const old = mt.condition ?? new Condition([]);
-      for (const c of cnd.columns()) mt.relevant.add(c);
+      for (const c of cnd.columns()) mt.addRelevant(c);
       if (!old.compare(cnd)) { mt.condition = cnd; continue; }
       let tj: JsonObject | null = null;
       for (const row of mt.table.rows.values()) {
@@ -291,7 +295,7 @@ export class Monitor {
         else if (oldIn && !newIn) type = SEL_DELETE;
         if (!(mt.select & type)) continue;
         const rj: JsonObject = type === SEL_DELETE ? { delete: null } : { insert: this.rowContents(mt, row, type) };
-        tj ??= {};
+        tj ??= jsonDict();
         tj[row.uuid] = rj;
       }
       mt.condition = cnd;
@@ -312,6 +316,26 @@ export class Monitor {
     return o;
   }
 
+  /** The initial contents: every row of every table selected with "initial". */
+  private composeInitial(): JsonObject | null {
+    let json: JsonObject | null = null;
+    for (const mt of this.tables.values()) {
+      if (!(mt.select & SEL_INITIAL) || mt.table.rows.size === 0) continue;
+      let tj: JsonObject | null = null;
+      for (const row of mt.table.rows.values()) {
+        const rj = this.version === 1 ? this.rowUpdate1(mt, null, row, true) : this.rowUpdate2(mt, null, row, true);
+        if (!rj) continue;
+        if (!tj) {
+          tj = jsonDict();
+          json ??= {};
+          json[mt.table.name] = tj;
+        }
+        tj[row.uuid] = rj;
+      }
+    }
+    return json;
+  }
+
   private compose(initial: boolean,
                   rowsOf: (mt: MonitorTable) => Map<string, [Row | null, Row | null]> | null): JsonObject | null {
     let json: JsonObject | null = null;
@@ -325,7 +349,7 @@ export class Monitor {
           : this.rowUpdate2(mt, oldRow, newRow, initial);
         if (!rj) continue;
         if (!tj) {
-          tj = {};
+          tj = jsonDict();
           json ??= {};
           json[mt.table.name] = tj;
         }

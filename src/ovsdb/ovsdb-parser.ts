@@ -93,7 +93,7 @@ export class OvsdbParser {
       let nUnused = 0;
       let first: string | null = null;
       for (const k in this.json) {
-        if (!this.used.includes(k)) {
+        if (!this.used.includes(k) && this.json[k] !== undefined) {
           if (first === null) first = k;
           nUnused++;
         }

@@ -102,7 +102,7 @@ export class TableSchema {
     if (!this.mutable) o['mutable'] = false;
     if (defaultIsRoot !== this.isRoot) o['isRoot'] = this.isRoot;
     const columns: JsonObject = {};
-    for (const c of this.columnList) {
+    for (const c of this.allColumns) {
       if (c.name[0] !== '_') columns[c.name] = c.toJson();
     }
     o['columns'] = columns;
@@ -179,8 +179,10 @@ export class DatabaseSchema {
     if (this.version) o['version'] = this.version;
     if (this.cksum) o['cksum'] = this.cksum;
     const defaultIsRoot = this.rootSetSize() === this.tables.size;
+    // Members go in OVS's hash-map iteration order, so that serializing in
+    // its order (as database files are written) gives OVS's bytes.
     const tables: JsonObject = {};
-    for (const t of this.tables.values()) tables[t.name] = t.toJson(defaultIsRoot);
+    for (const name of shashOrder([...this.tables.keys()])) tables[name] = this.tables.get(name)!.toJson(defaultIsRoot);
     o['tables'] = tables;
     return o;
   }

@@ -17,6 +17,15 @@
  * compaction, or when 24 hours have passed and anything was written.  The
  * snapshot is serialized in slices between which the server keeps serving;
  * commits made meanwhile are carried over to the new file.
+ *
+ * Use from a server:
+ *   const storage = Storage.open(path);      // throws OvsdbError (e.g. locked)
+ *   const db = storage.db;                    // serve it; commits are logged
+ *   const change = db.commit(txn, durable);   // or execution.transact()
+ *   await storage.committed(change);          // then reply to the client
+ *   await storage.compact();                  // ovsdb-server/compact
+ *   await storage.replaceDatabase(newDb, schemaJson);  // online conversion
+ *   storage.close();                          // at exit (writes what is queued)
  */
 import { vlogModule, Level } from '../lib/vlog.js';
 import type { Json } from '../lib/json.js';
@@ -31,6 +40,7 @@ import {
 
 const log = vlogModule('storage');
 const ovsdbLog = vlogModule('ovsdb');
+const serverLog = vlogModule('ovsdb_server');
 
 /** Tunables; the defaults are OVS's. */
 export interface StorageOptions {
@@ -56,6 +66,9 @@ export interface StorageOptions {
   now?: () => number;
   /** Slice length for serializing snapshots, in ms of work. */
   sliceMs?: number;
+  /** Write modified columns as differences ("_is_diff"), OVS's default;
+   * false is ovsdb-server's --disable-file-column-diff. */
+  columnDiff?: boolean;
 }
 
 const DEFAULTS = {
@@ -69,6 +82,7 @@ const DEFAULTS = {
   snapshotGrowth: 2,
   checkIntervalMs: 1000,
   sliceMs: 5,
+  columnDiff: true,
 };
 
 /** A standalone database file attached to its in-memory Database. */
@@ -111,13 +125,14 @@ export class Storage {
    * followed by valid records is an error.  Throws OvsdbError. */
   static open(path: string, opts: StorageOptions = {}): Storage {
     const rw = opts.rw ?? true;
-    const f = readDatabaseFile(path, rw, null, OnReadError.TruncateTail);
+    // OVS's server logs a damaged tail as a warning and carries on.
+    const f = readDatabaseFile(path, rw, null, OnReadError.TruncateTail, (msg) => serverLog.warn(msg));
     return new Storage(path, f.db, f.log, f.nTransactions + 1, opts);
   }
 
   private attach(db: Database): void {
     db.setStorageHook((change) => {
-      const text = commitRecordText(change);
+      const text = commitRecordText(change, Date.now(), this.opts.columnDiff);
       if (text === null) return null;
       const p = this.log.commitText(text, change.durable);
       // Keep an unobserved failure from becoming an unhandled rejection.
@@ -195,7 +210,7 @@ export class Storage {
 
   private writeSnapshot(db: Database, comment: string, schemaJson: Json | null = null): Promise<void> {
     const sliceMs = this.opts.sliceMs;
-    const chunks = snapshotRecordChunks(db, comment, true);
+    const chunks = snapshotRecordChunks(db, comment, this.opts.columnDiff);
     async function* sliced(): AsyncGenerator<string> {
       let t = Date.now();
       for (const c of chunks) {
@@ -208,6 +223,12 @@ export class Storage {
     }
     const schemaText = schemaJson !== null ? jsonToStringHashOrder(schemaJson) : schemaRecordText(db.schema);
     return this.log.replace([{ text: schemaText }, { chunks: sliced() }]);
+  }
+
+  /** Turns column differences in new records on or off (OVS's
+   * ovsdb/file/column-diff-enable). */
+  setColumnDiff(on: boolean): void {
+    this.opts.columnDiff = on;
   }
 
   /** Replaces the database by 'newDb' (an online schema conversion, OVS's

@@ -49,6 +49,11 @@ export class Table {
     return r;
   }
 
+  /** A row of default values that is never stored (for parsing "update" rows and "wait" rows). */
+  scratchRow(): Row {
+    return new Row(this, this.defaults[0]!.keys[0] as string, this.defaults.slice());
+  }
+
   /** The row with 'uuid', if any. */
   getRow(uuid: string): Row | undefined {
     return this.rows.get(uuid);

@@ -19,7 +19,7 @@
  * complete() makes the result permanent and produces a CommitChange, the
  * record that monitors (monitor.ts) and storage (the on-disk log) consume.
  */
-import type { Json, JsonObject } from '../lib/json.js';
+import { type Json, type JsonObject, jsonDict } from '../lib/json.js';
 import { OvsdbError, internalError, ovsdbError, syntaxError } from './ovsdb-error.js';
 import { type ColumnSchema, COL_VERSION, columnSetToString } from './column.js';
 import {
@@ -126,7 +126,7 @@ export class CommitChange {
       if (row === undefined) continue;
       if (rc.table !== lastTable) {
         json ??= {};
-        tableJson = (json[rc.table.name] as JsonObject | undefined) ?? {};
+        tableJson = (json[rc.table.name] as JsonObject | undefined) ?? jsonDict();
         json[rc.table.name] = tableJson;
         lastTable = rc.table;
       }

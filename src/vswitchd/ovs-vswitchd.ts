@@ -8,10 +8,9 @@ import { setProgramName } from '../lib/program.js';
 import { parseDaemonCommandLine } from '../lib/daemon-main.js';
 import { Daemon, daemonUsage } from '../lib/daemon.js';
 import { ovsRundir } from '../lib/dirs.js';
-import { vlogModule } from '../lib/vlog.js';
+import { Bridges } from './bridge.js';
 
 setProgramName('ovs-vswitchd');
-const log = vlogModule('bridge');
 
 const { daemon: cfg, options, args } = parseDaemonCommandLine([
   { name: 'enable-dummy', arg: 'optional' },
@@ -45,8 +44,16 @@ if (args.length > 1) {
   process.exit(1);
 }
 const remote = args[0] ?? `unix:${ovsRundir()}/db.sock`;
-void options;
+let enableDummy: null | 'yes' | 'override' = null;
+for (const o of options) {
+  if (o.name === 'enable-dummy') enableDummy = o.value === 'override' ? 'override' : 'yes';
+}
 
-const daemon = await Daemon.start(cfg, () => ({}));
-log.info(`database ${remote}: not yet connected (the bridge layer is not built yet)`);
-daemon.complete();
+async function main(): Promise<void> {
+  const daemon = await Daemon.start(cfg, () => ({}));
+  const bridges = new Bridges({ remote, enableDummy });
+  daemon.atExit(() => bridges.stop());
+  bridges.start();
+  daemon.complete();
+}
+void main();

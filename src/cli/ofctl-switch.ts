@@ -1,0 +1,657 @@
+/* ofctl-switch: ovs-ofctl commands that talk to a switch over OpenFlow
+ * (show, dump-flows, add-flow, del-flows, dump-ports, ...).  Each opens a
+ * connection the way ovs-ofctl does (bridge name -> $OVS_RUNDIR/BR.mgmt,
+ * or a unix:/tcp: target), negotiates among the -O versions, picks a flow
+ * protocol, sends its requests and prints replies with ofp-print.  The
+ * order of connections and requests follows ovs-ofctl so transaction ids in
+ * the output match. */
+import { existsSync } from 'node:fs';
+import type { OfctlOptions } from './ovs-ofctl.js';
+import { fatal } from './ovs-ofctl.js';
+import { Vconn, VconnError, getXid } from '../openflow/vconn.js';
+import { ovsRundir } from '../lib/dirs.js';
+import { ofpToString } from '../openflow/ofp-print.js';
+import { startMsg, allocXid, decodeMsg, msgBody, type OfpMsg, type RawName } from '../openflow/ofp-msgs.js';
+import { OfpError } from '../openflow/ofp-errors.js';
+import { OfpReader } from '../openflow/ofp-buffer.js';
+import { encodeEchoRequest } from '../openflow/ofp-hello.js';
+import { encodeFeaturesReply as _unused, decodeFeaturesReply, decodeGetConfigReply, encodeSetConfig, fragFromString, fragToString, type SwitchConfig } from '../openflow/ofp-switch.js';
+import { pullPhyPort, encodePortStatsRequest, encodePortDescRequest, encodePortMod, portFromString, OFPP_ANY, OFPP_NONE, type PhyPort, PC_PORT_DOWN, PC_NO_STP, PC_NO_RECV, PC_NO_RECV_STP, PC_NO_FLOOD, PC_NO_FWD, PC_NO_PACKET_IN } from '../openflow/ofp-port.js';
+import { encodeQueueStatsRequest, encodeQueueGetConfigRequest, OFPQ_ALL } from '../openflow/ofp-queue.js';
+import { parseFlowModText, preprocessedLines } from '../openflow/ofp-flow-parse.js';
+import { encodeFlowStatsRequest, decodeFlowStatsReply, formatFlowStats, OFPFC_ADD, OFPFC_MODIFY, OFPFC_MODIFY_STRICT, OFPFC_DELETE, OFPFC_DELETE_STRICT, type FlowMod, type FlowStats } from '../openflow/ofp-flow.js';
+import { encodeFlowModForProtocol } from './ofctl-parse.js';
+import { Proto, protocolsToString, protocolFromVersion, protocolSetTid, protocolToVersion } from '../openflow/ofp-protocol.js';
+import { encodeSetFlowFormat, encodeFlowModTableId, NXFF_NXM, NXFF_OPENFLOW10 } from '../openflow/ofp-connection.js';
+import { encodeGroupDescRequest, encodeGroupStatsRequest, encodeGroupFeaturesRequest, OFPG_ALL } from '../openflow/ofp-group.js';
+import { encodeMeterRequest, OFPM13_ALL } from '../openflow/ofp-meter.js';
+import { decodeTableStatsReply, decodeTableFeatures } from '../openflow/ofp-table-stats.js';
+import { PortMap, parsePort } from '../openflow/ofp-port-map.js';
+import { mfFromName, mfArePrereqsOk, mfIsAllWild, mfGetValue, mfSetValue } from '../openflow/meta-flow.js';
+import { encodeCtFlush, encodeCtFlushZone, parseCtTuple, emptyCtTuple, type CtMatch } from '../openflow/ofp-ct.js';
+import { strToU16 } from '../openflow/ofp-parse.js';
+import { parseActions } from '../openflow/ofp-actions-all.js';
+import { ofpactsFrom } from '../openflow/ofpact-codec.js';
+import { encodePacketOut, parsePacketOutStr } from '../openflow/ofp-packet.js';
+import { Match } from '../openflow/match.js';
+
+function setMatchField(m: Match, name: string, value: number, n: number): void {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = (value >>> (8 * (n - 1 - i))) & 0xff;
+  mfSetValue(mfFromName(name)!, b, m);
+}
+import { formatTableFeatures, pullTableFeatures, type TableFeatures, type DittoState } from '../openflow/ofp-table-stats.js';
+
+class Fatal extends Error {}
+
+function die(text: string): never {
+  fatal(text);
+}
+
+/** Opens 'name' as ovs-ofctl's open_vconn does; returns the connection and
+ * its initial flow protocol. */
+async function openVconn(name: string, opts: OfctlOptions, suffix = 'mgmt'): Promise<{ vc: Vconn; protocol: number }> {
+  let target: string;
+  if (name.includes(':')) target = name;
+  else {
+    const dpName = name.replace(/^.*@/, '');
+    const candidates = [name, `${ovsRundir()}/${name}.${suffix}`, `${ovsRundir()}/${dpName}.${suffix}`];
+    const found = candidates.find((c) => existsSync(c));
+    if (!found) die(`${name} is not a bridge or a socket`);
+    target = `unix:${found}`;
+  }
+  let vc: Vconn;
+  try {
+    vc = await Vconn.open(target, opts.allowedVersions);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    if (name.includes(':')) die(`connecting to ${name} (${msg})`);
+    die(`${name}: failed to connect to socket (${msg})`);
+  }
+  const protocol = protocolFromVersion(vc.version);
+  if (!protocol) die(`${name}: unsupported OpenFlow version 0x${vc.version.toString(16).padStart(2, '0')}`);
+  return { vc, protocol };
+}
+
+function out(s: string): void { process.stdout.write(s); }
+
+function msgOf(m: Uint8Array): OfpMsg | null {
+  const d = decodeMsg(m);
+  return d instanceof OfpError ? null : d;
+}
+
+async function talk<T>(what: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof VconnError) die(`${what} (${e.message})`);
+    throw e;
+  }
+}
+
+/** Prints every part of a multipart reply (or the single reply) as ovs-ofctl's dump_transaction. */
+async function dumpTransaction(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
+  const verbosity = opts.more.length + 1;
+  const reqMsg = msgOf(req)!;
+  if (reqMsg.info.isStat) {
+    await talk('OpenFlow packet receive failed', () => vc.dump(req, (m, msg) => {
+      out(ofpToString(m, verbosity));
+      if (msg && msg.info.type !== 'ERROR' && !msg.info.isStat) die(`received bad reply: ${ofpToString(m, verbosity)}`);
+    }));
+  } else {
+    const reply = await talk(`talking to ${vc.name}`, () => vc.transact(req));
+    out(ofpToString(reply, verbosity));
+  }
+}
+
+async function dumpTrivial(name: string, raw: RawName, opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(name, opts);
+  await dumpTransaction(vc, startMsg(raw, vc.version, allocXid()).finishMsg(), opts);
+  vc.close();
+}
+
+/** Sends 'req' with a barrier; an error reply is printed to stderr and exits 1. */
+async function transactNoReply(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
+  const reply = await talk(`talking to ${vc.name}`, () => vc.transactNoReply(req));
+  if (reply) {
+    process.stderr.write(ofpToString(reply, opts.more.length + 2));
+    throw new ExitError(1);
+  }
+}
+
+class ExitError extends Error { constructor(readonly code: number) { super(`exit ${code}`); } }
+
+function shouldShowNames(opts: OfctlOptions): boolean {
+  return opts.names === true || (opts.names === null && !!process.stdout.isTTY);
+}
+function shouldAcceptNames(opts: OfctlOptions): boolean { return opts.names !== false; }
+
+const portMaps = new Map<string, PortMap>();
+const tableMaps = new Map<string, Map<number, string>>();
+
+/** Ports of the switch, from features (before OF1.3) or port-desc. */
+async function fetchPorts(vc: Vconn): Promise<PhyPort[]> {
+  const ports: PhyPort[] = [];
+  if (vc.version < 4) {
+    const reply = await talk(`talking to ${vc.name}`, () => vc.transact(startMsg('OFPT_FEATURES_REQUEST', vc.version, allocXid()).finishMsg()));
+    const msg = msgOf(reply);
+    if (!msg || msg.info.type !== 'FEATURES_REPLY') die(`received bad reply: ${ofpToString(reply, 1)}`);
+    ports.push(...decodeFeaturesReply(msg).ports);
+  } else {
+    await talk('OpenFlow receive failed', () => vc.dump(encodePortDescRequest(vc.version, OFPP_ANY, allocXid()), (m, msg) => {
+      if (!msg || msg.info.type !== 'PORT_DESC_STATS_REPLY') die(`received bad reply: ${ofpToString(m, 1)}`);
+      const r = new OfpReader(msgBody(msg));
+      for (let p; (p = pullPhyPort(msg.version, r));) ports.push(p);
+    }));
+  }
+  return ports;
+}
+
+async function getPortMap(name: string, opts: OfctlOptions): Promise<PortMap> {
+  let map = portMaps.get(name);
+  if (map) return map;
+  map = new PortMap();
+  portMaps.set(name, map);
+  const { vc } = await openVconn(name, opts);
+  for (const p of await fetchPorts(vc)) map.put(p.portNo, p.name);
+  vc.close();
+  return map;
+}
+
+async function getTableMap(name: string, opts: OfctlOptions): Promise<Map<number, string>> {
+  let map = tableMaps.get(name);
+  if (map) return map;
+  map = new Map();
+  tableMaps.set(name, map);
+  const { vc } = await openVconn(name, opts);
+  const raw: RawName = vc.version < 4 ? 'OFPST_TABLE_REQUEST' : 'OFPST13_TABLE_FEATURES_REQUEST';
+  const m = map;
+  await talk('OpenFlow receive failed', () => vc.dump(startMsg(raw, vc.version, allocXid()).finishMsg(), (_b, msg) => {
+    if (!msg) return;
+    if (msg.info.type === 'TABLE_STATS_REPLY') {
+      for (const e of decodeTableStatsReply(msg)) if (e.features.name) m.set(e.features.tableId, e.features.name);
+    } else if (msg.info.type === 'TABLE_FEATURES_STATS_REPLY') {
+      for (const f of decodeTableFeatures(msg, true)) if (f.name) m.set(f.tableId, f.name);
+    }
+  }));
+  vc.close();
+  return map;
+}
+
+async function portsToAccept(name: string, opts: OfctlOptions): Promise<PortMap | undefined> {
+  return shouldAcceptNames(opts) ? getPortMap(name, opts) : undefined;
+}
+async function tablesToAccept(name: string, opts: OfctlOptions): Promise<Map<number, string> | undefined> {
+  return shouldAcceptNames(opts) ? getTableMap(name, opts) : undefined;
+}
+
+async function strToPortNo(name: string, portName: string, opts: OfctlOptions): Promise<number> {
+  let p = portFromString(portName);
+  if (p === null) {
+    const map = await portsToAccept(name, opts);
+    if (map) p = parsePort(portName, map) ?? null;
+  }
+  if (p === null) die(`${name}: unknown port \`${portName}'`);
+  return p;
+}
+
+/* ---- flow protocol negotiation ---- */
+
+function setProtocolRequest(cur: number, want: number, version: number): { req: Uint8Array | null; next: number } {
+  if (protocolToVersion(cur) !== protocolToVersion(want)) return { req: null, next: cur };
+  const base = (p: number): number => protocolSetTid(p, false);
+  if (base(cur) !== base(want)) {
+    const wantBase = base(want);
+    const next = protocolSetTid(wantBase, (cur & Proto.TID) !== 0);
+    return { req: encodeSetFlowFormat(wantBase === Proto.OF10_NXM ? NXFF_NXM : NXFF_OPENFLOW10, version, allocXid()), next };
+  }
+  const curTid = (cur & Proto.TID) !== 0, wantTid = (want & Proto.TID) !== 0;
+  if (curTid !== wantTid) return { req: encodeFlowModTableId(wantTid, version, allocXid()), next: protocolSetTid(cur, wantTid) };
+  return { req: null, next: cur };
+}
+
+async function trySetProtocol(vc: Vconn, want: number, cur: { p: number }): Promise<boolean> {
+  for (;;) {
+    const { req, next } = setProtocolRequest(cur.p, want, vc.version);
+    if (!req) return cur.p === want;
+    const reply = await talk(`talking to ${vc.name}`, () => vc.transactNoReply(req));
+    if (reply) return false;
+    cur.p = next;
+  }
+}
+
+const FLOW_DUMP_PROTOCOLS = [Proto.OF15_OXM, Proto.OF14_OXM, Proto.OF13_OXM, Proto.OF12_OXM, Proto.OF11_STD, Proto.OF10_NXM, Proto.OF10_STD];
+
+async function setProtocolForFlowDump(vc: Vconn, curProtocol: number, usable: number, opts: OfctlOptions): Promise<number> {
+  const cur = { p: curProtocol };
+  for (const f of FLOW_DUMP_PROTOCOLS) {
+    if (f & usable & opts.allowedProtocols && await trySetProtocol(vc, f, cur)) return f;
+  }
+  const u = protocolsToString(usable);
+  if (usable & opts.allowedProtocols) die(`switch does not support any of the usable flow formats (${u})`);
+  die(`none of the usable flow formats (${u}) is among the allowed flow formats (${protocolsToString(opts.allowedProtocols)})`);
+}
+
+async function openVconnForFlowMod(name: string, usable: number, opts: OfctlOptions): Promise<{ vc: Vconn; protocol: number }> {
+  if (!(usable & opts.allowedProtocols)) {
+    die(`none of the usable flow formats (${protocolsToString(usable)}) is among the allowed flow formats (${protocolsToString(opts.allowedProtocols)})`);
+  }
+  const { vc, protocol } = await openVconn(name, opts);
+  if (usable & opts.allowedProtocols & protocol) return { vc, protocol };
+  const cur = { p: protocol };
+  for (let i = 0; i < 32; i++) {
+    const f = 1 << i;
+    if (f !== protocol && f & usable & opts.allowedProtocols && await trySetProtocol(vc, f, cur)) return { vc, protocol: f };
+  }
+  die(`switch does not support any of the usable flow formats (${protocolsToString(usable)})`);
+}
+
+/* ---- commands ---- */
+
+async function cmdShow(args: string[], opts: OfctlOptions): Promise<void> {
+  const name = args[0]!;
+  const { vc } = await openVconn(name, opts);
+  const reply = await talk(`talking to ${name}`, () => vc.transact(startMsg('OFPT_FEATURES_REQUEST', vc.version, allocXid()).finishMsg()));
+  const portSize = vc.version === 1 ? 48 : 64;
+  const hasPorts = vc.version < 4 && reply.length + portSize <= 0xffff;
+  out(ofpToString(reply, opts.more.length + 1));
+  if (!hasPorts) await dumpTransaction(vc, encodePortDescRequest(vc.version, OFPP_ANY, allocXid()), opts);
+  vc.close();
+  await dumpTrivial(name, 'OFPT_GET_CONFIG_REQUEST', opts);
+}
+
+async function prepareDumpFlows(args: string[], aggregate: boolean, opts: OfctlOptions): Promise<{ vc: Vconn; req: Uint8Array; protocol: number }> {
+  const name = args[0]!;
+  const match = args.length > 1 ? args[1]! : '';
+  const ports = match ? await portsToAccept(name, opts) : undefined;
+  const tables = match ? await tablesToAccept(name, opts) : undefined;
+  const r = parseFlowModText(match, -1, { ports, tables });
+  if (typeof r === 'string') die(r);
+  let usable = r.usable;
+  if (usable & Proto.OF10_STD_TID) usable |= Proto.OF10_STD;
+  if (usable & Proto.OF10_NXM_TID) usable |= Proto.OF10_NXM;
+  const { vc, protocol: cur } = await openVconn(name, opts);
+  const protocol = await setProtocolForFlowDump(vc, cur, usable, opts);
+  const fsr = { aggregate, match: r.fm.match, cookie: r.fm.cookie, cookieMask: r.fm.cookieMask, outPort: r.fm.outPort, outGroup: r.fm.outGroup, tableId: r.fm.tableId };
+  const req = encodeFlowStatsRequest(fsr, protocolToVersion(protocol), { nxm: (protocol & Proto.OF10_NXM_ANY) !== 0, xid: allocXid() });
+  return { vc, req, protocol };
+}
+
+function compareFlows(a: FlowStats, b: FlowStats, criteria: { field: string; desc: boolean }[]): number {
+  for (const c of criteria) {
+    let ret = 0;
+    const f = c.field ? mfFromName(c.field) : undefined;
+    if (!f) ret = a.priority - b.priority;
+    else {
+      const ina = mfArePrereqsOk(f, a.match.flow) && !mfIsAllWild(f, a.match);
+      const inb = mfArePrereqsOk(f, b.match.flow) && !mfIsAllWild(f, b.match);
+      if (ina !== inb) return ina ? -1 : 1;
+      const av = mfGetValue(f, a.match.flow, a.match), bv = mfGetValue(f, b.match.flow, b.match);
+      ret = Buffer.compare(Buffer.from(av), Buffer.from(bv));
+    }
+    if (ret) return c.desc ? -ret : ret;
+  }
+  return 0;
+}
+
+async function cmdDumpFlows(args: string[], opts: OfctlOptions): Promise<void> {
+  const criteria: { field: string; desc: boolean }[] = [];
+  for (const c of opts.sortCriteria) {
+    const field = c.field.toLowerCase() === 'priority' ? '' : c.field;
+    if (field && !mfFromName(field)) die(`${field}: unknown field name`);
+    criteria.push({ field, desc: c.desc });
+  }
+  const { vc, req } = await prepareDumpFlows(args, false, opts);
+  if (!criteria.length && !shouldShowNames(opts) && opts.stats) {
+    await dumpTransaction(vc, req, opts);
+    vc.close();
+    return;
+  }
+  const flows: FlowStats[] = [];
+  await talk('dump flows', () => vc.dump(req, (m, msg) => {
+    if (!msg) return;
+    if (msg.info.type === 'ERROR') die(ofpToString(m, 2).trimEnd());
+    flows.push(...decodeFlowStatsReply(msg, false));
+  }));
+  if (criteria.length) flows.sort((a, b) => compareFlows(a, b, criteria));
+  for (const f of flows) out(' ' + formatFlowStats(f, opts.stats) + '\n');
+  vc.close();
+}
+
+async function cmdDumpAggregate(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc, req } = await prepareDumpFlows(args, true, opts);
+  await dumpTransaction(vc, req, opts);
+  vc.close();
+}
+
+async function flowMods(name: string, fms: FlowMod[], usable: number, opts: OfctlOptions): Promise<void> {
+  const { vc, protocol } = await openVconnForFlowMod(name, usable, opts);
+  for (const fm of fms) {
+    const buf = encodeFlowModForProtocol(fm, protocol, allocXid());
+    await transactNoReply(vc, buf, opts);
+  }
+  vc.close();
+}
+
+async function cmdFlowMod(args: string[], opts: OfctlOptions, command: number): Promise<void> {
+  const name = args[0]!;
+  if (args.length > 1 && args[1] === '-') return cmdFlowModFile([name, '-'], opts, command);
+  const ports = await portsToAccept(name, opts);
+  const tables = await tablesToAccept(name, opts);
+  const r = parseFlowModText(args.length > 1 ? args[1]! : '', command, { ports, tables });
+  if (typeof r === 'string') die(r);
+  await flowMods(name, [r.fm], r.usable, opts);
+}
+
+async function cmdFlowModFile(args: string[], opts: OfctlOptions, command: number): Promise<void> {
+  const name = args[0]!, file = args[1]!;
+  const { readFileSync } = await import('node:fs');
+  const ports = await portsToAccept(name, opts);
+  const tables = await tablesToAccept(name, opts);
+  let text: string;
+  try {
+    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch (e) {
+    die(`${file}: open failed (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : String(e)})`);
+  }
+  const fms: FlowMod[] = [];
+  let usable = Proto.ANY as number;
+  for (const { line, number } of preprocessedLines(text)) {
+    const r = parseFlowModText(line, command === OFPFC_ADD ? -2 : command, { ports, tables });
+    if (typeof r === 'string') die(`${file}:${number}: ${r}`);
+    fms.push(r.fm);
+    usable &= r.usable;
+  }
+  await flowMods(name, fms, usable, opts);
+}
+
+async function cmdDumpPorts(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  const port = args.length > 1 ? await strToPortNo(args[0]!, args[1]!, opts) : OFPP_ANY;
+  await dumpTransaction(vc, encodePortStatsRequest(vc.version, port, allocXid()), opts);
+  vc.close();
+}
+
+async function cmdDumpPortsDesc(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  const port = args.length > 1 ? await strToPortNo(args[0]!, args[1]!, opts) : OFPP_ANY;
+  await dumpTransaction(vc, encodePortDescRequest(vc.version, port, allocXid()), opts);
+  vc.close();
+}
+
+async function fetchConfig(vc: Vconn): Promise<SwitchConfig> {
+  const reply = await talk(`talking to ${vc.name}`, () => vc.transact(startMsg('OFPT_GET_CONFIG_REQUEST', vc.version, allocXid()).finishMsg()));
+  const msg = msgOf(reply);
+  if (!msg || msg.info.type !== 'GET_CONFIG_REPLY') die(`${vc.name}: bad reply to config request`);
+  return decodeGetConfigReply(msg);
+}
+
+async function cmdGetFrags(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  out(fragToString((await fetchConfig(vc)).frag) + '\n');
+  vc.close();
+}
+
+async function cmdSetFrags(args: string[], opts: OfctlOptions): Promise<void> {
+  const frag = fragFromString(args[1]!);
+  if (frag === null) die(`${args[1]}: unknown fragment handling mode`);
+  const { vc } = await openVconn(args[0]!, opts);
+  let config = await fetchConfig(vc);
+  if (frag !== config.frag) {
+    config.frag = frag;
+    await transactNoReply(vc, encodeSetConfig(config, vc.version, allocXid()), opts);
+    config = await fetchConfig(vc);
+    if (frag !== config.frag) {
+      die(`${args[0]}: setting fragment handling mode failed (this switch probably doesn't support mode "${fragToString(frag)}")`);
+    }
+  }
+  vc.close();
+}
+
+async function cmdProbe(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  const reply = await talk(`talking to ${args[0]}`, () => vc.transact(encodeEchoRequest(vc.version, allocXid())));
+  if (reply.length !== 8) die('reply does not match request');
+  vc.close();
+}
+
+async function cmdModPort(args: string[], opts: OfctlOptions): Promise<void> {
+  const [name, portName, cmdArg] = args as [string, string, string];
+  const flags: [string, number, boolean][] = [
+    ['up', PC_PORT_DOWN, false], ['down', PC_PORT_DOWN, true], ['stp', PC_NO_STP, false],
+    ['receive', PC_NO_RECV, false], ['receive-stp', PC_NO_RECV_STP, false], ['flood', PC_NO_FLOOD, false],
+    ['forward', PC_NO_FWD, false], ['packet-in', PC_NO_PACKET_IN, false],
+  ];
+  const portNo = /^[0-9]+$/.test(portName) ? Number(portName) : OFPP_NONE;
+  const { vc: pvc } = await openVconn(name, opts);
+  const pp = (await fetchPorts(pvc)).find((p) => (portNo !== OFPP_NONE ? p.portNo === portNo : p.name === portName));
+  pvc.close();
+  if (!pp) die(`${name}: couldn't find port \`${portName}'`);
+  let command = cmdArg, not = false;
+  if (/^no-/i.test(cmdArg)) { command = cmdArg.slice(3); not = true; }
+  else if (/^no/i.test(cmdArg)) { command = cmdArg.slice(2); not = true; }
+  const flag = flags.find(([n]) => n === command.toLowerCase());
+  if (!flag) die(`unknown mod-port command '${cmdArg}'`);
+  const { vc } = await openVconn(name, opts);
+  const pm = { portNo: pp.portNo, hwAddr: pp.hwAddr, config: flag[2] !== not ? flag[1] : 0, mask: flag[1], advertise: 0 };
+  await transactNoReply(vc, encodePortMod(pm, vc.version, allocXid()), opts);
+  vc.close();
+}
+
+async function cmdQueueStats(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  const port = args.length > 1 && args[1] && args[1].toLowerCase() !== 'all' ? await strToPortNo(args[0]!, args[1], opts) : OFPP_ANY;
+  const queue = args.length > 2 && args[2] && args[2].toLowerCase() !== 'all' ? (parseInt(args[2], 10) || 0) >>> 0 : OFPQ_ALL;
+  await dumpTransaction(vc, encodeQueueStatsRequest(vc.version, { port, queue }, allocXid()), opts);
+  vc.close();
+}
+
+async function cmdQueueGetConfig(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  const port = args.length > 1 && args[1] && args[1].toLowerCase() !== 'any' ? await strToPortNo(args[0]!, args[1], opts) : OFPP_ANY;
+  const queue = args.length > 2 && args[2] && args[2].toLowerCase() !== 'all' ? (parseInt(args[2], 10) || 0) >>> 0 : OFPQ_ALL;
+  await dumpTransaction(vc, encodeQueueGetConfigRequest(vc.version, port, queue, allocXid()), opts);
+  vc.close();
+}
+
+async function cmdDumpGroups(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  if (vc.version < 2 && !(opts.allowedVersions & ~3)) { /* OF1.0 uses the Nicira extension */ }
+  const gid = args.length > 1 ? groupArg(args[1]!) : OFPG_ALL;
+  await dumpTransaction(vc, encodeGroupDescRequest(vc.version, gid, allocXid()), opts);
+  vc.close();
+}
+
+function groupArg(s: string): number {
+  const l = s.toLowerCase();
+  if (l === 'all') return OFPG_ALL;
+  if (l === 'any') return 0xffffffff;
+  if (/^[0-9]+$/.test(s)) return Number(s);
+  die(`invalid group id ${s}`);
+}
+
+async function cmdDumpGroupStats(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  const gid = args.length > 1 ? groupArg(args[1]!) : OFPG_ALL;
+  await dumpTransaction(vc, encodeGroupStatsRequest(vc.version, gid, allocXid()), opts);
+  vc.close();
+}
+
+async function cmdDumpGroupFeatures(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  await dumpTransaction(vc, encodeGroupFeaturesRequest(vc.version, allocXid()), opts);
+  vc.close();
+}
+
+function meterArg(s: string | undefined): number {
+  if (s === undefined) return OFPM13_ALL;
+  const v = s.replace(/^meter=/, '');
+  if (v === 'all') return OFPM13_ALL;
+  if (/^[0-9]+$/.test(v)) return Number(v);
+  die(`invalid meter ${s}`);
+}
+
+async function cmdMeterRequest(args: string[], opts: OfctlOptions, type: 'config' | 'stats' | 'features'): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  if (vc.version < 4) die('meters need OpenFlow 1.3 or later (\'-O OpenFlow13\')');
+  await dumpTransaction(vc, encodeMeterRequest(vc.version, type, meterArg(args[1]), allocXid()), opts);
+  vc.close();
+}
+
+async function cmdDumpTableFeatures(args: string[], opts: OfctlOptions): Promise<void> {
+  const { vc } = await openVconn(args[0]!, opts);
+  if (vc.version < 4) die('dump-table-features needs OpenFlow 1.3 or later (\'-O OpenFlow13\')');
+  let text = '';
+  let prev: TableFeatures | null = null;
+  const d: DittoState = { first: -1, last: -1 };
+  await talk('OpenFlow packet receive failed', () => vc.dump(startMsg('OFPST13_TABLE_FEATURES_REQUEST', vc.version, allocXid()).finishMsg(), (m, msg) => {
+    if (!msg) die('decode error: OFPBRC_BAD_LEN');
+    if (msg.info.type === 'ERROR') { out(ofpToString(m, opts.more.length + 1)); return; }
+    if (msg.info.type !== 'TABLE_FEATURES_STATS_REPLY') die(`received bad reply: ${ofpToString(m, opts.more.length + 1)}`);
+    const r = new OfpReader(msgBody(msg));
+    while (r.remaining) {
+      let tf: TableFeatures;
+      try { tf = pullTableFeatures(msg.version, r, true); } catch (e) { die(`decode error: ${e instanceof OfpError ? e.error : 'OFPBRC_BAD_LEN'}`); }
+      text += formatTableFeatures(tf, prev, null, null, d);
+      prev = tf;
+    }
+  }));
+  if (d.first >= 0) text += d.first === d.last ? `\n  table ${d.first}: ditto\n` : `\n  tables ${d.first}...${d.last}: ditto\n`;
+  out((text.startsWith('\n') ? text.slice(1) : text) + '\n');
+  vc.close();
+}
+
+async function cmdCtFlushZone(args: string[], opts: OfctlOptions): Promise<void> {
+  const zone = strToU16(args[1]!, 'zone_id');
+  if (typeof zone === 'string') die(zone);
+  const { vc } = await openVconn(args[0]!, opts);
+  await transactNoReply(vc, encodeCtFlushZone(zone, vc.version, allocXid()), opts);
+  vc.close();
+}
+
+async function cmdCtFlush(args: string[], opts: OfctlOptions): Promise<void> {
+  const m: CtMatch = { ipProto: 0, l3Type: 0, orig: emptyCtTuple(), reply: emptyCtTuple() };
+  let rest = args.slice(1);
+  let zone: number | null = null;
+  if (rest.length && rest[0]!.startsWith('zone=')) {
+    const z = /^zone=([0-9]+)/.exec(rest[0]!);
+    if (!z || Number(z[1]) > 0xffff) die('Failed to parse zone');
+    zone = Number(z[1]);
+    rest = rest.slice(1);
+  }
+  for (let i = 0; i < 2 && i < rest.length; i++) {
+    if (rest[i]) {
+      const err = parseCtTuple(rest[i]!, m, i === 1);
+      if (err) die(`Failed to parse ct-tuple: ${err}`);
+    }
+  }
+  const { vc } = await openVconn(args[0]!, opts);
+  await transactNoReply(vc, encodeCtFlush(m, zone, vc.version, allocXid()), opts);
+  vc.close();
+}
+
+function ethFromHex(hex: string): Uint8Array {
+  const out: number[] = [];
+  let i = 0;
+  for (;;) {
+    while (i < hex.length && ' .\t\r\n'.includes(hex[i]!)) i++;
+    const p = hex.substr(i, 2);
+    if (!/^[0-9a-fA-F]{2}$/.test(p)) break;
+    out.push(parseInt(p, 16));
+    i += 2;
+  }
+  if (i < hex.length) die('Trailing garbage in packet data');
+  if (out.length < 14) die('Packet data too short for Ethernet');
+  return Uint8Array.from(out);
+}
+
+async function cmdPacketOut(args: string[], opts: OfctlOptions): Promise<void> {
+  const name = args[0]!;
+  if (args.length > 3) {
+    const ports = await portsToAccept(name, opts);
+    await tablesToAccept(name, opts);
+    const pa = parseActions(args[2]!, { ports });
+    if (typeof pa === 'string') die(pa);
+    const metadata = new Match();
+    setMatchField(metadata, 'in_port', await strToPortNo(name, args[1]!, opts), 2);
+    setMatchField(metadata, 'packet_type', 0, 4);
+    const { vc, protocol } = await openVconnForFlowMod(name, pa.usable, opts);
+    for (const hex of args.slice(3)) {
+      const packet = ethFromHex(hex);
+      const po = { bufferId: 0xffffffff, metadata, ofpacts: ofpactsFrom(pa.ofpacts, 1), packet };
+      await transactNoReply(vc, encodePacketOut(po, protocolToVersion(protocol), allocXid()), opts);
+    }
+    vc.close();
+  } else if (args.length === 2) {
+    const ports = await portsToAccept(name, opts);
+    const tables = await tablesToAccept(name, opts);
+    const r = parsePacketOutStr(args[1]!, { ports, tables });
+    if (typeof r === 'string') die(r);
+    const { vc, protocol } = await openVconnForFlowMod(name, r.usable, opts);
+    await transactNoReply(vc, encodePacketOut(r.po, protocolToVersion(protocol), allocXid()), opts);
+    vc.close();
+  } else {
+    die(`Too many arguments (${args.length + 1})`);
+  }
+}
+
+type SwitchHandler = (args: string[], opts: OfctlOptions) => Promise<void>;
+
+/** Switch commands implemented so far. */
+const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
+  'show': cmdShow,
+  'dump-desc': (a, o) => dumpTrivial(a[0]!, 'OFPST_DESC_REQUEST', o),
+  'dump-tables': (a, o) => dumpTrivial(a[0]!, 'OFPST_TABLE_REQUEST', o),
+  'dump-flows': cmdDumpFlows,
+  'dump-table-features': cmdDumpTableFeatures,
+  'dump-aggregate': cmdDumpAggregate,
+  'add-flow': (a, o) => cmdFlowMod(a, o, OFPFC_ADD),
+  'add-flows': (a, o) => cmdFlowModFile(a, o, OFPFC_ADD),
+  'mod-flows': (a, o) => cmdFlowMod(a, o, o.strict ? OFPFC_MODIFY_STRICT : OFPFC_MODIFY),
+  'del-flows': (a, o) => cmdFlowMod(a, o, o.strict ? OFPFC_DELETE_STRICT : OFPFC_DELETE),
+  'dump-ports': cmdDumpPorts,
+  'dump-ports-desc': cmdDumpPortsDesc,
+  'get-frags': cmdGetFrags,
+  'set-frags': cmdSetFrags,
+  'probe': cmdProbe,
+  'mod-port': cmdModPort,
+  'queue-stats': cmdQueueStats,
+  'queue-get-config': cmdQueueGetConfig,
+  'dump-groups': cmdDumpGroups,
+  'dump-group-stats': cmdDumpGroupStats,
+  'dump-group-features': cmdDumpGroupFeatures,
+  'ct-flush-zone': cmdCtFlushZone,
+  'ct-flush': cmdCtFlush,
+  'packet-out': cmdPacketOut,
+  'dump-ipfix-bridge': (a, o) => dumpTrivial(a[0]!, 'NXST_IPFIX_BRIDGE_REQUEST', o),
+  'dump-ipfix-flow': (a, o) => dumpTrivial(a[0]!, 'NXST_IPFIX_FLOW_REQUEST', o),
+  'dump-table-desc': async (a, o) => {
+    const { vc } = await openVconn(a[0]!, o);
+    if (vc.version < 5) die('dump-table-desc needs OpenFlow 1.4 or later (\'-O OpenFlow14\')');
+    await dumpTransaction(vc, startMsg('OFPST14_TABLE_DESC_REQUEST', vc.version, allocXid()).finishMsg(), o);
+    vc.close();
+  },
+  'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
+  'dump-meter': (a, o) => cmdMeterRequest(a, o, 'config'),
+  'meter-stats': (a, o) => cmdMeterRequest(a, o, 'stats'),
+  'meter-features': (a, o) => cmdMeterRequest(a, o, 'features'),
+};
+
+/** Runs switch command 'name'; returns the exit status. */
+export async function runSwitchCommand(name: string, args: string[], opts: OfctlOptions): Promise<number> {
+  const h = SWITCH_COMMANDS[name];
+  if (!h) {
+    process.stderr.write(`ovs-ofctl: '${name}' is not implemented yet\n`);
+    return 1;
+  }
+  try {
+    await h(args, opts);
+  } catch (e) {
+    if (e instanceof ExitError) return e.code;
+    if (e instanceof Fatal) throw e;
+    throw e;
+  }
+  return 0;
+}
+
+void _unused; void getXid;

@@ -1,0 +1,315 @@
+/* ovs-ofctl: the OpenFlow switch management tool.
+ *
+ * A command table (COMMANDS) maps each command to its argument counts and
+ * handler; handlers import their heavy modules lazily so `ovs-ofctl
+ * --version` and simple commands start fast.  Offline commands (ofp-print,
+ * parse-flow(s)) work on text; switch commands connect to a bridge's
+ * management socket ($OVS_RUNDIR/<bridge>.mgmt) or to unix:/tcp: targets.
+ */
+import { vlogSetFromString } from '../lib/vlog.js';
+
+/** Global options shared by the commands. */
+export interface OfctlOptions {
+  /** Allowed OpenFlow versions as a bitmap (bit N = wire version N). */
+  allowedVersions: number;
+  /** Usable flow protocols (ofp-protocol.ts bits), after -F and -O. */
+  allowedProtocols: number;
+  strict: boolean;
+  readd: boolean;
+  names: boolean | null;
+  stats: boolean;
+  /** --sort / --rsort criteria in order (field '' = priority). */
+  sortCriteria: { field: string; desc: boolean }[];
+  timestamp: boolean;
+  bundle: boolean;
+  raw: boolean;
+  color: boolean;
+  more: string[];
+}
+
+type Handler = (args: string[], opts: OfctlOptions) => Promise<number | void> | number | void;
+
+interface Command { min: number; max: number; run: Handler }
+
+class CliError extends Error {}
+
+/** Prints "ovs-ofctl: text" to stderr and exits 1. */
+export function fatal(text: string): never {
+  throw new CliError(text);
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function parseHexArg(s: string): Uint8Array {
+  const out: number[] = [];
+  let i = 0;
+  for (;;) {
+    while (i < s.length && ' .\t\r\n'.includes(s[i]!)) i++;
+    const pair = s.substr(i, 2);
+    if (pair.length < 2 || !/^[0-9a-fA-F]{2}$/.test(pair)) break;
+    out.push(parseInt(pair, 16));
+    i += 2;
+  }
+  if (i < s.length) fatal('trailing garbage following hex bytes');
+  return Uint8Array.from(out);
+}
+
+async function cmdOfpPrint(args: string[], opts: OfctlOptions): Promise<void> {
+  const verbosity = args.length > 1 ? parseInt(args[1]!, 10) || 0 : 2;
+  let data: Uint8Array;
+  if (args[0] === '-') {
+    const input = await readStdin();
+    if (opts.raw) data = new Uint8Array(input);
+    else {
+      const text = input.toString('latin1');
+      const nl = text.indexOf('\n');
+      data = parseHexArg(nl >= 0 ? text.slice(0, nl) : text);
+    }
+  } else {
+    data = parseHexArg(args[0]!);
+  }
+  const { ofpToString } = await import('../openflow/ofp-print.js');
+  process.stdout.write(ofpToString(data, verbosity));
+}
+
+async function cmdParseFlow(args: string[], opts: OfctlOptions): Promise<number | void> {
+  const m = await import('./ofctl-parse.js');
+  return m.parseFlows([args[0]!], opts);
+}
+
+async function cmdParseFlows(args: string[], opts: OfctlOptions): Promise<number | void> {
+  const { readFileSync } = await import('node:fs');
+  const text = args[0] === '-' ? (await readStdin()).toString() : readFileSync(args[0]!, 'utf8');
+  const m = await import('./ofctl-parse.js');
+  return m.parseFlows(text.split('\n'), opts, args[0]!);
+}
+
+async function switchCommand(name: string, args: string[], opts: OfctlOptions): Promise<number | void> {
+  const m = await import('./ofctl-switch.js');
+  return m.runSwitchCommand(name, args, opts);
+}
+
+function sw(name: string, min: number, max: number): [string, Command] {
+  return [name, { min, max, run: (a, o) => switchCommand(name, a, o) }];
+}
+
+function flt(name: string): Handler {
+  return async (a, o) => (await import('./ofctl-offline.js')).flowLanguageTest(name, a, o);
+}
+
+/** Every command: name -> argument counts and handler. */
+const COMMANDS = new Map<string, Command>([
+  ['ofp-print', { min: 1, max: 2, run: cmdOfpPrint }],
+  ['parse-flow', { min: 1, max: 1, run: cmdParseFlow }],
+  ['parse-flows', { min: 1, max: 1, run: cmdParseFlows }],
+  ['print-error', { min: 1, max: 1, run: async (a) => (await import('./ofctl-offline.js')).printError(a) }],
+  ['encode-error-reply', { min: 2, max: 2, run: async (a) => (await import('./ofctl-offline.js')).encodeErrorReply(a) }],
+  ['encode-hello', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).encodeHelloCmd(a, o) }],
+  ...(['parse-nx-match', 'parse-nxm', 'parse-ofp10-match', 'parse-ofp11-match'].map((n): [string, Command] => [n, { min: 0, max: 0, run: flt(n) }])),
+  ...(['parse-oxm', 'parse-actions', 'parse-instructions'].map((n): [string, Command] => [n, { min: 1, max: 1, run: flt(n) }])),
+  ['check-vlan', { min: 2, max: 2, run: async (a) => (await import('./ofctl-offline.js')).checkVlan(a) }],
+  ['ofp-parse', { min: 1, max: 1, run: async (a, o) => (await import('./ofctl-offline.js')).ofpParse(a, o) }],
+  ['parse-key-value', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parseKeyValueCmd(a) }],
+  ['parse-packet', { min: 0, max: 0, run: async () => (await import('./ofctl-offline.js')).parsePacket() }],
+  ['parse-pcap', { min: 1, max: Infinity, run: async (a) => (await import('./ofctl-offline.js')).parsePcapCmd(a) }],
+  sw('show', 1, 1),
+  sw('dump-desc', 1, 1),
+  sw('dump-tables', 1, 1),
+  sw('dump-table-features', 1, 1),
+  sw('dump-table-desc', 1, 1),
+  sw('dump-flows', 1, 2),
+  sw('dump-aggregate', 1, 2),
+  sw('queue-stats', 1, 3),
+  sw('queue-get-config', 1, 3),
+  sw('add-flow', 2, 2),
+  sw('add-flows', 2, 2),
+  sw('mod-flows', 2, 2),
+  sw('del-flows', 1, 2),
+  sw('replace-flows', 2, 2),
+  sw('diff-flows', 2, 2),
+  sw('dump-ports', 1, 2),
+  sw('dump-ports-desc', 1, 2),
+  sw('mod-port', 3, 3),
+  sw('mod-table', 3, 3),
+  sw('get-frags', 1, 1),
+  sw('set-frags', 2, 2),
+  sw('probe', 1, 1),
+  sw('ping', 1, 2),
+  sw('benchmark', 3, 3),
+  sw('packet-out', 2, Infinity),
+  sw('monitor', 1, 3),
+  sw('snoop', 1, 1),
+  sw('add-group', 1, 2),
+  sw('add-groups', 2, 2),
+  sw('mod-group', 1, 2),
+  sw('del-groups', 1, 2),
+  sw('insert-buckets', 1, 2),
+  sw('remove-buckets', 1, 2),
+  sw('dump-groups', 1, 2),
+  sw('dump-group-stats', 1, 2),
+  sw('dump-group-features', 1, 1),
+  sw('add-meter', 2, 2),
+  sw('mod-meter', 2, 2),
+  sw('del-meter', 1, 2),
+  sw('del-meters', 1, 2),
+  sw('dump-meter', 1, 2),
+  sw('dump-meters', 1, 2),
+  sw('meter-stats', 1, 2),
+  sw('meter-features', 1, 1),
+  sw('dump-ipfix-bridge', 1, 1),
+  sw('dump-ipfix-flow', 1, 1),
+  sw('ct-flush-zone', 2, 2),
+  sw('ct-flush', 1, 4),
+  sw('get-ipfix', 1, 1),
+]);
+
+const VERSION_NAMES: Record<string, number> = {
+  OpenFlow10: 1, OpenFlow11: 2, OpenFlow12: 3, OpenFlow13: 4, OpenFlow14: 5, OpenFlow15: 6,
+};
+
+function parseVersions(s: string): number {
+  let bm = 0;
+  for (const w of s.split(/[\s,]+/).filter(Boolean)) {
+    const key = Object.keys(VERSION_NAMES).find((k) => k.toLowerCase() === w.toLowerCase());
+    if (!key) {
+      process.stderr.write(`ovs-ofctl: Unknown OpenFlow version: "${w}"\n`);
+      process.exit(1);
+    }
+    bm |= 1 << VERSION_NAMES[key]!;
+  }
+  return bm;
+}
+
+const USAGE = `ovs-ofctl: OpenFlow switch management utility
+usage: ovs-ofctl [OPTIONS] COMMAND [ARG...]
+
+For OpenFlow switches:
+  show SWITCH                 show OpenFlow information
+  dump-desc SWITCH            print switch description
+  dump-tables SWITCH          print table stats
+  dump-flows SWITCH           print all flow entries
+  add-flow SWITCH FLOW        add flow described by FLOW
+  add-flows SWITCH FILE       add flows from FILE
+  mod-flows SWITCH FLOW       modify actions of matching FLOWs
+  del-flows SWITCH [FLOW]     delete matching FLOWs
+  dump-ports SWITCH [PORT]    print port statistics
+  dump-ports-desc SWITCH      print port descriptions
+  packet-out SWITCH IN_PORT ACTIONS PACKET...
+  monitor SWITCH [MISSLEN]    print packets received from SWITCH
+  snoop SWITCH                snoop on SWITCH and its controller
+
+Other commands:
+  ofp-print HEXSTRING [VERBOSITY]   print OpenFlow message
+  parse-flow FLOW             print flow parsed from FLOW
+  parse-flows FILE            print flows parsed from FILE
+
+Options:
+  -O, --protocols             set allowed OpenFlow versions
+  -v, --verbose               set logging levels
+  -h, --help                  display this help message
+  -V, --version               display version information
+`;
+
+/** Runs ovs-ofctl with 'argv' (without node and script); returns the exit
+ * status. */
+export async function main(argv: string[]): Promise<number> {
+  const opts: OfctlOptions = {
+    allowedVersions: 1 << 1,
+    allowedProtocols: 0x1ff, strict: false, readd: false, names: null, stats: true,
+    sortCriteria: [], timestamp: false, bundle: false, raw: false, color: false, more: [],
+  };
+  const positional: string[] = [];
+  try {
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
+      if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
+      if (!a.startsWith('-') || a === '-') { positional.push(a); continue; }
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(0, eq) : a;
+      const inline = eq > 0 ? a.slice(eq + 1) : undefined;
+      const value = (): string => {
+        if (inline !== undefined) return inline;
+        if (i + 1 >= argv.length) fatal(`option '${name}' requires an argument`);
+        return argv[++i]!;
+      };
+      if (name === '-V' || name === '--version') {
+        process.stdout.write('ovs-ofctl (Open vSwitch) 3.1.0\nOpenFlow versions 0x1:0x6\n');
+        return 0;
+      } else if (name === '-h' || name === '--help') {
+        process.stdout.write(USAGE);
+        return 0;
+      } else if (name.startsWith('-v') && name !== '--verbose' && !name.startsWith('--')) {
+        const spec = a.slice(2);
+        const err = vlogSetFromString(spec || 'any:any:dbg');
+        if (err) fatal(err);
+      } else if (name === '--verbose') {
+        const err = vlogSetFromString(inline ?? 'any:any:dbg');
+        if (err) fatal(err);
+      } else if (name === '-O' || name === '--protocols') {
+        opts.allowedVersions = parseVersions(value());
+      } else if (name.startsWith('-O') && name.length > 2) {
+        opts.allowedVersions = parseVersions(a.slice(2));
+      } else if (name === '-F' || name === '--flow-format') {
+        const { protocolsFromString } = await import('../openflow/ofp-protocol.js');
+        const ps = protocolsFromString(value());
+        if (typeof ps === 'string') fatal(ps);
+        opts.allowedProtocols = ps;
+      } else if (name === '--strict') opts.strict = true;
+      else if (name === '--readd') opts.readd = true;
+      else if (name === '--names') opts.names = true;
+      else if (name === '--no-names') opts.names = false;
+      else if (name === '--no-stats') opts.stats = false;
+      else if (name === '--sort') opts.sortCriteria.push({ field: inline ?? '', desc: false });
+      else if (name === '--rsort') opts.sortCriteria.push({ field: inline ?? '', desc: true });
+      else if (name === '--timestamp') opts.timestamp = true;
+      else if (name === '--bundle') opts.bundle = true;
+      else if (name === '--raw') opts.raw = true;
+      else if (name === '--color') opts.color = false;
+      else if (name === '-t' || name === '--timeout') value();
+      else if (name === '-m' || name === '--more') opts.more.push('more');
+      else if (name === '--unixctl' || name === '--pidfile' || name === '--read-only') {
+        if (inline === undefined && name === '--unixctl') value();
+      } else fatal(`unrecognized option '${a}'`);
+    }
+    if (opts.bundle && !(opts.allowedVersions & 0x70)) opts.allowedVersions = (opts.allowedVersions | (1 << 5)) & 0x70;
+    {
+      const p = await import('../openflow/ofp-protocol.js');
+      const versionProtocols = p.protocolsFromVersionBitmap(opts.allowedVersions);
+      if (!(opts.allowedProtocols & versionProtocols)) {
+        const { formatVersionBitmapNames } = await import('../openflow/ofp-hello.js');
+        fatal(`None of the enabled OpenFlow versions (${formatVersionBitmapNames(opts.allowedVersions)}) supports any of the enabled flow formats (${p.protocolsToString(opts.allowedProtocols)}).  (Use -O to enable additional OpenFlow versions or -F to enable additional flow formats.)`);
+      }
+      opts.allowedProtocols &= versionProtocols;
+      opts.allowedVersions &= p.protocolsToVersionBitmap(opts.allowedProtocols);
+    }
+    if (!positional.length) fatal('missing command name; use --help for help');
+    const cmdName = positional[0]!;
+    const cmd = COMMANDS.get(cmdName);
+    if (!cmd) fatal(`unknown command '${cmdName}'; use --help for help`);
+    const args = positional.slice(1);
+    if (args.length < cmd.min) fatal(`'${cmdName}' command requires at least ${cmd.min} arguments`);
+    if (args.length > cmd.max) fatal(`'${cmdName}' command takes at most ${cmd.max} arguments`);
+    const rc = await cmd.run(args, opts);
+    return typeof rc === 'number' ? rc : 0;
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`ovs-ofctl: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+const isMain = process.argv[1] !== undefined && /ovs-ofctl(\.[cm]?js|\.ts)?$/.test(process.argv[1]);
+if (isMain) {
+  main(process.argv.slice(2)).then((rc) => {
+    process.exitCode = rc;
+  }, (e) => {
+    process.stderr.write(`ovs-ofctl: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

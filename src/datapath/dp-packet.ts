@@ -1,0 +1,165 @@
+/* dp-packet: a batch of packets in one caller-owned buffer (OVS lib/dp-packet.h).
+ *
+ * The userspace datapath never allocates per packet.  A DpPacketBatch owns one
+ * big Uint8Array cut into fixed-size slots, plus typed arrays of per-packet
+ * metadata indexed by packet number: where the packet's bytes start
+ * ('offsets'), how many there are ('sizes'), offload state from a virtio-net
+ * header ('olFlags', 'csumStart', 'csumOffset', 'gsoSize', 'gsoType'), the
+ * input port and the VLAN tag the kernel stripped.  Netdevs (netdev-linux.ts,
+ * netdev-tap.ts, netdev-dummy.ts) fill a batch on receive and consume one on
+ * send; flow.ts reads packets through views over 'data'.
+ *
+ * Each slot starts with HEADROOM spare bytes so that a VLAN tag, a virtio-net
+ * header or a tunnel header can be pushed in front of a packet by moving its
+ * offset back, without copying the payload.
+ *
+ * With 'shared' the storage is a SharedArrayBuffer, so a batch can be handed
+ * to a datapath running in a worker_thread (the fds of the ports are plain
+ * integers valid in every thread of the process).
+ */
+
+/** Spare bytes at the front of every slot (OVS DP_NETDEV_HEADROOM). */
+export const HEADROOM = 128;
+
+/** Offload flags per packet ('olFlags'), after OVS's DP_PACKET_OL_*. */
+export const enum OlFlags {
+  /** L4 checksum is partial: complete it from csumStart/csumOffset before
+   * handing the packet to a device that cannot. */
+  CSUM_PARTIAL = 1 << 0,
+  /** The L4 checksum is known good (VIRTIO_NET_HDR_F_DATA_VALID). */
+  CSUM_GOOD = 1 << 1,
+  /** A GSO super-packet: gsoType/gsoSize say how to cut it into segments. */
+  GSO = 1 << 2,
+  /** The kernel stripped an 802.1Q/802.1ad tag; it is in vlanTci/vlanTpid. */
+  VLAN_STRIPPED = 1 << 3,
+}
+
+/** virtio-net gso_type values (VIRTIO_NET_HDR_GSO_*). */
+export const enum GsoType { NONE = 0, TCPV4 = 1, UDP = 3, TCPV6 = 4, ECN = 0x80 }
+
+/** A batch of up to 'maxPackets' packets, each in a slot of 'slotSize' bytes. */
+export class DpPacketBatch {
+  /** All packet bytes; packet i is data[offsets[i] .. offsets[i] + sizes[i]). */
+  readonly data: Uint8Array;
+  /** Start of packet i's bytes in 'data'. */
+  readonly offsets: Uint32Array;
+  /** Size in bytes of packet i (for receive: possibly more than fits, meaning truncated). */
+  readonly sizes: Int32Array;
+  /** Start of each slot's receive area (slot start + HEADROOM); constant. */
+  readonly rxOffsets: Uint32Array;
+  /** OlFlags per packet. */
+  readonly olFlags: Uint32Array;
+  /** Partial checksum: where summing starts, relative to the packet's first byte. */
+  readonly csumStart: Uint16Array;
+  /** Partial checksum: where the checksum goes, relative to csumStart. */
+  readonly csumOffset: Uint16Array;
+  /** GSO segment payload size. */
+  readonly gsoSize: Uint16Array;
+  /** GSO type (GsoType). */
+  readonly gsoType: Uint8Array;
+  /** Tag control information of a stripped VLAN tag. */
+  readonly vlanTci: Uint16Array;
+  /** TPID of a stripped VLAN tag (0x8100 or 0x88a8). */
+  readonly vlanTpid: Uint16Array;
+  /** Datapath port number the packet arrived on. */
+  readonly inPort: Uint32Array;
+  /** Raw kernel receive information, 2 words per packet (status, tpid<<16|tci). */
+  readonly aux: Uint32Array;
+  /** Bytes a packet may occupy at its receive offset. */
+  readonly capacity: number;
+  /** Number of packets currently in the batch. */
+  count = 0;
+
+  constructor(readonly maxPackets: number, readonly slotSize: number, shared = false) {
+    if (maxPackets < 1 || maxPackets > 256) throw new RangeError('batch size must be 1..256');
+    if (slotSize <= HEADROOM + 64) throw new RangeError('slot size too small');
+    const n = maxPackets;
+    const buffer = (size: number) => (shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+    this.data = new Uint8Array(buffer(n * slotSize));
+    this.offsets = new Uint32Array(buffer(n * 4));
+    this.sizes = new Int32Array(buffer(n * 4));
+    this.rxOffsets = new Uint32Array(buffer(n * 4));
+    this.olFlags = new Uint32Array(buffer(n * 4));
+    this.csumStart = new Uint16Array(buffer(n * 2));
+    this.csumOffset = new Uint16Array(buffer(n * 2));
+    this.gsoSize = new Uint16Array(buffer(n * 2));
+    this.gsoType = new Uint8Array(buffer(n));
+    this.vlanTci = new Uint16Array(buffer(n * 2));
+    this.vlanTpid = new Uint16Array(buffer(n * 2));
+    this.inPort = new Uint32Array(buffer(n * 4));
+    this.aux = new Uint32Array(buffer(n * 8));
+    this.capacity = slotSize - HEADROOM;
+    for (let i = 0; i < n; i++) this.rxOffsets[i] = i * slotSize + HEADROOM;
+  }
+
+  /** Empties the batch and resets packet i's offset and metadata for receive, for i < n. */
+  resetForReceive(n: number = this.maxPackets): void {
+    this.count = 0;
+    for (let i = 0; i < n; i++) {
+      this.offsets[i] = this.rxOffsets[i]!;
+      this.olFlags[i] = 0;
+    }
+  }
+
+  /** Room in front of packet i within its slot. */
+  headroom(i: number): number {
+    return this.offsets[i]! % this.slotSize;
+  }
+
+  /** Room after packet i within its slot. */
+  tailroom(i: number): number {
+    return this.slotSize - this.offsets[i]! % this.slotSize - this.sizes[i]!;
+  }
+
+  /** A view of packet i's bytes (allocates a view: not for the fast path). */
+  packet(i: number): Uint8Array {
+    return this.data.subarray(this.offsets[i]!, this.offsets[i]! + this.sizes[i]!);
+  }
+
+  /** Appends a copy of 'bytes' as a new packet; false if the batch is full or it does not fit. */
+  append(bytes: Uint8Array, inPort = 0): boolean {
+    const i = this.count;
+    if (i >= this.maxPackets || bytes.length > this.capacity) return false;
+    this.offsets[i] = this.rxOffsets[i]!;
+    this.sizes[i] = bytes.length;
+    this.olFlags[i] = 0;
+    this.inPort[i] = inPort;
+    this.data.set(bytes, this.offsets[i]!);
+    this.count = i + 1;
+    return true;
+  }
+
+  /** Inserts a VLAN header (tpid, tci) after the MAC addresses of packet i. */
+  pushVlan(i: number, tpid: number, tci: number): boolean {
+    if (this.headroom(i) < 4 || this.sizes[i]! < 12) return false;
+    const d = this.data, o = this.offsets[i]! - 4;
+    d.copyWithin(o, o + 4, o + 16);
+    d[o + 12] = tpid >>> 8; d[o + 13] = tpid & 0xff;
+    d[o + 14] = tci >>> 8; d[o + 15] = tci & 0xff;
+    this.offsets[i] = o;
+    this.sizes[i] = this.sizes[i]! + 4;
+    if (this.olFlags[i]! & OlFlags.CSUM_PARTIAL) this.csumStart[i] = this.csumStart[i]! + 4;
+    return true;
+  }
+
+  /** Copies packet 'from''s metadata (not its bytes) to index 'to'. */
+  moveMeta(from: number, to: number): void {
+    this.offsets[to] = this.offsets[from]!;
+    this.sizes[to] = this.sizes[from]!;
+    this.olFlags[to] = this.olFlags[from]!;
+    this.csumStart[to] = this.csumStart[from]!;
+    this.csumOffset[to] = this.csumOffset[from]!;
+    this.gsoSize[to] = this.gsoSize[from]!;
+    this.gsoType[to] = this.gsoType[from]!;
+    this.vlanTci[to] = this.vlanTci[from]!;
+    this.vlanTpid[to] = this.vlanTpid[from]!;
+    this.inPort[to] = this.inPort[from]!;
+  }
+
+  /** Removes packet i, keeping the order of the others.  Packets keep their
+   * bytes in place: metadata moves, so offsets may point into other slots. */
+  remove(i: number): void {
+    for (let j = i + 1; j < this.count; j++) this.moveMeta(j, j - 1);
+    this.count--;
+  }
+}

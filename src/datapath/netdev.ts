@@ -1,0 +1,330 @@
+/* netdev: the generic front of network devices (OVS lib/netdev.c).
+ *
+ * Keeps the registry of NetdevClass implementations by type string and the
+ * table of open devices by name (opening a name twice shares one object with
+ * a reference count), checks arguments, logs failures, and supplies the
+ * "not supported" answer for hooks an implementation leaves out.  Datapath
+ * code (dpif-netdev, next) and vswitchd's bridge use only these functions;
+ * the implementations (netdev-dummy.ts, netdev-linux.ts, netdev-tap.ts,
+ * netdev-vport.ts) register themselves through netdevRegisterProvider() —
+ * netdev-classes.ts registers the built-in ones.
+ *
+ * Before a batch reaches a device, netdevSend() prepares it as OVS's
+ * netdev_send_prepare_batch() does: a packet whose L4 checksum was left to
+ * offload gets it computed here if the device cannot (no NetdevOl.TX_L4_CSUM),
+ * and a GSO super-packet is dropped if the device cannot segment it.
+ */
+import { vlogModule, RateLimit } from '../lib/vlog.js';
+import { strerror } from '../lib/program.js';
+import { completePartialChecksum } from '../lib/packets/checksum.js';
+import { formatEthAddr } from '../lib/packets/ethernet.js';
+import { type DpPacketBatch, OlFlags } from './dp-packet.js';
+import {
+  type Netdev, type NetdevClass, type NetdevRxq, type NetdevStats, type NetdevFeatures, type Smap,
+  NetdevOl,
+} from './netdev-provider.js';
+
+const log = vlogModule('netdev');
+const rl = new RateLimit(5, 20);
+
+const EOPNOTSUPP = 95, EEXIST = 17, EAFNOSUPPORT = 97, EINVAL = 22, EBUSY = 16;
+
+const classes = new Map<string, NetdevClass>();
+const netdevs = new Map<string, Netdev>();
+
+/* ---- registry ---------------------------------------------------------- */
+
+/** Registers 'cls' under its type; 0, EEXIST if the type is taken, or the class's init() error. */
+export function netdevRegisterProvider(cls: NetdevClass): number {
+  if (classes.has(cls.type)) {
+    log.warn(`attempted to register duplicate netdev provider: ${cls.type}`);
+    return EEXIST;
+  }
+  const e = cls.init ? cls.init() : 0;
+  if (e) {
+    log.err(`failed to initialize ${cls.type} network device class: ${strerror(e)}`);
+    return e;
+  }
+  classes.set(cls.type, cls);
+  return 0;
+}
+
+/** Unregisters a type; 0, EAFNOSUPPORT if unknown, EBUSY if devices of it are open. */
+export function netdevUnregisterProvider(type: string): number {
+  const cls = classes.get(type);
+  if (!cls) {
+    log.warn(`attempted to unregister a netdev provider that is not registered: ${type}`);
+    return EAFNOSUPPORT;
+  }
+  for (const d of netdevs.values()) {
+    if (d.netdevClass === cls) {
+      log.warn(`attempted to unregister in use netdev provider: ${type}`);
+      return EBUSY;
+    }
+  }
+  classes.delete(type);
+  return 0;
+}
+
+/** The registered type names, sorted. */
+export function netdevEnumerateTypes(): string[] {
+  return [...classes.keys()].sort();
+}
+
+/** True if 'type' is registered. */
+export function netdevTypeIsRegistered(type: string): boolean {
+  return classes.has(type);
+}
+
+/** Runs every class's periodic work (call from the main loop). */
+export function netdevRun(): void {
+  for (const c of classes.values()) c.run?.();
+}
+
+/* ---- open / close ------------------------------------------------------ */
+
+/** Opens device 'name' of 'type' ("" or undefined means "system").  Opening an
+ * open name again returns the same object (EEXIST if the type differs).
+ * Returns the netdev or a positive errno. */
+export function netdevOpen(name: string, type?: string): Netdev | number {
+  const t = type || 'system';
+  const existing = netdevs.get(name);
+  if (existing) {
+    if (type && existing.type !== t) {
+      log.warn(`${name}: could not create netdev of type ${t} (already open as ${existing.type})`);
+      return EEXIST;
+    }
+    existing.refCount++;
+    return existing;
+  }
+  const cls = classes.get(t);
+  if (!cls) {
+    log.warn(`could not create netdev ${name} of unknown type ${t}`);
+    return EAFNOSUPPORT;
+  }
+  if (name === '' || name.length > 255) return EINVAL;
+  const netdev = cls.alloc(name);
+  const e = cls.construct(netdev);
+  if (e) {
+    log.warn(`${name}: could not create netdev of type ${t} (${strerror(e)})`);
+    return e;
+  }
+  netdev.refCount = 1;
+  netdevs.set(name, netdev);
+  log.dbg(`${name}: opened netdev of type ${t}`);
+  return netdev;
+}
+
+/** Drops one reference; the last one destructs the device. */
+export function netdevClose(netdev: Netdev): void {
+  if (--netdev.refCount > 0) return;
+  if (netdevs.get(netdev.name) === netdev) netdevs.delete(netdev.name);
+  netdev.netdevClass.destruct(netdev);
+}
+
+/** The open device named 'name', if any. */
+export function netdevFromName(name: string): Netdev | undefined {
+  return netdevs.get(name);
+}
+
+/** Every open device, by name. */
+export function netdevGetAll(): Netdev[] {
+  return [...netdevs.values()];
+}
+
+/* ---- configuration ------------------------------------------------------- */
+
+/** Applies Interface options; null or an error message (also logged). */
+export function netdevSetConfig(netdev: Netdev, args: Smap): string | null {
+  const cls = netdev.netdevClass;
+  if (!cls.setConfig) {
+    if (Object.keys(args).length) {
+      const msg = `${netdev.name}: arguments provided to device that is not configurable`;
+      log.warn(msg);
+      return msg;
+    }
+    return null;
+  }
+  const err = cls.setConfig(netdev, args);
+  if (err) log.warn(`${netdev.name}: could not set configuration (${err})`);
+  return err;
+}
+
+/** The device's configuration (empty if it has none). */
+export function netdevGetConfig(netdev: Netdev): Smap {
+  return netdev.netdevClass.getConfig?.(netdev) ?? {};
+}
+
+/** Applies pending queue-count changes; 0 or errno. */
+export function netdevReconfigure(netdev: Netdev): number {
+  return netdev.netdevClass.reconfigure?.(netdev) ?? 0;
+}
+
+/* ---- packets ------------------------------------------------------------- */
+
+/** Completes partial checksums and drops what 'netdev' cannot take; returns
+ * the number of packets dropped.  The batch is compacted in place. */
+export function netdevSendPrepareBatch(netdev: Netdev, batch: DpPacketBatch): number {
+  const ol = netdev.olFlags;
+  let dropped = 0;
+  for (let i = 0; i < batch.count;) {
+    const fl = batch.olFlags[i]!;
+    if (fl & OlFlags.GSO && !(ol & NetdevOl.TX_TCP_TSO)) {
+      log.warnRl(rl, () => `${netdev.name}: No TSO support on port, packet dropped`);
+      batch.remove(i);
+      dropped++;
+      continue;
+    }
+    if (fl & OlFlags.CSUM_PARTIAL && !(ol & NetdevOl.TX_L4_CSUM)) {
+      if (!completePartialChecksum(batch.data, batch.offsets[i]!, batch.sizes[i]!,
+        batch.csumStart[i]!, batch.csumOffset[i]!)) {
+        batch.remove(i);
+        dropped++;
+        continue;
+      }
+      batch.olFlags[i] = fl & ~OlFlags.CSUM_PARTIAL;
+    }
+    i++;
+  }
+  return dropped;
+}
+
+/** Sends packets [0, batch.count) on tx queue 'qid' (every packet is sent or
+ * dropped; the batch may be reused afterwards); 0 or errno. */
+export function netdevSend(netdev: Netdev, qid: number, batch: DpPacketBatch): number {
+  if (batch.count === 0) return 0;
+  const dropped = netdevSendPrepareBatch(netdev, batch);
+  if (dropped) netdev.txPrepareDrops += dropped;
+  if (batch.count === 0) return 0;
+  const e = netdev.netdevClass.send(netdev, qid < netdev.nTxq ? qid : qid % netdev.nTxq, batch);
+  if (e && e !== 11) log.dbgRl(rl, () => `${netdev.name}: send failed (${strerror(e)})`);
+  return e;
+}
+
+/** Arms a one-shot 'wake' for when sending on 'qid' can progress (immediately if unsupported). */
+export function netdevSendWait(netdev: Netdev, qid: number, wake: () => void): void {
+  if (netdev.netdevClass.sendWait) netdev.netdevClass.sendWait(netdev, qid, wake);
+  else queueMicrotask(wake);
+}
+
+/** Opens receive queue 'queueId'; the rxq or a positive errno. */
+export function netdevRxqOpen(netdev: Netdev, queueId = 0): NetdevRxq | number {
+  if (queueId < 0 || queueId >= netdev.nRxq) return EINVAL;
+  const cls = netdev.netdevClass;
+  const rxq = cls.rxqAlloc(netdev, queueId);
+  const e = cls.rxqConstruct(rxq);
+  if (e) {
+    log.warn(`${netdev.name}: could not open receive queue ${queueId} (${strerror(e)})`);
+    return e;
+  }
+  netdev.refCount++;
+  return rxq;
+}
+
+/** Closes a receive queue. */
+export function netdevRxqClose(rxq: NetdevRxq): void {
+  rxq.netdev.netdevClass.rxqDestruct(rxq);
+  netdevClose(rxq.netdev);
+}
+
+/** Receives into 'batch'; the count (0 if nothing waiting) or -errno. */
+export function netdevRxqRecv(rxq: NetdevRxq, batch: DpPacketBatch): number {
+  const n = rxq.netdev.netdevClass.rxqRecv(rxq, batch);
+  if (n < 0) {
+    batch.count = 0;
+    if (n !== -11) log.dbgRl(rl, () => `error receiving Ethernet packet on ${rxq.netdev.name}: ${strerror(-n)}`);
+  }
+  return n;
+}
+
+/** Arms a one-shot 'wake' for when the queue may have packets. */
+export function netdevRxqWait(rxq: NetdevRxq, wake: () => void): void {
+  rxq.netdev.netdevClass.rxqWait(rxq, wake);
+}
+
+/** Discards waiting packets; 0 or errno. */
+export function netdevRxqDrain(rxq: NetdevRxq): number {
+  return rxq.netdev.netdevClass.rxqDrain?.(rxq) ?? EOPNOTSUPP;
+}
+
+/* ---- attributes ------------------------------------------------------------ */
+
+/** The Ethernet address or -errno. */
+export function netdevGetEtherAddr(netdev: Netdev): number {
+  return netdev.netdevClass.getEtherAddr(netdev);
+}
+
+/** Sets the Ethernet address; 0 or errno (logged). */
+export function netdevSetEtherAddr(netdev: Netdev, mac: number): number {
+  const e = netdev.netdevClass.setEtherAddr?.(netdev, mac) ?? EOPNOTSUPP;
+  if (e) log.warn(`failed to set ${netdev.name} Ethernet address to ${formatEthAddr(mac)} (${strerror(e)})`);
+  else netdev.changed();
+  return e;
+}
+
+/** The MTU or -errno (-EOPNOTSUPP if the device has none). */
+export function netdevGetMtu(netdev: Netdev): number {
+  const r = netdev.netdevClass.getMtu?.(netdev) ?? -EOPNOTSUPP;
+  if (r < 0 && r !== -EOPNOTSUPP) log.dbgRl(rl, () => `failed to retrieve MTU for network device ${netdev.name} (${strerror(-r)})`);
+  return r;
+}
+
+/** Sets the MTU; 0 or errno (logged). */
+export function netdevSetMtu(netdev: Netdev, mtu: number): number {
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) return EINVAL;
+  const e = netdev.netdevClass.setMtu?.(netdev, mtu) ?? EOPNOTSUPP;
+  if (e && e !== EOPNOTSUPP) log.warnRl(rl, () => `failed to set MTU for network device ${netdev.name}: ${strerror(e)}`);
+  if (!e) netdev.changed();
+  return e;
+}
+
+/** The kernel ifindex or -errno. */
+export function netdevGetIfindex(netdev: Netdev): number {
+  return netdev.netdevClass.getIfindex?.(netdev) ?? -EOPNOTSUPP;
+}
+
+/** True if the link is up (devices that cannot tell say true, as OVS does). */
+export function netdevGetCarrier(netdev: Netdev): boolean {
+  const c = netdev.netdevClass.getCarrier?.(netdev);
+  return c === undefined || c < 0 ? true : c === 1;
+}
+
+/** Carrier changes so far (0 if unknown). */
+export function netdevGetCarrierResets(netdev: Netdev): number {
+  const r = netdev.netdevClass.getCarrierResets?.(netdev) ?? 0;
+  return r < 0 ? 0 : r;
+}
+
+/** Counters, or -errno. */
+export function netdevGetStats(netdev: Netdev): NetdevStats | number {
+  const s = netdev.netdevClass.getStats?.(netdev) ?? -EOPNOTSUPP;
+  if (typeof s === 'object' && netdev.txPrepareDrops) s.tx_dropped += netdev.txPrepareDrops;
+  return s;
+}
+
+/** Link features, or -errno. */
+export function netdevGetFeatures(netdev: Netdev): NetdevFeatures | number {
+  return netdev.netdevClass.getFeatures?.(netdev) ?? -EOPNOTSUPP;
+}
+
+/** Driver status for the Interface status column (empty if none). */
+export function netdevGetStatus(netdev: Netdev): Smap {
+  const s = netdev.netdevClass.getStatus?.(netdev);
+  return typeof s === 'object' ? s : {};
+}
+
+/** The current NetdevFlags, or -errno. */
+export function netdevGetFlags(netdev: Netdev): number {
+  return netdev.netdevClass.updateFlags(netdev, 0, 0);
+}
+
+/** Turns flags on (and others off); the old flags or -errno (logged). */
+export function netdevUpdateFlags(netdev: Netdev, off: number, on: number): number {
+  const r = netdev.netdevClass.updateFlags(netdev, off, on);
+  if (r < 0) {
+    log.warnRl(rl, () => `failed to ${on & 1 ? 'enable' : off & 1 ? 'disable' : 'update flags of'} interface ${netdev.name}: ${strerror(-r)}`);
+  } else if (((r & ~off) | on) !== r) {
+    netdev.changed();
+  }
+  return r;
+}

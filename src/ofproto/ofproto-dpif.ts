@@ -1,0 +1,568 @@
+/* ofproto-dpif: the ofproto provider built on a datapath.
+ *
+ * Implements OfprotoClass (ofproto-provider.ts) for datapath types such as
+ * "netdev": rules keep packet counters credited by translations and datapath
+ * flow statistics; ports map OpenFlow port numbers to datapath ports; the
+ * bridge configures bundles (VLAN modes), the MAC table and flood VLANs; a
+ * miss upcall is translated (ofproto-dpif-xlate.ts), installed as a megaflow
+ * and executed; controller actions come back as userspace upcalls and become
+ * packet-ins; packet-outs are translated and executed.
+ *
+ * The datapath itself is reached through DpifBackend, a small seam the
+ * datapath layer implements over its dpif (one backend per datapath type is
+ * shared by all bridges of that type, like OVS's dpif_backer).  Flows and
+ * masks cross the seam in the flow layout of openflow/flow.ts; actions as
+ * datapath/odp-actions.ts lists.
+ *
+ * The unixctl commands OVS registers here (ofproto/trace, fdb/show...) are
+ * plain functions at the end of this file returning their reply text, for
+ * vswitchd to register.
+ */
+import { OfpError } from '../openflow/ofp-errors.js';
+import { FL, FLOW_SIZE, get16, get32, put32 } from '../openflow/flow.js';
+import { Match } from '../openflow/match.js';
+import { flowExtract } from '../openflow/flow-extract.js';
+import type { PacketIn, PacketOut } from '../openflow/ofp-packet.js';
+import type { MeterConfig, MeterFeatures } from '../openflow/ofp-meter.js';
+import type { PhyPort } from '../openflow/ofp-port.js';
+import { parseEth } from '../openflow/addr-text.js';
+import { formatPort } from '../openflow/ofp-port-map.js';
+import { type OdpAction, type UserCookie } from '../datapath/odp-actions.js';
+import { vlogModule } from '../lib/vlog.js';
+import { Ofproto, ofprotoClassRegister } from './ofproto.js';
+import type { OfprotoClass, Rule, PktStats, OfGroup, GroupProviderStats, Ofport } from './ofproto-provider.js';
+import { MacLearning, MAC_ENTRY_DEFAULT_IDLE_TIME, MAC_ENTRY_AGE_STATIC_ENTRY, ethToNumber } from './mac-learning.js';
+import { RecircIdPool } from './ofproto-dpif-rid.js';
+import {
+  type XBridge, type XBundle, type XPort, type XlateOut, type XlateStats, type XlateSupport, type VlanMode,
+  ODPP_NONE, xlateActions,
+} from './ofproto-dpif-xlate.js';
+import { ofprotoTrace, parseExactFlow } from './ofproto-dpif-trace.js';
+import { parseActions } from '../openflow/ofp-actions-all.js';
+import { hmapOrder, hashInt } from './ovs-hash.js';
+
+const log = vlogModule('ofproto_dpif');
+
+const OFPP_LOCAL = 0xfffe, OFPP_NONE = 0xffff;
+
+/* ---- The datapath seam. ---- */
+
+/** What ofproto-dpif needs from a datapath (the datapath layer implements it over its dpif). */
+export interface DpifBackend {
+  /** Datapath name, e.g. "ovs-netdev". */
+  readonly name: string;
+  readonly support: XlateSupport;
+  /** Adds a network device; returns its datapath port number or a negative errno. */
+  portAdd(name: string, netdev: unknown, odpPortRequest: number | null): number;
+  /** Removes a datapath port; returns 0 or an errno. */
+  portDel(odpPort: number): number;
+  /** Installs or replaces a megaflow: packets matching 'flow' under 'mask' get 'actions'. */
+  flowPut(flow: Uint8Array, mask: Uint8Array, actions: readonly OdpAction[], ufid: number): void;
+  /** Removes every megaflow (after table changes, until revalidation is finer). */
+  flowFlush(): void;
+  /** Runs 'actions' on one packet whose flow is 'flow'. */
+  execute(packet: Uint8Array, flow: Uint8Array, actions: readonly OdpAction[]): void;
+  meterFeatures?(): MeterFeatures;
+  meterSet?(id: number | null, config: MeterConfig): number | OfpError;
+  meterGet?(id: number, nBands: number): { packetsIn: number; bytesIn: number; bands: { packets: number; bytes: number }[] } | null;
+  meterDel?(id: number): void;
+}
+
+/** Opens the backend for a datapath type (set by the datapath layer at start-up). */
+export type BackerOpener = (type: string) => DpifBackend | null;
+
+let backerOpener: BackerOpener | null = null;
+const backers = new Map<string, { backend: DpifBackend; rids: RecircIdPool; refs: number }>();
+
+/** Tells ofproto-dpif how to reach datapaths. */
+export function ofprotoDpifSetBackerOpener(fn: BackerOpener): void { backerOpener = fn; }
+
+/* ---- Per-switch state. ---- */
+
+/** Bundle settings from the bridge (struct ofproto_bundle_settings). */
+export interface BundleSettings {
+  name: string;
+  /** OpenFlow ports in the bundle (more than one: a bond). */
+  slaves: number[];
+  vlanMode: VlanMode;
+  vlan: number;
+  trunks: number[] | null;
+  cvlans?: number[] | null;
+  qinqEthtype?: number;
+  usePriorityTags?: boolean;
+  protected?: boolean;
+}
+
+/** Rule counters (struct rule_dpif's stats). */
+interface RuleDpif { stats: PktStats }
+
+/** Group counters. */
+interface GroupDpif { packets: number; bytes: number; buckets: { packets: number; bytes: number }[] }
+
+/** ofproto-dpif's state for one switch (struct ofproto_dpif). */
+export class OfprotoDpif {
+  readonly xbridge: XBridge;
+  readonly ml: MacLearning<unknown>;
+  /** Bridge handle -> bundle. */
+  private readonly bundles = new Map<unknown, XBundle>();
+  /** Next OpenFlow port number to try when allocating. */
+  private allocPortNo = 0;
+  /** Counters for ofproto/... and dpif/show. */
+  nHit = 0;
+  nMissed = 0;
+  private ufid = 1;
+  /** connmgr's packet-in sink. */
+  onPacketIn: ((pin: PacketIn, controllerId: number, maxLen: number) => void) | null = null;
+  /** Whether connmgr wants packet-ins on table misses. */
+  wantsPacketInOnMiss: () => boolean = () => false;
+
+  constructor(readonly ofproto: Ofproto, readonly backend: DpifBackend, rids: RecircIdPool) {
+    this.ml = new MacLearning<unknown>(MAC_ENTRY_DEFAULT_IDLE_TIME, () => Math.floor(ofproto.now() / 1000));
+    this.xbridge = {
+      name: ofproto.name, ofproto, ml: this.ml, bundles: [], ports: new Map(), forwardBpdu: false,
+      support: backend.support, rids,
+      wantsPacketInOnMiss: () => this.wantsPacketInOnMiss(),
+      ruleCredit: (rule, st) => creditRule(rule, st),
+      groupCredit: (g, b, st) => creditGroup(g, b, st),
+    };
+  }
+
+  private refreshFloodOrder(): void {
+    this.xbridge.floodOrder = hmapOrder([...this.xbridge.ports.values()], (p) => hashInt(p.ofpPort, 0));
+  }
+
+  /** Allocates an OpenFlow port number (alloc_ofp_port): the request if free, else the next free from 1. */
+  allocOfpPort(request: number | null): number {
+    if (request !== null && request > 0 && request < this.ofproto.maxPorts && !this.ofproto.ports.has(request)) {
+      return request;
+    }
+    const limit = Math.min(this.ofproto.maxPorts, 32768);
+    const start = this.allocPortNo;
+    for (;;) {
+      if (++this.allocPortNo >= limit) this.allocPortNo = 1;
+      if (!this.ofproto.ports.has(this.allocPortNo)) return this.allocPortNo;
+      if (this.allocPortNo === start) return OFPP_NONE;
+    }
+  }
+
+  /**
+   * Adds a network device as a port (ofproto_port_add): a datapath port and
+   * an OpenFlow port.  The bridge's own internal port is OpenFlow LOCAL.
+   * Returns the OpenFlow port number or an error text.
+   */
+  portAdd(name: string, netdev: unknown, pp: Omit<PhyPort, 'portNo' | 'name'>, ofpRequest: number | null,
+          odpRequest: number | null = null): number | string {
+    const isLocal = name === this.ofproto.name;
+    const ofp = isLocal ? OFPP_LOCAL : this.allocOfpPort(ofpRequest);
+    if (ofp === OFPP_NONE) return `${this.ofproto.name}: no free OpenFlow port number for ${name}`;
+    const odp = this.backend.portAdd(name, netdev, odpRequest);
+    if (odp < 0) return `${this.ofproto.name}: could not add ${name} to datapath (${-odp})`;
+    const port: Ofport = { ofpPort: ofp, pp: { ...pp, portNo: ofp, name } as PhyPort, netdev, dp: null };
+    const xport: XPort = {
+      ofpPort: ofp, odpPort: odp, name, bridge: this.xbridge, bundle: null, config: pp.config ?? 0,
+      state: pp.state ?? 0, peer: null, isTunnel: false, mayEnable: true,
+    };
+    port.dp = xport;
+    this.xbridge.ports.set(ofp, xport);
+    this.refreshFloodOrder();
+    this.ofproto.portInstall(port);
+    this.flushDatapath();
+    return ofp;
+  }
+
+  /** Removes a port (ofproto_port_del). */
+  portDel(ofpPort: number): number {
+    const xport = this.xbridge.ports.get(ofpPort);
+    if (!xport) return 19; /* ENODEV */
+    if (xport.bundle) {
+      xport.bundle.ports = xport.bundle.ports.filter((p) => p !== xport);
+      if (!xport.bundle.isBond) this.ml.flushPort(xport.bundle.ofbundle);
+    }
+    this.xbridge.ports.delete(ofpPort);
+    this.refreshFloodOrder();
+    this.ofproto.portRemove(ofpPort);
+    const err = xport.odpPort !== ODPP_NONE ? this.backend.portDel(xport.odpPort) : 0;
+    this.flushDatapath();
+    return err;
+  }
+
+  /** Connects two patch ports (possibly in different bridges). */
+  static patch(a: OfprotoDpif, aPort: number, b: OfprotoDpif, bPort: number): void {
+    const pa = a.xbridge.ports.get(aPort), pb = b.xbridge.ports.get(bPort);
+    if (!pa || !pb) return;
+    pa.peer = pb;
+    pb.peer = pa;
+  }
+
+  /** Creates or changes a bundle for the bridge object 'handle' (bundle_set). */
+  bundleSet(handle: unknown, s: BundleSettings): void {
+    let b = this.bundles.get(handle);
+    const oldVlanMode = b?.vlanMode, oldVlan = b?.vlan;
+    if (!b) {
+      b = {
+        name: s.name, ofbundle: handle, ports: [], vlanMode: s.vlanMode, vlan: s.vlan, trunks: null, cvlans: null,
+        qinqEthtype: 0x88a8, usePriorityTags: false, floodable: true, protected: false, isBond: false, mirrorOut: false,
+      };
+      this.bundles.set(handle, b);
+      this.xbridge.bundles.push(b);
+    }
+    b.name = s.name;
+    b.vlanMode = s.vlanMode;
+    b.vlan = s.vlan;
+    b.trunks = s.trunks ? new Set(s.trunks) : null;
+    b.cvlans = s.cvlans ? new Set(s.cvlans) : null;
+    b.qinqEthtype = s.qinqEthtype ?? 0x88a8;
+    b.usePriorityTags = !!s.usePriorityTags;
+    b.protected = !!s.protected;
+    b.isBond = s.slaves.length > 1;
+    for (const p of b.ports) if (!s.slaves.includes(p.ofpPort)) p.bundle = null;
+    b.ports = s.slaves.map((n) => this.xbridge.ports.get(n)).filter((p): p is XPort => !!p);
+    for (const p of b.ports) p.bundle = b;
+    b.floodable = b.ports.every((p) => !(p.config & 16));
+    if (oldVlanMode !== undefined && (oldVlanMode !== b.vlanMode || oldVlan !== b.vlan)) this.ml.flushPort(handle);
+    this.flushDatapath();
+  }
+
+  /** Removes a bundle (bundle_remove). */
+  bundleRemove(handle: unknown): void {
+    const b = this.bundles.get(handle);
+    if (!b) return;
+    for (const p of b.ports) p.bundle = null;
+    this.bundles.delete(handle);
+    this.xbridge.bundles.splice(this.xbridge.bundles.indexOf(b), 1);
+    this.ml.flushPort(handle);
+    this.flushDatapath();
+  }
+
+  /** MAC table aging and size (ofproto_set_mac_table_config). */
+  setMacTableConfig(idleTime: number, maxEntries: number): void {
+    this.ml.setIdleTime(idleTime);
+    this.ml.setMaxEntries(maxEntries);
+  }
+
+  setFloodVlans(vlans: number[] | null): void {
+    if (this.ml.setFloodVlans(vlans ? new Set(vlans) : null)) {
+      this.ml.flush();
+      this.flushDatapath();
+    }
+  }
+
+  setForwardBpdu(on: boolean): void {
+    if (this.xbridge.forwardBpdu !== on) { this.xbridge.forwardBpdu = on; this.flushDatapath(); }
+  }
+
+  /** Drops cached datapath flows; they are rebuilt by upcalls. */
+  flushDatapath(): void {
+    this.backend.flowFlush();
+  }
+
+  /* ---- Packets. ---- */
+
+  /**
+   * Handles a miss upcall: translates the packet's flow, installs the
+   * megaflow, runs the actions on the packet.  Returns the translation.
+   */
+  handleMiss(flow: Uint8Array, packet: Uint8Array, tcpFlags = 0): XlateOut {
+    this.nMissed++;
+    const stats: XlateStats = { packets: 1, bytes: packet.length, used: this.ofproto.now(), tcpFlags };
+    const xout = xlateActions({ bridge: this.xbridge, flow, packet, resubmitStats: stats, tcpFlagsFin: (tcpFlags & 5) !== 0 });
+    if (!xout.slow && !xout.error) this.backend.flowPut(flow, datapathMask(flow, xout.wc), xout.odpActions, this.ufid++);
+    this.backend.execute(packet, flow, xout.odpActions);
+    if (this.ml.run()) this.flushDatapath();
+    return xout;
+  }
+
+  /**
+   * Handles a userspace action's upcall (controller actions): rebuilds the
+   * packet-in from the frozen state and passes it to connmgr.
+   */
+  handleUserspace(cookie: UserCookie, packet: Uint8Array, flow: Uint8Array): void {
+    if (cookie.type !== 'controller') return;
+    if (cookie.dontSend || !this.onPacketIn) return;
+    const state = this.xbridge.rids.find(cookie.recircId);
+    const md = new Match();
+    /* Pipeline fields the packet-in reports: in_port, metadata, registers, tunnel. */
+    const src = state ? state.metadata : flow;
+    for (const [o, n] of [[FL.METADATA, 8], [FL.REGS, 64], [FL.TUN_ID, 8], [FL.PKT_MARK, 4]] as const) {
+      md.flow.set(src.subarray(o, o + n), o);
+      for (let i = 0; i < n; i++) md.wc[o + i] = md.flow[o + i] ? 0xff : 0;
+    }
+    put32(md.flow, FL.IN_PORT, get32(src, FL.IN_PORT));
+    put32(md.wc, FL.IN_PORT, 0xffff);
+    const pin: PacketIn = {
+      packet: cookie.maxLen < packet.length ? packet.slice(0, cookie.maxLen) : packet, totalLen: packet.length,
+      bufferId: 0xffffffff, reason: cookie.reason, tableId: state?.tableId ?? 0, cookie: cookie.ruleCookie,
+      metadata: md, userdata: state?.userdata ?? null,
+      continuation: { bridge: null, stack: [], mirrors: 0, conntracked: false, actions: [], actionSet: null, odpPort: 0 },
+    };
+    this.onPacketIn(pin, cookie.controllerId, cookie.maxLen);
+  }
+
+  /** Executes a packet-out (ofproto_packet_out): translate its actions for the packet, then run them. */
+  packetOut(po: PacketOut): OfpError | null {
+    const inPort = get32(po.metadata.flow, FL.IN_PORT) & 0xffff;
+    if (inPort >= this.ofproto.maxPorts && inPort !== OFPP_LOCAL && inPort !== OFPP_NONE && inPort !== 0xfffd) {
+      return new OfpError('OFPBRC_BAD_PORT');
+    }
+    const flow = flowExtract(po.packet).flow;
+    put32(flow, FL.IN_PORT, inPort);
+    /* Pipeline metadata given with the packet-out (registers, metadata, tunnel). */
+    for (let i = 0; i < FL.IN_PORT; i++) if (po.metadata.wc[i]) flow[i] = po.metadata.flow[i]!;
+    const xout = xlateActions({ bridge: this.xbridge, flow, packet: po.packet, ofpacts: po.ofpacts.decoded,
+      inPacketOut: true });
+    if (xout.error) return null;
+    this.backend.execute(po.packet, flow, xout.odpActions);
+    return null;
+  }
+
+  /** Periodic work: MAC aging. */
+  run(): void {
+    if (this.ml.run()) this.flushDatapath();
+  }
+}
+
+/** The datapath mask for a megaflow: what xlate examined plus "no VLAN" for untagged packets. */
+export function datapathMask(flow: Uint8Array, wc: Uint8Array): Uint8Array {
+  const m = wc.slice(0, FLOW_SIZE);
+  if (!(get16(flow, FL.VLANS + 2) & 0x1000)) m.fill(0xff, FL.VLANS, FL.VLANS + 4);
+  return m;
+}
+
+function creditRule(rule: Rule, st: XlateStats): void {
+  const d = rule.dp as RuleDpif | null;
+  if (!d) return;
+  d.stats.packets += st.packets;
+  d.stats.bytes += st.bytes;
+  if (st.used > d.stats.used) d.stats.used = st.used;
+}
+
+function creditGroup(g: OfGroup, bucket: number, st: XlateStats): void {
+  let d = g.dp as GroupDpif | null;
+  if (!d) { d = { packets: 0, bytes: 0, buckets: g.buckets.map(() => ({ packets: 0, bytes: 0 })) }; g.dp = d; }
+  d.packets += st.packets;
+  d.bytes += st.bytes;
+  const targets = bucket < 0 ? d.buckets : [d.buckets[bucket]!];
+  for (const b of targets) if (b) { b.packets += st.packets; b.bytes += st.bytes; }
+}
+
+function state(p: Ofproto): OfprotoDpif { return p.dp as OfprotoDpif; }
+
+/** The ofproto-dpif provider (ofproto_dpif_class). */
+export const ofprotoDpifClass: OfprotoClass = {
+  types: ['netdev', 'system', 'dummy'],
+
+  construct(ofproto: Ofproto): number {
+    if (!backerOpener) { log.err(`${ofproto.name}: no datapath available`); return 95; /* EOPNOTSUPP */ }
+    let b = backers.get(ofproto.type);
+    if (!b) {
+      const backend = backerOpener(ofproto.type);
+      if (!backend) return 97; /* EAFNOSUPPORT */
+      b = { backend, rids: new RecircIdPool(), refs: 0 };
+      backers.set(ofproto.type, b);
+    }
+    b.refs++;
+    ofproto.dp = new OfprotoDpif(ofproto, b.backend, b.rids);
+    return 0;
+  },
+
+  destruct(ofproto: Ofproto): void {
+    const b = backers.get(ofproto.type);
+    if (b && --b.refs === 0) backers.delete(ofproto.type);
+    ofproto.dp = null;
+  },
+
+  run(ofproto: Ofproto): number { state(ofproto).run(); return 0; },
+
+  flush(ofproto: Ofproto): void { state(ofproto).flushDatapath(); },
+
+  setTablesVersion(ofproto: Ofproto): void {
+    /* New rules take effect for new upcalls; cached megaflows must go. */
+    state(ofproto).flushDatapath();
+  },
+
+  ruleConstruct(rule: Rule): null {
+    rule.dp = { stats: { packets: 0, bytes: 0, used: rule.created } } satisfies RuleDpif;
+    return null;
+  },
+
+  ruleInsert(rule: Rule, old: Rule | null, forwardCounts: boolean): null {
+    if (old && forwardCounts) (rule.dp as RuleDpif).stats = { ...(old.dp as RuleDpif).stats };
+    return null;
+  },
+
+  ruleGetStats(rule: Rule): PktStats { return { ...(rule.dp as RuleDpif).stats }; },
+
+  groupGetStats(group: OfGroup): GroupProviderStats {
+    const d = group.dp as GroupDpif | null;
+    return d ? { packets: d.packets, bytes: d.bytes, buckets: d.buckets.map((b) => ({ ...b })) }
+      : { packets: 0, bytes: 0, buckets: group.buckets.map(() => ({ packets: 0, bytes: 0 })) };
+  },
+
+  meterGetFeatures(ofproto: Ofproto): MeterFeatures {
+    return state(ofproto).backend.meterFeatures?.() ?? { maxMeters: 0, bandTypes: 0, capabilities: 0, maxBands: 0, maxColor: 0 };
+  },
+  meterSet(ofproto: Ofproto, id: number | null, config: MeterConfig): number | OfpError {
+    const be = state(ofproto).backend;
+    return be.meterSet ? be.meterSet(id, config) : new OfpError('OFPMMFC_INVALID_METER');
+  },
+  meterGet(ofproto: Ofproto, id: number, nBands: number) { return state(ofproto).backend.meterGet?.(id, nBands) ?? null; },
+  meterDel(ofproto: Ofproto, id: number): void { state(ofproto).backend.meterDel?.(id); },
+};
+ofprotoClassRegister(ofprotoDpifClass);
+
+/* ---- unixctl commands (replies as text; errors as { error }). ---- */
+
+/** A unixctl reply: text, or an error message. */
+export type UnixctlReply = { text: string } | { error: string };
+
+/** Switches by bridge name (maintained by the bridge layer through ofprotoDpifRegister). */
+const byName = new Map<string, OfprotoDpif>();
+
+/** Makes a switch known to the unixctl commands. */
+export function ofprotoDpifRegister(p: OfprotoDpif): void { byName.set(p.ofproto.name, p); }
+export function ofprotoDpifUnregister(p: OfprotoDpif): void { if (byName.get(p.ofproto.name) === p) byName.delete(p.ofproto.name); }
+/** The switch named 'name'. */
+export function ofprotoDpifLookup(name: string): OfprotoDpif | undefined { return byName.get(name); }
+
+function portNameOf(p: OfprotoDpif, handle: unknown): string {
+  const b = p.xbridge.bundles.find((x) => x.ofbundle === handle);
+  const port = b?.ports[0];
+  return port ? formatPort(port.ofpPort) : '?';
+}
+
+/** fdb/show BRIDGE. */
+export function unixctlFdbShow(bridge: string): UnixctlReply {
+  const p = byName.get(bridge);
+  if (!p) return { error: 'no such bridge' };
+  return { text: p.ml.formatFdbShow((h) => portNameOf(p, h)) };
+}
+
+/** fdb/flush [BRIDGE]. */
+export function unixctlFdbFlush(bridge?: string): UnixctlReply {
+  const targets = bridge === undefined ? [...byName.values()] : [byName.get(bridge)];
+  if (targets.some((t) => !t)) return { error: 'no such bridge' };
+  for (const t of targets) { t!.ml.flush(); t!.flushDatapath(); }
+  return { text: 'table successfully flushed\n' };
+}
+
+/** fdb/stats-show BRIDGE. */
+export function unixctlFdbStatsShow(bridge: string): UnixctlReply {
+  const p = byName.get(bridge);
+  if (!p) return { error: 'no such bridge' };
+  return { text: p.ml.formatStats(bridge) };
+}
+
+/** fdb/stats-clear [BRIDGE]. */
+export function unixctlFdbStatsClear(bridge?: string): UnixctlReply {
+  const targets = bridge === undefined ? [...byName.values()] : [byName.get(bridge)];
+  if (targets.some((t) => !t)) return { error: 'no such bridge' };
+  for (const t of targets) t!.ml.clearStatistics();
+  return { text: bridge === undefined ? 'statistics successfully cleared\n' : `statistics successfully cleared\n` };
+}
+
+/** fdb/add BRIDGE PORT VLAN MAC. */
+export function unixctlFdbAdd(bridge: string, portName: string, vlan: string, mac: string): UnixctlReply {
+  const p = byName.get(bridge);
+  if (!p) return { error: 'no such bridge' };
+  const m = parseEth(mac);
+  if (!m) return { error: 'bad MAC address' };
+  const xport = [...p.xbridge.ports.values()].find((x) => x.name === portName);
+  if (!xport || !xport.bundle) return { error: 'software error, odp port is present but no ofp port' };
+  const v = Number.parseInt(vlan, 10) || 0;
+  const macNum = ethToNumber(m);
+  let text = '';
+  const old = p.ml.lookup(macNum, v);
+  if (old && old.port !== null) {
+    const isStatic = old.expires === MAC_ENTRY_AGE_STATIC_ENTRY;
+    const oldB = p.xbridge.bundles.find((b) => b.ofbundle === old.port);
+    if (oldB && (oldB.name !== portName || !isStatic)) {
+      text = `Overriding already existing ${isStatic ? 'static' : 'dynamic'} entry on ${portNameOf(p, old.port)}\n`;
+    }
+  }
+  p.ml.addStaticEntry(macNum, v, xport.bundle.ofbundle);
+  p.flushDatapath();
+  return { text };
+}
+
+/** fdb/del BRIDGE VLAN MAC. */
+export function unixctlFdbDel(bridge: string, vlan: string, mac: string): UnixctlReply {
+  const p = byName.get(bridge);
+  if (!p) return { error: 'no such bridge' };
+  const m = parseEth(mac);
+  if (!m) return { error: 'bad MAC address' };
+  if (!p.ml.delStaticEntry(ethToNumber(m), Number.parseInt(vlan, 10) || 0)) {
+    return { error: 'could not find static mac entry\n' };
+  }
+  p.flushDatapath();
+  return { text: '' };
+}
+
+/** ofproto/list: the switches, one per line. */
+export function unixctlOfprotoList(): UnixctlReply {
+  return { text: [...byName.keys()].map((n) => n + '\n').join('') };
+}
+
+interface TraceArgs { p: OfprotoDpif; flow: Uint8Array; packet: Uint8Array | null; nextCt: number[] }
+
+/** Parses "[BRIDGE] FLOW [-generate|PACKET] [--ct-next STATE]..." (parse_flow_and_packet). */
+function parseTraceArgs(args: readonly string[], parseCtState?: (s: string) => number | string): TraceArgs | string {
+  const rest: string[] = [];
+  const nextCt: number[] = [];
+  let generate = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '-generate' || a === '--generate') generate = true;
+    else if (a === '--ct-next') {
+      if (i + 1 >= args.length) return `Missing argument for option ${a}`;
+      const st = parseCtState ? parseCtState(args[++i]!) : Number(args[++i]);
+      if (typeof st === 'string') return st;
+      nextCt.push(st);
+    } else if (a === '-names' || a === '--names' || a === '-consistent' || a === '--consistent') {
+      /* Accepted; port names are printed as numbers. */
+    } else if (a.startsWith('-')) {
+      return `${a}: unknown option`;
+    } else {
+      rest.push(a);
+    }
+  }
+  let packet: Uint8Array | null = null;
+  if (!generate && rest.length > 1 && /^[0-9a-fA-F\s]+$/.test(rest[rest.length - 1]!)) packet = hexToBytes(rest.pop()!);
+  if (rest.length !== 2) return rest.length === 1 ? 'Cannot find the datapath (or the bridge name was omitted)' : 'Syntax error';
+  const p = byName.get(rest[0]!);
+  if (!p) return `${rest[0]}: unknown bridge`;
+  const flow = parseExactFlow(rest[1]!);
+  if (typeof flow === 'string') return `Bad openflow flow syntax: ${flow}`;
+  if (packet) {
+    /* The packet's headers, with the flow's metadata. */
+    const ex = flowExtract(packet).flow;
+    for (let i = 0; i < FL.DL_DST; i++) ex[i] = flow[i]!;
+    flow.set(ex);
+  }
+  return { p, flow, packet, nextCt };
+}
+
+/** ofproto/trace [BRIDGE] FLOW [-generate|PACKET] [--ct-next STATE]... */
+export function unixctlTrace(args: readonly string[], parseCtState?: (s: string) => number | string): UnixctlReply {
+  const t = parseTraceArgs(args, parseCtState);
+  if (typeof t === 'string') return { error: t };
+  return { text: ofprotoTrace(t.p.xbridge, t.flow, { packet: t.packet, nextCtStates: t.nextCt }) };
+}
+
+/** ofproto/trace-packet-out [-consistent] [BRIDGE] FLOW [-generate|PACKET] ACTIONS */
+export function unixctlTracePacketOut(args: readonly string[], parseCtState?: (s: string) => number | string): UnixctlReply {
+  if (!args.length) return { error: 'Syntax error' };
+  const acts = parseActions(args[args.length - 1]!);
+  if (typeof acts === 'string') return { error: acts };
+  const t = parseTraceArgs(args.slice(0, -1), parseCtState);
+  if (typeof t === 'string') return { error: t };
+  const inPort = get32(t.flow, FL.IN_PORT);
+  if (inPort >= t.p.ofproto.maxPorts && inPort < 0xff00) return { error: 'invalid in_port' };
+  return { text: ofprotoTrace(t.p.xbridge, t.flow, { packet: t.packet, nextCtStates: t.nextCt, ofpacts: acts.ofpacts }) };
+}
+
+function hexToBytes(s: string): Uint8Array {
+  const h = s.replace(/\s+/g, '');
+  const out = new Uint8Array(h.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}

@@ -1,0 +1,168 @@
+/* vconn-stream: a long-lived, event-driven OpenFlow connection (the switch
+ * side of OVS's lib/vconn.c): connmgr's connections to controllers and to
+ * ovs-ofctl.  vconn.ts is the request/reply client the tools use.
+ *
+ * Each side sends HELLO with the versions it allows as soon as the stream is
+ * up; the first message received must be the peer's HELLO, and the version
+ * spoken is the highest both allow.  With no common version the connection
+ * sends OFPHFC_INCOMPATIBLE and closes, as OVS does.  Afterwards messages are
+ * handed to onMessage() whole (ofp-framer.ts splits the stream); a message
+ * carrying another version than the negotiated one is answered with
+ * OFPBRC_BAD_VERSION (except hello, error and echo).
+ */
+import type { Socket } from 'node:net';
+import { OfpFramer } from './ofp-framer.js';
+import { decodeHello, encodeHello, negotiateVersion } from './ofp-hello.js';
+import { encodeErrorMsg, type OfpErrName } from './ofp-errors.js';
+import { openActive, OFP_PORT } from '../lib/stream.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
+import { versionBitmapToString } from './vconn.js';
+
+const log = vlogModule('vconn');
+const rl = new RateLimit(5, 5);
+
+/** OpenFlow 1.0 through 1.5, as a version bitmap (bit N = wire version N). */
+export const OFP_SUPPORTED_VERSIONS = 0x7e;
+
+const OFPT_HELLO = 0, OFPT_ERROR = 1, OFPT_ECHO_REQUEST = 2, OFPT_ECHO_REPLY = 3;
+
+export class VconnStream {
+  /** Negotiated OpenFlow wire version; 0 until the hellos are exchanged. */
+  version = 0;
+  /** Versions the peer allows (from its hello). */
+  peerVersions = 0;
+  /** Called once the version is agreed. */
+  onConnected: (version: number) => void = () => {};
+  /** Called for each message after negotiation (the whole message, header included). */
+  onMessage: (msg: Uint8Array) => void = () => {};
+  /** Called once when the connection is gone; 'reason' is set on errors. */
+  onClose: (reason?: string) => void = () => {};
+
+  private readonly framer = new OfpFramer();
+  private out: Uint8Array[] = [];
+  private flushScheduled = false;
+  private closed = false;
+  /** Messages sent and received, for statistics. */
+  nRx = 0;
+  nTx = 0;
+  lastReceived = Date.now();
+
+  constructor(private readonly sock: Socket, readonly name: string, readonly allowedVersions = OFP_SUPPORTED_VERSIONS) {
+    sock.on('data', (chunk: Buffer) => this.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    sock.on('error', (e: NodeJS.ErrnoException) => this.shutdown(e.code ?? e.message));
+    sock.on('close', () => this.shutdown());
+    sock.on('end', () => this.shutdown());
+    this.send(encodeHello(allowedVersions));
+  }
+
+  /** Connects to 'target' (unix:, tcp:, ssl:) and resolves once a version is
+   * agreed, or rejects with the reason (one line). */
+  static connect(target: string, allowedVersions = OFP_SUPPORTED_VERSIONS): Promise<VconnStream> {
+    return openActive(target, OFP_PORT).then((sock) => new Promise<VconnStream>((resolve, reject) => {
+      const v = new VconnStream(sock, target, allowedVersions);
+      v.onConnected = () => resolve(v);
+      v.onClose = (reason) => reject(new Error(reason ?? 'connection closed'));
+    }));
+  }
+
+  get isClosed(): boolean { return this.closed; }
+
+  /** Queues 'msg'; messages queued in one tick go out in one write. */
+  send(msg: Uint8Array): void {
+    if (this.closed) return;
+    this.nTx++;
+    this.out.push(msg);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  /** Sends an OpenFlow error 'name' in reply to 'request'. */
+  sendError(name: OfpErrName, request: Uint8Array): void {
+    const version = this.version || request[0]! || 1;
+    const xid = request.length >= 8 ? new DataView(request.buffer, request.byteOffset).getUint32(4) : 0;
+    this.send(encodeErrorMsg(name, version, xid, request.subarray(0, Math.min(request.length, 64))));
+  }
+
+  /** Bytes queued in the socket, not yet taken by the kernel. */
+  get backlog(): number { return this.sock.writableLength; }
+
+  close(): void {
+    this.flush();
+    this.sock.end();
+    this.shutdown();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed || this.out.length === 0) return;
+    const parts = this.out;
+    this.out = [];
+    if (parts.length === 1) {
+      this.sock.write(parts[0]!);
+    } else {
+      this.sock.write(Buffer.concat(parts));
+    }
+  }
+
+  private receive(chunk: Uint8Array): void {
+    this.lastReceived = Date.now();
+    const { messages, error } = this.framer.push(chunk);
+    for (const m of messages) {
+      if (this.closed) return;
+      this.nRx++;
+      this.handle(m);
+    }
+    if (error && !this.closed) {
+      log.warnRl(rl, `${this.name}: ${error}`);
+      this.sock.destroy();
+      this.shutdown('Protocol error');
+    }
+  }
+
+  private handle(m: Uint8Array): void {
+    const type = m[1]!;
+    if (this.version === 0) {
+      if (type !== OFPT_HELLO) {
+        log.warnRl(rl, `${this.name}: received message while expecting hello (type ${type})`);
+        this.sock.destroy();
+        this.shutdown('Protocol error');
+        return;
+      }
+      const hello = decodeHello(m);
+      this.peerVersions = hello.allowedVersions;
+      const version = negotiateVersion(this.allowedVersions, this.peerVersions);
+      if (!version) {
+        const local = versionBitmapToString(this.allowedVersions);
+        const peer = versionBitmapToString(this.peerVersions);
+        log.warnRl(rl, `${this.name}: version negotiation failed (we support ${local}, peer supports ${peer})`);
+        const text = new TextEncoder().encode(`We support ${local}, you support ${peer}, no common versions.`);
+        const v = 31 - Math.clz32(this.peerVersions || 2);
+        this.out.push(encodeErrorMsg('OFPHFC_INCOMPATIBLE', v, 0, text));
+        this.close();
+        return;
+      }
+      this.version = version;
+      log.dbg(`${this.name}: negotiated OpenFlow version 0x${version.toString(16).padStart(2, '0')}`);
+      this.onConnected(version);
+      return;
+    }
+    const v = m[0]!;
+    if (v !== this.version && type !== OFPT_HELLO && type !== OFPT_ERROR && type !== OFPT_ECHO_REQUEST && type !== OFPT_ECHO_REPLY) {
+      log.warnRl(rl, `${this.name}: received OpenFlow version 0x${v.toString(16).padStart(2, '0')} != expected 0x${this.version.toString(16).padStart(2, '0')}`);
+      this.sendError('OFPBRC_BAD_VERSION', m);
+      return;
+    }
+    if (type === OFPT_HELLO) return;
+    this.onMessage(m);
+  }
+
+  private shutdown(reason?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.out = [];
+    if (!this.sock.destroyed) this.sock.destroy();
+    this.onClose(reason);
+  }
+}
