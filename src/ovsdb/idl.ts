@@ -48,7 +48,8 @@ import { ReconnectSession } from '../lib/reconnect.js';
 import type { Server } from 'node:net';
 import { parseActive, isPassiveName, openPassive, OVSDB_PORT } from '../lib/stream.js';
 import { vlogModule } from '../lib/vlog.js';
-import type { Json, JsonObject } from '../lib/json.js';
+import { type Json, type JsonObject, jsonParse } from '../lib/json.js';
+import { jsonWireText } from '../lib/json-wire.js';
 import { type Datum, datumDefault, datumFromJson, datumApplyDiff } from './datum.js';
 import { UUID_ZERO } from './uuid.js';
 import { IdlClass, type IdlColumn, type IdlTable } from './idl-schema.js';
@@ -361,6 +362,8 @@ export class Idl {
       probeInterval: this.opts.probeInterval,
       minBackoff: this.opts.minBackoff,
       maxBackoff: this.opts.maxBackoff,
+      parse: jsonParse,
+      stringify: jsonWireText,
     });
     this.session = s;
     s.onConnect = (rpc) => this.connected(rpc);
@@ -375,7 +378,7 @@ export class Idl {
     this.retry = true;
     openPassive(this.remote, OVSDB_PORT, (sock, peer) => {
       if (this.rpc || !this.listener) { sock.destroy(); return; }
-      const rpc = new JsonRpc(sock, { name: peer });
+      const rpc = new JsonRpc(sock, { name: peer, parse: jsonParse, stringify: jsonWireText });
       rpc.onClose = (reason) => { if (this.rpc === rpc) this.disconnected(reason); };
       this.connected(rpc);
     }).then((server) => {
