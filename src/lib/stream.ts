@@ -10,7 +10,7 @@
  * database layer reads it from --private-key/--certificate/--ca-cert).
  */
 import * as net from 'node:net';
-import * as tls from 'node:tls';
+import type * as tls from 'node:tls';
 import { readFileSync, unlinkSync, existsSync, writeFileSync } from 'node:fs';
 import { ovsRundir, absFileName } from './dirs.js';
 import { errorText, strerror } from './program.js';
@@ -153,6 +153,15 @@ function bootstrapCaCert(sock: tls.TLSSocket, file: string): string | null {
   return null;
 }
 
+type TlsModule = typeof import('node:tls');
+let tlsModule: TlsModule | null = null;
+
+/** node:tls, loaded on first use: most tools never speak TLS, and loading it
+ * costs start-up time. */
+async function loadTls(): Promise<TlsModule | null> {
+  return tlsModule ??= await import('node:tls');
+}
+
 /** Connects to 'name'.  Resolves with the connected socket; rejects with an
  * Error whose message is the C library's errno text (e.g. "Connection refused"). */
 export function openActive(name: string, defaultPort: number): Promise<net.Socket> {
@@ -162,6 +171,11 @@ export function openActive(name: string, defaultPort: number): Promise<net.Socke
   } catch (e) {
     return Promise.reject(e);
   }
+  const a = addr;
+  return a.kind === 'ssl' ? loadTls().then((t) => connectActive(a, t)) : connectActive(a, null);
+}
+
+function connectActive(addr: ActiveAddress, tlsMod: TlsModule | null): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     let sock: net.Socket;
     const onError = (e: Error) => reject(new Error(errorText(e)));
@@ -176,7 +190,7 @@ export function openActive(name: string, defaultPort: number): Promise<net.Socke
       try { opts = tlsOptions(); } catch (e) { reject(e); return; }
       const { bootstrap, ...tlsOpts } = opts;
       const servername = net.isIP(addr.host) ? undefined : addr.host;
-      const t = tls.connect({ host: addr.host, port: addr.port, servername, ...tlsOpts, checkServerIdentity: () => undefined }, () => {
+      const t = tlsMod!.connect({ host: addr.host, port: addr.port, servername, ...tlsOpts, checkServerIdentity: () => undefined }, () => {
         t.off('error', onError);
         if (bootstrap) {
           // The CA certificate is saved; this connection was not verified, so it goes.
@@ -203,13 +217,20 @@ export function openPassive(name: string, defaultPort: number,
   } catch (e) {
     return Promise.reject(e);
   }
+  const a = addr;
+  return a.kind === 'pssl' ? loadTls().then((t) => listenPassive(a, t, onConnection))
+    : listenPassive(a, null, onConnection);
+}
+
+function listenPassive(addr: PassiveAddress, tlsMod: TlsModule | null,
+  onConnection: (sock: net.Socket, peerName: string) => void): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     let server: net.Server;
     if (addr.kind === 'pssl') {
       let opts;
       try { opts = tlsOptions(); } catch (e) { reject(e); return; }
       const { bootstrap: _b, ...serverOpts } = opts;
-      server = tls.createServer(serverOpts, (s) => onConnection(s, `ssl:${s.remoteAddress}:${s.remotePort}`));
+      server = tlsMod!.createServer(serverOpts, (s) => onConnection(s, `ssl:${s.remoteAddress}:${s.remotePort}`));
     } else {
       server = net.createServer((s) => {
         const peer = addr.kind === 'punix' ? `unix#${s.remotePort ?? ''}` : `tcp:${s.remoteAddress}:${s.remotePort}`;

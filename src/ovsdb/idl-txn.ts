@@ -117,7 +117,10 @@ export class IdlTxn {
   verify(row: IdlRow, column: IdlColumn): void {
     if (!row.new) throw new Error(`verify of deleted row ${row.uuid}`);
     if (!row.old || row.written?.has(column.index)) return;
-    (row.prereqs ??= new Set()).add(column.index);
+    // The value as read now: updates that arrive before the commit must not
+    // change what is checked.
+    const prereqs = (row.prereqs ??= new Map<number, Datum>());
+    if (!prereqs.has(column.index)) prereqs.set(column.index, row.getOld(column));
     this.rows.set(row.uuid, row);
   }
 
@@ -294,10 +297,10 @@ export class IdlTxn {
       if (!row.prereqs || !row.old) continue;
       const columns: Json[] = [];
       const values: JsonObject = {};
-      for (const idx of [...row.prereqs].sort((a, b) => a - b)) {
+      for (const [idx, d] of [...row.prereqs].sort((a, b) => a[0] - b[0])) {
         const c = row.table.columns[idx]!;
         columns.push(c.name);
-        values[c.name] = datumToJson(row.old[idx] ?? datumDefault(c.type), c.type);
+        values[c.name] = datumToJson(d, c.type);
       }
       ops.push({
         op: 'wait', table: row.table.name, timeout: 0,

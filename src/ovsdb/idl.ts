@@ -47,9 +47,9 @@ import { JsonRpc, JsonRpcError } from '../lib/jsonrpc.js';
 import { ReconnectSession } from '../lib/reconnect.js';
 import type { Server } from 'node:net';
 import { parseActive, isPassiveName, openPassive, OVSDB_PORT } from '../lib/stream.js';
-import { strerror } from '../lib/program.js';
 import { vlogModule } from '../lib/vlog.js';
-import type { Json, JsonObject } from '../lib/json.js';
+import { type Json, type JsonObject, jsonParse } from '../lib/json.js';
+import { jsonWireText } from '../lib/json-wire.js';
 import { type Datum, datumDefault, datumFromJson, datumApplyDiff } from './datum.js';
 import { UUID_ZERO } from './uuid.js';
 import { IdlClass, type IdlColumn, type IdlTable } from './idl-schema.js';
@@ -72,8 +72,8 @@ export class IdlRow {
 
   /** @internal Transaction bookkeeping (idl-txn.ts). */
   written: Set<number> | null = null;
-  /** @internal Columns verified in the open transaction. */
-  prereqs: Set<number> | null = null;
+  /** @internal Columns verified in the open transaction, with the values read. */
+  prereqs: Map<number, Datum> | null = null;
   /** @internal Partial map/set updates of the open transaction, per column. */
   partial: Map<number, PartialOp[]> | null = null;
   /** @internal Insert with this exact UUID ("uuid" rather than "uuid-name"). */
@@ -351,8 +351,9 @@ export class Idl {
     try {
       parseActive(this.remote, OVSDB_PORT);
     } catch {
-      // OVS reports an unusable remote as an unsupported address family.
-      this.fail(strerror('EAFNOSUPPORT'));
+      // OVS reports an unusable remote as an unsupported address family
+      // (EAFNOSUPPORT, in glibc's words).
+      this.fail('Address family not supported by protocol');
       return;
     }
     const s = new ReconnectSession(this.remote, {
@@ -361,6 +362,8 @@ export class Idl {
       probeInterval: this.opts.probeInterval,
       minBackoff: this.opts.minBackoff,
       maxBackoff: this.opts.maxBackoff,
+      parse: jsonParse,
+      stringify: jsonWireText,
     });
     this.session = s;
     s.onConnect = (rpc) => this.connected(rpc);
@@ -375,7 +378,7 @@ export class Idl {
     this.retry = true;
     openPassive(this.remote, OVSDB_PORT, (sock, peer) => {
       if (this.rpc || !this.listener) { sock.destroy(); return; }
-      const rpc = new JsonRpc(sock, { name: peer });
+      const rpc = new JsonRpc(sock, { name: peer, parse: jsonParse, stringify: jsonWireText });
       rpc.onClose = (reason) => { if (this.rpc === rpc) this.disconnected(reason); };
       this.connected(rpc);
     }).then((server) => {
@@ -868,17 +871,26 @@ export class Idl {
     const data: (Datum | undefined)[] = new Array(ts.cls.columns.length);
     this.parseRow(ts, json, data, false, null);
     const row = existing ?? new IdlRow(ts, uuid);
-    const pending = row.new !== row.old;
-    row.old = data;
-    if (!pending) row.new = data;
+    this.setOld(row, data);
     if (!existing) ts.rows.set(uuid, row);
     this.trackChange(ts, row, 'inserted', null);
   }
 
-  private modifyRow(ts: IdlTableState, row: IdlRow, data: (Datum | undefined)[], changed: Set<number>): void {
-    const pending = row.new !== row.old;
+  /** Installs the server's new contents of 'row', keeping the writes of an
+   * open transaction on top of them. */
+  private setOld(row: IdlRow, data: (Datum | undefined)[]): void {
+    if (row.new === row.old) {
+      row.new = data;
+    } else if (row.new && row.written) {
+      const nw = data.slice();
+      for (const idx of row.written) nw[idx] = row.new[idx];
+      row.new = nw;
+    }
     row.old = data;
-    if (!pending) row.new = data;
+  }
+
+  private modifyRow(ts: IdlTableState, row: IdlRow, data: (Datum | undefined)[], changed: Set<number>): void {
+    this.setOld(row, data);
     this.trackChange(ts, row, 'modified', changed);
   }
 
