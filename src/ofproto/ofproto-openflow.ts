@@ -42,7 +42,7 @@ import {
 } from '../openflow/ofp-queue.js';
 import {
   decodeGroupMod, decodeGroupDescRequest, decodeGroupStatsRequest, encodeGroupMod, putGroupDesc, putGroupStats,
-  encodeGroupFeaturesReply, OFPG_ALL, type GroupMod,
+  encodeGroupFeaturesReply, OFPG_ALL, type GroupMod, type GroupFeatures,
 } from '../openflow/ofp-group.js';
 import {
   decodeMeterMod, decodeMeterRequest, putMeterConfig, putMeterStats, encodeMeterFeaturesReply, encodeMeterMod,
@@ -70,7 +70,7 @@ import { FL, get32 } from '../openflow/flow.js';
 import { Match } from '../openflow/match.js';
 import { MF_N_IDS, mfFromId } from '../openflow/meta-flow.js';
 import { nxmFieldByMfId } from '../openflow/nx-match.js';
-import { ofpactNames } from '../openflow/ofpact-bitmap.js';
+import { ofpactNames, actionBitmapFromNames } from '../openflow/ofpact-bitmap.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { type Netdev } from '../datapath/netdev-provider.js';
 import { netdevGetStats, netdevUpdateFlags, netdevGetFlags, netdevGetCarrier, netdevGetEtherAddr } from '../datapath/netdev.js';
@@ -366,7 +366,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     if (!toggle) return;
     const oldConfig = port.pp.config;
     port.pp = { ...port.pp, config: port.pp.config ^ toggle };
-    port.pp.state = normalizeState(port.pp.config, port.pp.state, true);
+    let state = port.pp.state;
+    if (port.netdev) {
+      /* Taking the device down or up changes its carrier too (a netdev-dummy does at once). */
+      const nd = port.netdev as Netdev;
+      state = netdevGetCarrier(nd) ? state & ~PS_LINK_DOWN : state | PS_LINK_DOWN;
+      this.portSeq.set(port.ofpPort, nd.changeSeq);
+    }
+    port.pp.state = normalizeState(port.pp.config, state, true);
     this.ofproto.cls.portReconfigured?.(port, oldConfig);
     this.sendPortStatus(source, OFPPR_MODIFY, port.pp);
   }
@@ -871,6 +878,13 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     rep.send(c);
   }
 
+  /** Group features with every action OVS supports in the wire bitmap of 'version'. */
+  groupFeatures(version: number): GroupFeatures {
+    const gf = this.ofproto.groupFeatures;
+    const all = actionBitmapFromNames(ofpactNames(), version);
+    return { ...gf, actions: gf.actions.map((a) => a || all) };
+  }
+
   /** Groups in OVS's cmap order for OFPG_ALL dumps. */
   private groupsInOrder<T extends { groupId: number }>(list: T[]): T[] {
     return list.length > 1 ? hmapOrder(list, (g) => hashInt(g.groupId, 0)) : list;
@@ -950,7 +964,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     GROUP_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleGroupStats(c, m),
     GROUP_DESC_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleGroupDesc(c, m),
     GROUP_FEATURES_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) =>
-      c.send(encodeGroupFeaturesReply(m, s.ofproto.groupFeatures)),
+      c.send(encodeGroupFeaturesReply(m, s.groupFeatures(m.version))),
     BUNDLE_CONTROL: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleBundleControl(c, m),
     BUNDLE_ADD_MESSAGE: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.bundleAdd(c, m),
     NXT_RESUME: () => { throw new OfpError('NXR_NOT_SUPPORTED'); },

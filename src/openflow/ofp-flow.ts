@@ -563,7 +563,7 @@ export function putFlowStats(w: OfpWriter, raw: RawName, version: number, fs: Fl
     const age = (a: number): number => (a < 0 ? 0 : a < 0xffff ? a + 1 : 0xffff);
     w.u16(0).u8(fs.tableId).zeros(1).u32(fs.durationSec).u32(fs.durationNsec).u16(fs.priority).u16(fs.idleTimeout)
       .u16(fs.hardTimeout).u16(0).u16(age(fs.idleAge)).u16(age(fs.hardAge)).u64(fs.cookie).u64(fs.packetCount).u64(fs.byteCount);
-    w.set16(start + 20, putNxMatch(w, fs.match, 0n, 0n));
+    w.set16(start + 18, putNxMatch(w, fs.match, 0n, 0n));
     putActions(w, fs.ofpacts, version);
   }
   w.set16(start, w.len - start);

@@ -82,7 +82,7 @@ export class VconnStream {
   sendError(name: OfpErrName, request: Uint8Array): void {
     const version = this.version || request[0]! || 1;
     const xid = request.length >= 8 ? new DataView(request.buffer, request.byteOffset).getUint32(4) : 0;
-    this.send(encodeErrorMsg(name, version, xid, request.subarray(0, Math.min(request.length, 64))));
+    this.send(encodeErrorMsg(name, version, xid, request.subarray(0, Math.min(request.length, 0xffff - 12))));
   }
 
   /** Bytes queued in the socket, not yet taken by the kernel. */
@@ -150,8 +150,10 @@ export class VconnStream {
     }
     const v = m[0]!;
     if (v !== this.version && type !== OFPT_HELLO && type !== OFPT_ERROR && type !== OFPT_ECHO_REQUEST && type !== OFPT_ECHO_REPLY) {
-      log.warnRl(rl, `${this.name}: received OpenFlow version 0x${v.toString(16).padStart(2, '0')} != expected 0x${this.version.toString(16).padStart(2, '0')}`);
-      this.sendError('OFPBRC_BAD_VERSION', m);
+      log.errRl(rl, `${this.name}: received OpenFlow version 0x${v.toString(16).padStart(2, '0')} != expected ${this.version.toString(16).padStart(2, '0')}`);
+      // The error goes back in the version of the offending message, as OVS's ofperr_encode_reply.
+      const xid = new DataView(m.buffer, m.byteOffset).getUint32(4);
+      this.send(encodeErrorMsg('OFPBRC_BAD_VERSION', v, xid, m.subarray(0, Math.min(m.length, 0xffff - 12))));
       return;
     }
     if (type === OFPT_HELLO) return;
