@@ -92,6 +92,15 @@ test('two packets of one flow cost one upcall; the second hits the fast path', a
   assert.equal(fast.stats.emcHits + fast.stats.megaflowHits - hits0, 1);
   assert.equal(b.ports[1]!.sent.length, 2);
   assert.equal(hex(b.ports[1]!.sent[1]!), hex(tcp(1, 2)));
+  netdevDummyQueuePacket(b.ports[0]!, tcp(1, 2));
+  await settle();
+  // Rule statistics: the upcalled packet at once, the fast-path hits when pushed.
+  const rule = b.dpif.ofproto.allRules()[0]!;
+  assert.equal(b.dpif.ofproto.ruleGetStats(rule).packets, 1);
+  fast.pushStats();
+  assert.equal(b.dpif.ofproto.ruleGetStats(rule).packets, 3);
+  assert.equal(b.dpif.ofproto.ruleGetStats(rule).bytes, 3 * tcp(1, 2).length);
+  assert.equal(b.dpif.nHit, 2);
   ofprotoDpifUnregister(b.dpif);
 });
 

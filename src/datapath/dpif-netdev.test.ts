@@ -8,7 +8,7 @@ import { netdevOpen, netdevGetStats } from './netdev.js';
 import { type Netdev } from './netdev-provider.js';
 import { newFlowKey, W, flowExtract } from './flow.js';
 import { parseFlowKey } from './odp-util.js';
-import { formatOdpActions } from './odp-actions.js';
+import { formatOdpActions, type OdpAction, OdpKey } from './odp-actions.js';
 import { parseOdpActions } from './odp-actions-parse.js';
 
 netdevDummyRegister('dummy');
@@ -103,4 +103,60 @@ test('ports and text helpers', () => {
   assert.match(parseOdpActions('push_vlan(vid=5000)') as string, /bad arguments/);
   assert.match(parseOdpActions('frobnicate') as string, /unknown or unsupported action/);
   assert.deepEqual(parseOdpActions('drop'), []);
+});
+
+test('an upcall that flushes and reuses flow ids mid-batch does not misdirect earlier packets', async () => {
+  const [dp, [, p2, p3]] = mkdp(['dp-r1', 'dp-r2', 'dp-r3']);
+  p2!.keepSent = 100; p3!.keepSent = 100;
+  const exact = () => { const m = newFlowKey(); m.fill(0xffffffff); return m; };
+  let n = 0;
+  // First miss: output to 2.  Second miss (same batch as a hit on the first
+  // flow): flush everything, so the new flow takes the first one's id, output 3.
+  dp.setUpcallHandler(() => {
+    if (n++ === 1) dp.flowFlush();
+    return { actions: [{ type: 'output', port: n === 1 ? 2 : 3 }], mask: exact() };
+  });
+  dp.start();
+  try {
+    netdevDummyReceive(['dp-r1', FLOW(1)]);
+    await settle();
+    netdevDummyReceive(['dp-r1', FLOW(1), FLOW(2)]);
+    await settle();
+    assert.equal(n, 2);
+    assert.equal(p2!.sent.length, 2, 'the hit keeps the actions it was looked up with');
+    assert.equal(p3!.sent.length, 1);
+  } finally {
+    dp.destroy();
+  }
+});
+
+test('set_masked, trunc, clone and userspace actions', async () => {
+  const [dp, [, p2, p3]] = mkdp(['dp-s1', 'dp-s2', 'dp-s3']);
+  p2!.keepSent = 100; p3!.keepSent = 100;
+  const seen: number[] = [];
+  dp.setUserspaceHandler((pkt, inPort) => seen.push(pkt.length, inPort));
+  const v = new Uint8Array(12), m = new Uint8Array(12);
+  v.set([192, 168], 0); m.set([255, 255], 0);
+  const actions: OdpAction[] = [
+    { type: 'set_masked', key: OdpKey.IPV4, value: v, mask: m },
+    { type: 'clone', actions: [{ type: 'trunc', maxLen: 30 }, { type: 'output', port: 3 }] },
+    { type: 'userspace', pid: 0, cookie: null, userdata: null, actions: false, tunnelOutPort: null },
+    { type: 'output', port: 2 },
+  ];
+  dp.setUpcallHandler(() => ({ actions, mask: null }));
+  dp.start();
+  try {
+    netdevDummyReceive(['dp-s1', FLOW(7)]);
+    await settle();
+    assert.equal(p3!.sent[0]!.length, 30, 'the clone truncated its copy');
+    const out = p2!.sent[0]!;
+    assert.ok(out.length > 30, 'the original is whole');
+    assert.deepEqual([...out.subarray(26, 30)], [192, 168, 0, 7]);
+    assert.deepEqual(seen, [out.length, 1]);
+    const key = newFlowKey();
+    flowExtract(out, 0, out.length, 0, key, 0);
+    assert.equal(key[W.NW_SRC], 0xc0a80007);
+  } finally {
+    dp.destroy();
+  }
 });

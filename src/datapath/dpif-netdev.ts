@@ -315,6 +315,7 @@ export class DpifNetdev {
       }
       ids[i] = id;
       const f = this.flows[id]!;
+      this.missActions[i] = f.actions;
       f.packets++;
       f.bytes += batch.sizes[i]!;
       f.used = now;
@@ -331,15 +332,17 @@ export class DpifNetdev {
         return;
       }
     }
+    // Actions were taken at lookup time: an upcall may have flushed or
+    // replaced flows since (ids can be reused).
     for (let i = 0; i < n; i++) {
-      const id = ids[i]!;
-      const actions = id >= 0 ? this.flows[id]?.actions : this.missActions[i];
+      const actions = this.missActions[i];
       if (actions) this.execute1(batch, i, actions);
     }
     this.missActions.length = 0;
     this.flushTx();
   }
 
+  /** Per packet of the batch being processed: its actions (undefined: drop). */
   private readonly missActions: (OdpAction[] | undefined)[] = [];
 
   /** Upcall for packet i: installs the flow the handler asks for and leaves
