@@ -49,7 +49,7 @@ import type { Server } from 'node:net';
 import { parseActive, isPassiveName, openPassive, OVSDB_PORT } from '../lib/stream.js';
 import { vlogModule } from '../lib/vlog.js';
 import { type Json, type JsonObject, jsonParse } from '../lib/json.js';
-import { jsonWireText } from '../lib/json-wire.js';
+import { jsonToWireString } from '../lib/json.js';
 import { type Datum, datumDefault, datumFromJson, datumApplyDiff } from './datum.js';
 import { UUID_ZERO } from './uuid.js';
 import { IdlClass, type IdlColumn, type IdlTable } from './idl-schema.js';
@@ -363,7 +363,7 @@ export class Idl {
       minBackoff: this.opts.minBackoff,
       maxBackoff: this.opts.maxBackoff,
       parse: jsonParse,
-      stringify: jsonWireText,
+      stringify: (v: unknown) => jsonToWireString(v as Json),
     });
     this.session = s;
     s.onConnect = (rpc) => this.connected(rpc);
@@ -378,7 +378,7 @@ export class Idl {
     this.retry = true;
     openPassive(this.remote, OVSDB_PORT, (sock, peer) => {
       if (this.rpc || !this.listener) { sock.destroy(); return; }
-      const rpc = new JsonRpc(sock, { name: peer, parse: jsonParse, stringify: jsonWireText });
+      const rpc = new JsonRpc(sock, { name: peer, parse: jsonParse, stringify: (v: unknown) => jsonToWireString(v as Json) });
       rpc.onClose = (reason) => { if (this.rpc === rpc) this.disconnected(reason); };
       this.connected(rpc);
     }).then((server) => {
