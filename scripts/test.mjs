@@ -15,5 +15,5 @@ const files = [];
 })(join(root, 'build'));
 const filters = process.argv.slice(2);
 const selected = files.filter((f) => filters.length === 0 || filters.some((w) => f.includes(w))).sort();
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...selected], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=240000', ...selected], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

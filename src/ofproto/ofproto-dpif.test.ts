@@ -43,7 +43,8 @@ ofprotoDpifSetBackerOpener((type) => (type === 'netdev' ? backend : null));
 const PP = { hwAddr: new Uint8Array(6), config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0 };
 
 function bridge(name: string, ports: string[]): OfprotoDpif {
-  const r = Ofproto.create(name, 'netdev');
+  // A frozen clock: MAC ages printed by fdb/show must not depend on machine load.
+  const r = Ofproto.create(name, 'netdev', { clock: () => 1_000_000 });
   assert.ok('ofproto' in r, 'created');
   const p = r.ofproto.dp as OfprotoDpif;
   p.portAdd(name, null, PP, null, 100);

@@ -44,7 +44,9 @@ import { OVS_VERSION, strerror } from '../lib/program.js';
 import { vlogModule } from '../lib/vlog.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import { timeMsec, timevalOnWarp } from '../lib/timeval.js';
-import { dpifBackerFor, type DpifBacker } from './dpif-backer.js';
+// The fast path: dpif-netdev (EMC + megaflows) behind ofproto-dpif; dpif-backer.ts is the
+// slow path that sends every packet through xlate (kept for comparison tests).
+import { dpifNetdevBackerFor as dpifBackerFor, type DpifNetdevBacker as DpifBacker } from './dpif-netdev-backer.js';
 
 const log = vlogModule('bridge');
 
