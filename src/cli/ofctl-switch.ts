@@ -31,6 +31,7 @@ import { OFPBF_ATOMIC, OFPBF_ORDERED } from '../openflow/ofp-bundle.js';
 import { decodeErrorBody } from '../openflow/ofp-errors.js';
 import { encodeMeterRequest, encodeMeterMod, OFPM13_ALL, OFPMC13_ADD, OFPMC13_MODIFY, OFPMC13_DELETE, type MeterMod } from '../openflow/ofp-meter.js';
 import { parseMeterModStr } from '../openflow/ofp-meter-parse.js';
+import { parseTlvTableModStr, encodeTlvTableMod, NXTTMC_ADD, NXTTMC_DELETE, NXTTMC_CLEAR } from '../openflow/ofp-tlv.js';
 import { decodeTableStatsReply, decodeTableFeatures } from '../openflow/ofp-table-stats.js';
 import { PortMap, parsePort } from '../openflow/ofp-port-map.js';
 import { mfFromName, mfArePrereqsOk, mfIsAllWild, mfGetValue, mfSetValue } from '../openflow/meta-flow.js';
@@ -399,6 +400,14 @@ function readTextFile(file: string): string {
   }
 }
 
+async function cmdTlvMod(args: string[], opts: OfctlOptions, command: number): Promise<void> {
+  const ttm = parseTlvTableModStr(args.length > 1 ? args[1]! : '', command);
+  if (typeof ttm === 'string') die(ttm);
+  const { vc, protocol } = await openVconnForFlowMod(args[0]!, Proto.NXM_OXM_ANY, opts);
+  await transactNoReply(vc, encodeTlvTableMod(ttm, protocolToVersion(protocol), allocXid()), opts);
+  vc.close();
+}
+
 async function cmdDumpPorts(args: string[], opts: OfctlOptions): Promise<void> {
   const { vc } = await openVconn(args[0]!, opts);
   const port = args.length > 1 ? await strToPortNo(args[0]!, args[1]!, opts) : OFPP_ANY;
@@ -731,6 +740,9 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
   'del-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'del-meters': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
+  'add-tlv-map': (a, o) => cmdTlvMod(a, o, NXTTMC_ADD),
+  'del-tlv-map': (a, o) => cmdTlvMod(a, o, a.length > 1 ? NXTTMC_DELETE : NXTTMC_CLEAR),
+  'dump-tlv-map': (a, o) => dumpTrivial(a[0]!, 'NXT_TLV_TABLE_REQUEST', o),
   'dump-meter': (a, o) => cmdMeterRequest(a, o, 'config'),
   'meter-stats': (a, o) => cmdMeterRequest(a, o, 'stats'),
   'meter-features': (a, o) => cmdMeterRequest(a, o, 'features'),

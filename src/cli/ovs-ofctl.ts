@@ -208,7 +208,9 @@ const COMMANDS = new Map<string, Command>([
   sw('dump-ipfix-flow', 1, 1),
   sw('ct-flush-zone', 2, 2),
   sw('ct-flush', 1, 4),
-  sw('get-ipfix', 1, 1),
+  sw('add-tlv-map', 2, 2),
+  sw('del-tlv-map', 1, 2),
+  sw('dump-tlv-map', 1, 1),
 ]);
 
 const VERSION_NAMES: Record<string, number> = {

@@ -21,6 +21,7 @@ import {
 import { decodeMeterMod, decodeMeterRequest, decodeMeterConfigReply, decodeMeterStatsReply, decodeMeterFeatures } from './ofp-meter.js';
 import { decodeBundleCtrl, decodeBundleAdd } from './ofp-bundle.js';
 import { decodeCtFlush, decodeCtFlushZone } from './ofp-ct.js';
+import { decodeTlvTableMod, decodeTlvTableReply } from './ofp-tlv.js';
 import { decodeIpfixStats } from './ofp-ipfix.js';
 import {
   decodeGroupMod, decodeGroupDescRequest, decodeGroupDescReply, decodeGroupStatsRequest, decodeGroupStatsReply,
@@ -77,6 +78,8 @@ export const DECODERS: Partial<Record<OfpType, Decoder>> = {
   BUNDLE_ADD_MESSAGE: decodeBundleAdd,
   CT_FLUSH: decodeCtFlush,
   CT_FLUSH_ZONE: decodeCtFlushZone,
+  NXT_TLV_TABLE_MOD: decodeTlvTableMod,
+  NXT_TLV_TABLE_REPLY: decodeTlvTableReply,
   IPFIX_BRIDGE_STATS_REPLY: decodeIpfixStats,
   IPFIX_FLOW_STATS_REPLY: decodeIpfixStats,
   GROUP_MOD: decodeGroupMod,

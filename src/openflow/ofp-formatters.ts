@@ -18,6 +18,7 @@ import {
 } from './ofp-meter.js';
 import { formatBundleCtrl, formatBundleAdd } from './ofp-bundle.js';
 import { formatCtFlush, formatCtFlushZone } from './ofp-ct.js';
+import { formatTlvTableMod, formatTlvTableReply } from './ofp-tlv.js';
 import { formatIpfixBridgeReply, formatIpfixFlowReply } from './ofp-ipfix.js';
 import {
   formatGroupModMsg, formatGroupDescRequest, formatGroupDescReply, formatGroupStatsRequest, formatGroupStatsReply,
@@ -79,6 +80,8 @@ export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {
   BUNDLE_ADD_MESSAGE: formatBundleAdd,
   CT_FLUSH: formatCtFlush,
   CT_FLUSH_ZONE: formatCtFlushZone,
+  NXT_TLV_TABLE_MOD: formatTlvTableMod,
+  NXT_TLV_TABLE_REPLY: formatTlvTableReply,
   IPFIX_BRIDGE_STATS_REPLY: formatIpfixBridgeReply,
   IPFIX_FLOW_STATS_REPLY: formatIpfixFlowReply,
   GROUP_MOD: formatGroupModMsg,
