@@ -200,12 +200,7 @@ export class ServerDb implements ServerDatabase {
     });
     if (r.status === 'wait') return { kind: 'wait', timeoutMs: r.timeoutMs };
     if (!r.change || !this.storage) return { kind: 'done', result: r.result };
-    return {
-      kind: 'commit',
-      result: r.result as unknown[],
-      commit: this.storage.committed(r.change).then(() => null,
-        (e) => (e instanceof OvsdbError ? e.toJson() : ovsdbError('I/O error', String(e)).toJson())),
-    };
+    return { kind: 'commit', result: r.result as unknown[], commit: this.storage.committed(r.change) };
   }
 
   async convert(params: unknown[], role: string | null, id: string | null): Promise<unknown | null> {

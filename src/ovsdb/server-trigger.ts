@@ -12,6 +12,7 @@
  * send the reply.
  */
 import type { LockSession } from './server-lock.js';
+import { OvsdbError } from './ovsdb-error.js';
 
 /** The outcome of one attempt at a transaction. */
 export type TransactAttempt =
@@ -20,10 +21,10 @@ export type TransactAttempt =
   /** A "wait" is unsatisfied: retry after a commit or when 'timeoutMs' (from
    * the trigger's creation) has passed; Infinity means no timeout. */
   | { kind: 'wait'; timeoutMs: number }
-  /** Committing: reply with 'result' once 'commit' resolves; a non-null
-   * resolution is an error object to append to the result (OVS does this for
-   * I/O errors). */
-  | { kind: 'commit'; result: unknown[]; commit: Promise<unknown | null> };
+  /** Committing: reply with 'result' once 'commit' resolves; if it rejects,
+   * the error (an OvsdbError or other Error) is appended to the result, as
+   * OVS does for I/O errors. */
+  | { kind: 'commit'; result: unknown[]; commit: Promise<unknown> };
 
 /** What a trigger needs from its database. */
 export interface TriggerDb {
@@ -118,15 +119,13 @@ export class Trigger {
       case 'commit':
         this.committing = true;
         this.clearTimer();
-        r.commit.then((error) => {
+        r.commit.then(() => {
+          this.committing = false;
+          if (!this.done) this.finish({ result: r.result });
+        }, (e: unknown) => {
           this.committing = false;
           if (this.done) return;
-          if (error) r.result.push(error);
-          this.finish({ result: r.result });
-        }, (e: Error) => {
-          this.committing = false;
-          if (this.done) return;
-          r.result.push({ error: 'I/O error', details: e.message });
+          r.result.push(e instanceof OvsdbError ? e.toJson() : { error: 'I/O error', details: String(e) });
           this.finish({ result: r.result });
         });
         return;
