@@ -345,7 +345,6 @@ async function doVsctl(opts: Options, args: string, commands: CtlCommand[], idl:
 
 async function main(): Promise<void> {
   setProgramName('ovs-vsctl');
-  process.on('SIGPIPE', () => {});
   vlogSetLevels(null, CONSOLE, Level.WARN);
   // OVS logs INFO and up to syslog by default; messages are numbered in the
   // same sequence whatever their destination, so the syslog destination is
