@@ -382,7 +382,9 @@ async function main(): Promise<void> {
     }, timeout * 1000).unref();
   }
 
-  const idl = new Idl(cls, opts.db, { retry: opts.retry, leaderOnly: opts.leaderOnly, dbChangeAware: false });
+  const idl = new Idl(cls, opts.db, {
+    retry: opts.retry, leaderOnly: opts.leaderOnly, dbChangeAware: false, serverSchema: false,
+  });
   idl.addTable(cls.tbl('Open_vSwitch'));
   if (opts.waitForReload) idl.addColumn(cls.tbl('Open_vSwitch').col('cur_cfg'));
   try {
