@@ -256,7 +256,7 @@ async function doVsctl(opts: Options, args: string, commands: CtlCommand[], idl:
   const ovsT = cls.tbl('Open_vSwitch');
   const txn: IdlTxn = idl.txn();
   if (opts.dryRun) txn.setDryRun();
-  txn.addComment(`ovs-vsctl (invoked by ${parentProcessInfo()}): ${args}`);
+  txn.addComment(() => `ovs-vsctl (invoked by ${parentProcessInfo()}): ${args}`);
   let ovs = idl.first(ovsT);
   if (!ovs) ovs = txn.insert(ovsT);
   if (opts.waitForReload) txn.increment(ovs, ovsT.col('next_cfg'));

@@ -272,12 +272,9 @@ export class Idl {
     const ts = this.tables[column.table.index]!;
     ts.wanted = true;
     ts.monitored.add(column.index);
-    const t = column.type;
-    for (const base of [t.key, t.value]) {
-      if (base?.refTableName) {
-        const ref = this.cls.table(base.refTableName);
-        if (ref) this.tables[ref.index]!.wanted = true;
-      }
+    for (const name of column.refTables) {
+      const ref = this.cls.table(name);
+      if (ref) this.tables[ref.index]!.wanted = true;
     }
   }
 
