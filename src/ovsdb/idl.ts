@@ -14,7 +14,8 @@
  * Example (the pattern ovs-vsctl follows):
  *
  *     import { Idl } from './idl.js';
- *     import { vswitchIdlClass } from './vswitch-idl.js';
+ *     import { vswitchIdlClass, view } from './vswitch-idl.js';
+ *     import { datumSingle, datumUnion } from './datum.js';
  *
  *     const idl = new Idl(vswitchIdlClass(), 'unix:/var/run/openvswitch/db.sock');
  *     const ovsT = idl.cls.tbl('Open_vSwitch'), brT = idl.cls.tbl('Bridge');
@@ -34,6 +35,7 @@
  *       if (status !== 'try-again') break;
  *       await idl.nextChange();                 // replica moved on: rebuild and retry
  *     }
+ *     for (const r of idl.rows(brT)) console.log(view<'Bridge'>(r).name);
  *     idl.close();
  *
  * Change tracking: idl.track(table) records which rows were inserted,
