@@ -256,7 +256,7 @@ async function doVsctl(opts: Options, args: string, commands: CtlCommand[], idl:
   const ovsT = cls.tbl('Open_vSwitch');
   const txn: IdlTxn = idl.txn();
   if (opts.dryRun) txn.setDryRun();
-  txn.addComment(`ovs-vsctl (invoked by ${parentProcessInfo()}): ${args}`);
+  txn.addComment(() => `ovs-vsctl (invoked by ${parentProcessInfo()}): ${args}`);
   let ovs = idl.first(ovsT);
   if (!ovs) ovs = txn.insert(ovsT);
   if (opts.waitForReload) txn.increment(ovs, ovsT.col('next_cfg'));
@@ -345,7 +345,6 @@ async function doVsctl(opts: Options, args: string, commands: CtlCommand[], idl:
 
 async function main(): Promise<void> {
   setProgramName('ovs-vsctl');
-  process.on('SIGPIPE', () => {});
   vlogSetLevels(null, CONSOLE, Level.WARN);
   // OVS logs INFO and up to syslog by default; messages are numbered in the
   // same sequence whatever their destination, so the syslog destination is
@@ -383,7 +382,9 @@ async function main(): Promise<void> {
     }, timeout * 1000).unref();
   }
 
-  const idl = new Idl(cls, opts.db, { retry: opts.retry, leaderOnly: opts.leaderOnly, dbChangeAware: false });
+  const idl = new Idl(cls, opts.db, {
+    retry: opts.retry, leaderOnly: opts.leaderOnly, dbChangeAware: false, serverSchema: false,
+  });
   idl.addTable(cls.tbl('Open_vSwitch'));
   if (opts.waitForReload) idl.addColumn(cls.tbl('Open_vSwitch').col('cur_cfg'));
   try {

@@ -35,11 +35,25 @@ export class IdlColumn {
   get type(): Type {
     return this.parsed ??= typeFromJson(this.typeJson);
   }
+
+  /** Names of the tables this column refers to (from the schema text,
+   * without parsing the type). */
+  get refTables(): string[] {
+    const t = this.typeJson;
+    if (typeof t !== 'object' || t === null || Array.isArray(t)) return [];
+    const out: string[] = [];
+    for (const part of [t['key'], t['value']]) {
+      if (typeof part === 'object' && part !== null && !Array.isArray(part) && typeof part['refTable'] === 'string') {
+        out.push(part['refTable']);
+      }
+    }
+    return out;
+  }
 }
 
 /** One table of an IDL class. */
 export class IdlTable {
-  readonly columns: IdlColumn[] = [];
+  private cols: IdlColumn[] | null = null;
   private readonly byName = new Map<string, IdlColumn>();
 
   constructor(
@@ -53,27 +67,39 @@ export class IdlTable {
     readonly maxRows: number,
     /** Unique indexes, as lists of column names. */
     readonly indexes: string[][],
+    private readonly columnsJson: JsonObject,
   ) {}
+
+  /** The columns, in name order (built on first use). */
+  get columns(): IdlColumn[] {
+    if (!this.cols) {
+      this.cols = [];
+      for (const cn of Object.keys(this.columnsJson).sort(compareStrings)) {
+        const json = this.columnsJson[cn] as JsonObject;
+        const c = new IdlColumn(this, cn, this.cols.length, json['type'] ?? null,
+          json['mutable'] !== false, json['ephemeral'] === true);
+        this.cols.push(c);
+        this.byName.set(cn, c);
+      }
+    }
+    return this.cols;
+  }
 
   /** True for tables that may hold at most one row (e.g. Open_vSwitch). */
   get isSingleton(): boolean { return this.maxRows === 1; }
 
   /** The column named 'name' (exact match), if any. */
-  column(name: string): IdlColumn | undefined { return this.byName.get(name); }
+  column(name: string): IdlColumn | undefined {
+    if (!this.cols) void this.columns;
+    return this.byName.get(name);
+  }
 
   /** The column named 'name'; throws if there is none (a programming error). */
   col(name: string): IdlColumn {
+    if (!this.cols) void this.columns;
     const c = this.byName.get(name);
     if (!c) throw new Error(`table ${this.name} has no column ${name}`);
     return c;
-  }
-
-  /** @internal */
-  addColumn(name: string, json: JsonObject): void {
-    const c = new IdlColumn(this, name, this.columns.length, json['type'] ?? null,
-      json['mutable'] !== false, json['ephemeral'] === true);
-    this.columns.push(c);
-    this.byName.set(name, c);
   }
 }
 
@@ -118,9 +144,8 @@ export class IdlClass {
       const maxRows = typeof tj['maxRows'] === 'number' ? tj['maxRows'] : Infinity;
       const indexes = Array.isArray(tj['indexes']) ? tj['indexes'] as string[][] : [];
       // As in OVS, a schema without any "isRoot" makes every table a root.
-      const table = new IdlTable(cls, tn, cls.tables.length, allRoot || tj['isRoot'] === true, maxRows, indexes);
-      const cols = tj['columns'] as JsonObject;
-      for (const cn of Object.keys(cols).sort(compareStrings)) table.addColumn(cn, cols[cn] as JsonObject);
+      const table = new IdlTable(cls, tn, cls.tables.length, allRoot || tj['isRoot'] === true, maxRows, indexes,
+        tj['columns'] as JsonObject);
       cls.tables.push(table);
       cls.byName.set(tn, table);
     }

@@ -54,7 +54,7 @@ export class IdlTxn {
   /** The error text for status 'error' (the server's error object as OVS prints it). */
   error: string | null = null;
   private readonly rows = new Map<string, IdlRow>();
-  private comment: string[] = [];
+  private comment: (string | (() => string))[] = [];
   private dryRun = false;
   private inc: { row: IdlRow; column: IdlColumn; force: boolean } | null = null;
   private incIndex = -1;
@@ -66,8 +66,9 @@ export class IdlTxn {
 
   /* ---- Building. ---- */
 
-  /** Adds a comment (shown in the server's log). */
-  addComment(text: string): void { this.comment.push(text); }
+  /** Adds a comment (shown in the server's log); a function is called only
+   * if the transaction is actually sent. */
+  addComment(text: string | (() => string)): void { this.comment.push(text); }
 
   /** Makes the transaction abort on the server after checking (--dry-run). */
   setDryRun(): void { this.dryRun = true; }
@@ -374,7 +375,9 @@ export class IdlTxn {
       ops.push({ op: 'mutate', table: this.inc.row.table.name, where, mutations: [[this.inc.column.name, '+=', 1]] });
       ops.push({ op: 'select', table: this.inc.row.table.name, where, columns: [this.inc.column.name] });
     }
-    if (this.comment.length) ops.push({ op: 'comment', comment: this.comment.join('\n') });
+    if (this.comment.length && anyUpdates) {
+      ops.push({ op: 'comment', comment: this.comment.map((c) => (typeof c === 'string' ? c : c())).join('\n') });
+    }
     if (this.dryRun) ops.push({ op: 'abort' });
 
     this.disassemble();

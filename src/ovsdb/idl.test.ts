@@ -146,3 +146,26 @@ test('a one-shot connection to nowhere fails with the errno text', { timeout: 10
   bad.start();
   assert.equal(bad.lastError, 'Address family not supported by protocol');
 });
+
+test('monitor conditions select rows, and can change while connected', { skip, timeout: 30_000 }, async () => {
+  await withServer(async (remote) => {
+    const cls = vswitchIdlClass();
+    const qT = cls.tbl('QoS'); // A root table: its rows live unreferenced.
+    const w = new Idl(cls, remote, { monitorEverything: true, retry: false });
+    w.start();
+    await w.ready();
+    const txn = w.txn();
+    for (const n of ['a', 'b', 'c']) txn.write(txn.insert(qT), qT.col('type'), datumSingle(n));
+    assert.equal(await txn.commit(), 'success');
+
+    const r = new Idl(cls, remote, { retry: false });
+    r.addColumn(qT.col('type'));
+    r.setCondition(qT, [['type', '==', 'b']]);
+    r.start();
+    await r.ready();
+    assert.deepEqual(r.rowList(qT).map((x) => x.str('type')), ['b']);
+    r.setCondition(qT, [['type', '!=', 'b']]);
+    await r.waitFor(() => r.rowList(qT).map((x) => x.str('type')).sort().join() === 'a,c', 5000);
+    w.close(); r.close();
+  });
+});

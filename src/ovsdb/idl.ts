@@ -14,7 +14,8 @@
  * Example (the pattern ovs-vsctl follows):
  *
  *     import { Idl } from './idl.js';
- *     import { vswitchIdlClass } from './vswitch-idl.js';
+ *     import { vswitchIdlClass, view } from './vswitch-idl.js';
+ *     import { datumSingle, datumUnion } from './datum.js';
  *
  *     const idl = new Idl(vswitchIdlClass(), 'unix:/var/run/openvswitch/db.sock');
  *     const ovsT = idl.cls.tbl('Open_vSwitch'), brT = idl.cls.tbl('Bridge');
@@ -34,6 +35,7 @@
  *       if (status !== 'try-again') break;
  *       await idl.nextChange();                 // replica moved on: rebuild and retry
  *     }
+ *     for (const r of idl.rows(brT)) console.log(view<'Bridge'>(r).name);
  *     idl.close();
  *
  * Change tracking: idl.track(table) records which rows were inserted,
@@ -190,6 +192,13 @@ export interface IdlOptions {
   leaderOnly?: boolean;
   /** Ask the server to keep the connection across schema changes (default true). */
   dbChangeAware?: boolean;
+  /** Take the database schema from the server's _Server database, as OVS
+   * does (default true).  With false, the _Server check leaves the schema
+   * out (a much smaller reply, for short-lived tools); the monitor request
+   * then assumes the compiled-in schema, and only if the server refuses it is
+   * the server's schema fetched to leave out what it lacks.  Schema changes
+   * are then not noticed through _Server. */
+  serverSchema?: boolean;
   /** Inactivity probe interval in ms (default 5000; 0 disables). */
   probeInterval?: number;
   /** Reconnect back-off bounds in ms. */
@@ -231,6 +240,8 @@ export class Idl {
   private serverRows = new Map<string, JsonObject>();
   private serverSchemaText: string | null = null;
   private dataSchema: JsonObject | null = null;
+  /** True once the server's schema is known (or known to be unavailable). */
+  private schemaFetched = false;
   private retry: boolean;
   private readonly opts: IdlOptions;
   private waiters: (() => void)[] = [];
@@ -263,12 +274,9 @@ export class Idl {
     const ts = this.tables[column.table.index]!;
     ts.wanted = true;
     ts.monitored.add(column.index);
-    const t = column.type;
-    for (const base of [t.key, t.value]) {
-      if (base?.refTableName) {
-        const ref = this.cls.table(base.refTableName);
-        if (ref) this.tables[ref.index]!.wanted = true;
-      }
+    for (const name of column.refTables) {
+      const ref = this.cls.table(name);
+      if (ref) this.tables[ref.index]!.wanted = true;
     }
   }
 
@@ -590,7 +598,8 @@ export class Idl {
     this.request('get_schema', ['_Server'], (err) => {
       if (err) { this.sendDataSchemaRequest(); return; }
       this.state = 'server-monitor';
-      const req = { Database: [{ columns: SERVER_COLUMNS }] };
+      const columns = this.opts.serverSchema === false ? SERVER_COLUMNS.filter((c) => c !== 'schema') : SERVER_COLUMNS;
+      const req = { Database: [{ columns }] };
       this.request('monitor_cond', ['_Server', ['monid', '_Server'], req], (err2, result) => {
         if (err2) { this.sendDataSchemaRequest(); return; }
         this.serverRows.clear();
@@ -611,6 +620,7 @@ export class Idl {
         return;
       }
       this.dataSchema = result as JsonObject;
+      this.schemaFetched = true;
       this.sendMonitorRequest(2);
     });
   }
@@ -626,20 +636,23 @@ export class Idl {
       return false;
     }
     const model = typeof row['model'] === 'string' ? row['model'] : '';
+    const withSchema = this.opts.serverSchema !== false;
     const schema = typeof row['schema'] === 'string' ? row['schema'] : null;
+    // Without the schema column, its presence cannot be checked.
+    const hasSchema = !withSchema || schema !== null;
     const connected = row['connected'] === true;
     let ok = false;
     if (model === 'clustered') {
-      if (!schema) csLog.info(`${this.remote}: clustered database server has not yet joined cluster; trying another server`);
+      if (!hasSchema) csLog.info(`${this.remote}: clustered database server has not yet joined cluster; trying another server`);
       else if (!connected) csLog.info(`${this.remote}: clustered database server is disconnected from cluster; trying another server`);
       else if ((this.opts.leaderOnly ?? true) && row['leader'] !== true) {
         csLog.info(`${this.remote}: clustered database server is not cluster leader; trying another server`);
       } else ok = true;
     } else if (model === 'relay') {
-      if (!schema || !connected || (this.opts.leaderOnly ?? true)) {
+      if (!hasSchema || !connected || (this.opts.leaderOnly ?? true)) {
         csLog.info(`${this.remote}: relay database server is not usable; trying another server`);
       } else ok = true;
-    } else if (!schema) {
+    } else if (!hasSchema) {
       csLog.info(`${this.remote}: missing database schema`);
     } else {
       ok = true;
@@ -647,13 +660,14 @@ export class Idl {
     if (!ok) { this.retryConnection('check server db'); return false; }
     if (this.state === 'server-monitor') {
       this.serverSchemaText = schema;
+      this.schemaFetched = withSchema;
       try {
-        this.dataSchema = JSON.parse(schema!) as JsonObject;
+        this.dataSchema = withSchema ? JSON.parse(schema!) as JsonObject : null;
       } catch {
         this.dataSchema = null;
       }
       this.sendMonitorRequest(3);
-    } else if (this.state === 'monitoring' && schema !== this.serverSchemaText) {
+    } else if (this.state === 'monitoring' && withSchema && schema !== this.serverSchemaText) {
       // The database was converted to a new schema: start over.
       csLog.info(`${this.remote}: ${this.cls.database} database schema changed; reconnecting`);
       this.retryConnection('schema change');
@@ -697,6 +711,16 @@ export class Idl {
     const params: Json[] = [this.cls.database, ['monid', this.cls.database], this.composeMonitorRequests(version)];
     if (version === 3) params.push(this.lastId);
     this.request(method, params, (err, result) => {
+      if (err && !this.schemaFetched) {
+        // Monitoring by the compiled-in schema failed: learn what the server
+        // has, then ask again.
+        this.schemaFetched = true;
+        this.request('get_schema', [this.cls.database], (err2, schema) => {
+          if (!err2) this.dataSchema = schema as JsonObject;
+          this.sendMonitorRequest(version);
+        });
+        return;
+      }
       if (err) {
         if (version === 3) { this.sendMonitorRequest(2); return; }
         if (version === 2) { this.sendMonitorRequest(1); return; }
