@@ -157,22 +157,22 @@ export class Ofconn {
   }
 
   private handleRole(msg: OfpMsg): void {
+    // Any connection may take a role, service connections included (OVS's handle_role_request).
     const rr = decodeRoleMessage(msg);
-    if (this.type !== 'primary') throw new OfpError('OFPBRC_EPERM');
     if (rr.role !== ROLE_NOCHANGE) {
+      const mgr = this.mgr;
       if (rr.role !== ROLE_EQUAL && rr.generationId !== null) {
-        const mgr = this.mgr;
         if (mgr.generationId !== null && BigInt.asIntN(64, rr.generationId - mgr.generationId) < 0n) {
           throw new OfpError('OFPRRFC_STALE');
         }
         mgr.generationId = rr.generationId;
       }
-      if (rr.role === ROLE_PRIMARY) {
-        for (const other of this.mgr.connections()) {
+      if (rr.role === ROLE_PRIMARY && this.role !== ROLE_PRIMARY) {
+        for (const other of mgr.connections()) {
           if (other !== this && other.role === ROLE_PRIMARY) {
             other.role = ROLE_SECONDARY;
-            const st = encodeRoleStatus({ role: ROLE_SECONDARY, reason: 0, generationId: this.mgr.generationId ?? 0n }, other.version);
-            if (st && other.receivesAsync(3, 0)) other.send(st);
+            const st = encodeRoleStatus({ role: ROLE_SECONDARY, reason: 0, generationId: mgr.generationId ?? 0xffffffffffffffffn }, other.version);
+            if (st) other.send(st);
           }
         }
       }

@@ -66,7 +66,8 @@ import {
   ROLE_SECONDARY,
 } from '../openflow/ofp-connection.js';
 import { encodeErrorMsg } from '../openflow/ofp-errors.js';
-import { FL, get32 } from '../openflow/flow.js';
+import { FL, get32, put32 } from '../openflow/flow.js';
+import { flowExtract } from '../openflow/flow-extract.js';
 import { Match } from '../openflow/match.js';
 import { MF_N_IDS, mfFromId } from '../openflow/meta-flow.js';
 import { nxmFieldByMfId } from '../openflow/nx-match.js';
@@ -90,6 +91,8 @@ const rl = new RateLimit(5, 20);
 
 /** The "max_entries" OVS reports for a table without a limit. */
 const DEFAULT_MAX_ENTRIES = 1000000;
+/** The eviction flags OVS reports and accepts: OTHER | IMPORTANCE | LIFETIME (OFPROTO_EVICTION_FLAGS). */
+const EVICTION_FLAGS = 1 | 2 | 4;
 
 /* ---- Connection protocol. ---- */
 
@@ -178,6 +181,8 @@ interface BundleEntry {
   ogm?: OfprotoGroupMod;
   pm?: PortMod;
   po?: PacketOut;
+  /** Runs a translated packet-out's datapath actions. */
+  execute?: () => void;
 }
 
 interface Bundle {
@@ -202,10 +207,15 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   dpif: OfprotoDpif | null = null;
   /** Wraps packet execution so the datapath knows which bridge it runs for (set by the bridge). */
   executeContext: (fn: () => void) => void = (fn) => fn();
+  /** Runs 'fn' (translation of packets) holding back the datapath actions it executes; the
+   * returned function runs them (bundled packet-outs execute after the commit).  Set by the bridge. */
+  captureExecution: (fn: () => void) => () => void = (fn) => { fn(); return () => undefined; };
   /** Port creation times (ms), for port stats durations. */
   private readonly portCreated = new Map<number, number>();
   private readonly bundles = new Map<Ofconn, Map<number, Bundle>>();
   private readonly invalidTtl = new WeakMap<Ofconn, boolean>();
+  /** Parts of a multipart request received so far, per connection. */
+  private readonly parts = new Map<Ofconn, OfpMsg[]>();
   /** Each port's netdev change sequence number last looked at. */
   private readonly portSeq = new Map<number, number>();
 
@@ -225,6 +235,24 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   /* ---- ConnmgrHandler. ---- */
 
   async handleMessage(c: Ofconn, msg: OfpMsg): Promise<void> {
+    if (msg.info.isStat && (msg.flags & 1 || this.parts.has(c))) {
+      /* A multipart request in several messages: collect them (ofpmp_assembler). */
+      const parts = this.parts.get(c) ?? [];
+      if (parts.length && (parts[0]!.xid !== msg.xid || parts[0]!.info !== msg.info)) {
+        this.parts.delete(c);
+        throw new OfpError('OFPBRC_MULTIPART_BUFFER_OVERFLOW');
+      }
+      parts.push(msg);
+      if (msg.flags & 1) { this.parts.set(c, parts); return; }
+      this.parts.delete(c);
+      if (parts.length > 1) {
+        if (msg.info.type === 'TABLE_FEATURES_STATS_REQUEST') return this.handleTableFeatures(c, parts);
+        if (msg.info.type === 'FLOW_MONITOR_STATS_REQUEST') {
+          return this.monitors.handleRequest(c, msg, parts.flatMap((m) => decodeFlowMonitorRequests(m)));
+        }
+        throw new OfpError('OFPBRC_BAD_STAT');
+      }
+    }
     const h = HANDLERS[msg.info.type];
     if (!h) throw new OfpError(msg.info.isStat ? 'OFPBRC_BAD_STAT' : 'OFPBRC_BAD_TYPE');
     await h(this, c, msg);
@@ -276,6 +304,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   /** Sends a packet-in to the connections of controller 'controllerId' that want it. */
   sendPacketIn(pin: PacketIn, controllerId: number, maxLen: number): void {
+    pin = { ...pin, metadata: packetInMetadata(pin.metadata) };
     this.connmgr.sendAsync(OAM_PACKET_IN, pin.reason, (c) => {
       if (c.controllerId !== controllerId) return null;
       return encodePacketIn(pin, c.version, c.packetInFormat, maxLen > 0 ? maxLen : 0xffff);
@@ -417,8 +446,11 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     const inPort = get32(po.metadata.flow, FL.IN_PORT) & 0xffff;
     if (inPort >= this.ofproto.maxPorts && inPort < OFPP_MAX) throw new OfpError('OFPBRC_BAD_PORT');
     if (po.bufferId !== 0xffffffff) throw new OfpError('OFPBRC_BUFFER_UNKNOWN');
+    /* The flow the actions see: the packet's headers with the metadata given (flow_union_with_miniflow). */
     const m = new Match();
-    m.flow.set(po.metadata.flow);
+    m.flow.set(flowExtract(po.packet, get32(po.metadata.flow, FL.PACKET_TYPE)).flow);
+    for (let i = 0; i < FL.DL_DST; i++) if (po.metadata.wc[i]) m.flow[i] = po.metadata.flow[i]!;
+    put32(m.flow, FL.IN_PORT, inPort);
     m.wc.fill(0xff);
     const r = checkActions(po.ofpacts.decoded, m, { maxPorts: this.ofproto.maxPorts, tableId: 0, nTables: this.ofproto.nTables });
     if (r.error) throw new OfpError(r.error);
@@ -478,7 +510,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   tableDesc(tableId: number): TableDesc {
     const t = this.ofproto.tables[tableId]!;
     return {
-      tableId, eviction: t.eviction & EVICTION_OPENFLOW ? SETTING_ON : SETTING_OFF, evictionFlags: 3,
+      tableId, eviction: t.eviction & EVICTION_OPENFLOW ? SETTING_ON : SETTING_OFF, evictionFlags: EVICTION_FLAGS,
       vacancy: t.vacancyEvent ? SETTING_ON : SETTING_OFF,
       tableVacancy: { down: t.vacancyDown, up: t.vacancyUp, vacancy: this.ofproto.tableVacancy(t) },
     };
@@ -597,6 +629,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
           err = p.groupModStart(e.ogm!);
         } else if (e.type === 'PACKET_OUT') {
           err = this.packetOutCheck(e.po!);
+          if (!err) err = this.packetOutTranslate(e, version);
         }
       }
       if (err) failed = { i, err };
@@ -631,7 +664,24 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     }
     while (p.tablesVersion < version) p.bumpTablesVersion();
     this.monitors.flush();
-    for (const e of b.entries) if (e.type === 'PACKET_OUT') this.packetOutExecute(e.po!);
+    for (const e of b.entries) e.execute?.();
+  }
+
+  /** Translates a bundled packet-out against the tables as of 'version' (packet_xlate); its
+   * datapath actions run only once the whole bundle has committed. */
+  private packetOutTranslate(e: BundleEntry, version: number): OfpError | null {
+    const dpif = this.dpif;
+    if (!dpif) return null;
+    const p = this.ofproto;
+    const saved = p.tablesVersion;
+    const res: { err: OfpError | null } = { err: null };
+    p.tablesVersion = version;
+    try {
+      e.execute = this.captureExecution(() => { res.err = dpif.packetOut(e.po!); });
+    } finally {
+      p.tablesVersion = saved;
+    }
+    return res.err;
   }
 
   private handleBundleControl(c: Ofconn, msg: OfpMsg): void {
@@ -725,9 +775,10 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     rep.send(c);
   }
 
-  private handleTableFeatures(c: Ofconn, msg: OfpMsg): void {
-    if (msgBody(msg).length) {
-      const req = decodeTableFeatures(msg, false);
+  private handleTableFeatures(c: Ofconn, msgs: OfpMsg[]): void {
+    const msg = msgs[msgs.length - 1]!;
+    if (msgs.length > 1 || msgBody(msg).length) {
+      const req = msgs.flatMap((m) => decodeTableFeatures(m, false));
       this.changeTableFeatures(req);
     }
     const features = this.tableFeatures();
@@ -925,6 +976,10 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   private handleTableMod(_c: Ofconn, msg: OfpMsg): void {
     const tm = decodeTableMod(msg);
+    if (tm.evictionFlags !== 0xffffffff) {
+      if (tm.evictionFlags !== EVICTION_FLAGS) throw new OfpError('OFPTMFC_BAD_CONFIG');
+      tm.evictionFlags = 0xffffffff;
+    }
     const err = this.ofproto.tableMod(tm);
     if (err) throw err;
   }
@@ -951,7 +1006,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     FLOW_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleFlowStats(c, m),
     AGGREGATE_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleAggregate(c, m),
     TABLE_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableStats(c, m),
-    TABLE_FEATURES_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableFeatures(c, m),
+    TABLE_FEATURES_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableFeatures(c, [m]),
     TABLE_DESC_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableDesc(c, m),
     PORT_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePortStats(c, m),
     PORT_DESC_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePortDesc(c, m),
@@ -989,6 +1044,28 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 function normalizeState(config: number, state: number, mayEnable: boolean): number {
   return config & PC_PORT_DOWN || state & (PS_LINK_DOWN | PS_BLOCKED) || !mayEnable
     ? state & ~PS_LIVE : state | PS_LIVE;
+}
+
+/** Flow members a packet-in reports when they are not zero (flow_get_metadata); in_port always. */
+const PIN_METADATA: [number, number][] = [
+  [FL.TUN_ID, 8], [FL.TUN_IP_SRC, 4], [FL.TUN_IP_DST, 4], [FL.TUN_IPV6_SRC, 16], [FL.TUN_IPV6_DST, 16],
+  [FL.TUN_FLAGS, 2], [FL.TUN_GBP_ID, 2], [FL.TUN_GBP_FLAGS, 1], [FL.METADATA, 8],
+  ...Array.from({ length: 16 }, (_x, i): [number, number] => [FL.REGS + 4 * i, 4]),
+  [FL.PKT_MARK, 4], [FL.PACKET_TYPE, 4], [FL.CT_STATE, 1], [FL.CT_ZONE, 2], [FL.CT_MARK, 4], [FL.CT_LABEL, 16],
+];
+
+/** The metadata match of a packet-in: each field exact when set, absent when zero. */
+function packetInMetadata(m: Match): Match {
+  const out = new Match();
+  for (const [off, n] of PIN_METADATA) {
+    let set = false;
+    for (let i = 0; i < n; i++) if (m.flow[off + i]) { set = true; break; }
+    if (!set) continue;
+    for (let i = 0; i < n; i++) { out.flow[off + i] = m.flow[off + i]!; out.wc[off + i] = 0xff; }
+  }
+  for (let i = 0; i < 4; i++) out.flow[FL.IN_PORT + i] = m.flow[FL.IN_PORT + i]!;
+  put32(out.wc, FL.IN_PORT, 0xffff);
+  return out;
 }
 
 function macToBytes(mac: number): Uint8Array {

@@ -110,6 +110,7 @@ export class Bridge {
     this.openflow = new OfprotoOpenflow(ofproto);
     this.openflow.attachDpif(this.dpif);
     this.openflow.executeContext = (fn) => this.backer.runAs(this.dpif, fn);
+    this.openflow.captureExecution = (fn) => this.backer.capture(this.dpif, fn);
     ofprotoDpifRegister(this.dpif);
   }
 

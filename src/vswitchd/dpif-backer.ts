@@ -60,6 +60,8 @@ export class DpifBacker implements DpifBackend {
   private depth = 0;
   /** The bridge whose packet is being processed (actions run synchronously). */
   private current: OfprotoDpif | null = null;
+  /** While capturing, executions are recorded here instead of run. */
+  private captured: { packet: Uint8Array; flow: Uint8Array; actions: readonly OdpAction[] }[] | null = null;
 
   constructor(readonly type: string) {
     this.name = type === 'dummy' ? 'ovs-dummy' : `ovs-${type}`;
@@ -165,7 +167,17 @@ export class DpifBacker implements DpifBackend {
 
   /* ---- Executing actions. ---- */
 
+  /** Runs 'fn' for 'owner' with executions held back; returns what runs them. */
+  capture(owner: OfprotoDpif, fn: () => void): () => void {
+    const saved = this.captured;
+    const list: { packet: Uint8Array; flow: Uint8Array; actions: readonly OdpAction[] }[] = [];
+    this.captured = list;
+    try { this.runAs(owner, fn); } finally { this.captured = saved; }
+    return () => this.runAs(owner, () => { for (const x of list) this.execute(x.packet, x.flow, x.actions); });
+  }
+
   execute(packet: Uint8Array, flow: Uint8Array, actions: readonly OdpAction[]): void {
+    if (this.captured) { this.captured.push({ packet: packet.slice(), flow: flow.slice(), actions }); return; }
     if (this.depth > 16) return;
     this.depth++;
     try {
