@@ -92,7 +92,16 @@ export class Ofconn {
 
   /** The async configuration in force (the version's default until set). */
   get asyncConfig(): AsyncConfig { return this.async ?? asyncConfigDefault(this.version); }
-  set asyncConfig(ac: AsyncConfig) { this.async = ac; }
+  set asyncConfig(ac: AsyncConfig) {
+    // Before OF1.4 "action" also means the OF1.4 action-like reasons (ofconn_set_async_config).
+    const ACTION_BITS = (1 << 3) | (1 << 4) | (1 << 5);
+    const primary = ac.primary.slice(), secondary = ac.secondary.slice();
+    if (this.version > 0 && this.version < 5) {
+      if (primary[0]! & 2) primary[0] = (primary[0]! | ACTION_BITS) >>> 0;
+      if (secondary[0]! & 2) secondary[0] = (secondary[0]! | ACTION_BITS) >>> 0;
+    }
+    this.async = { primary, secondary };
+  }
 
   /** Would this connection get asynchronous message 'oam' for 'reason'? */
   receivesAsync(oam: number, reason: number): boolean {
@@ -140,7 +149,11 @@ export class Ofconn {
       case 'BARRIER_REQUEST': this.send(encodeBarrierReply(msg)); return;
       case 'ROLE_REQUEST': this.handleRole(msg); return;
       case 'GET_ASYNC_REQUEST': this.send(encodeGetAsyncReply(msg, this.asyncConfig)); return;
-      case 'SET_ASYNC_CONFIG': this.asyncConfig = decodeAsyncConfig(msg, false, this.asyncConfig); return;
+      case 'SET_ASYNC_CONFIG':
+        this.asyncConfig = decodeAsyncConfig(msg, false, this.asyncConfig);
+        // Asking for async messages turns them on for a service connection (handle_nxt_set_async_config).
+        if (this.type === 'service' && !this.missSendLen) this.missSendLen = OFP_DEFAULT_MISS_SEND_LEN;
+        return;
       case 'SET_FLOW_FORMAT': {
         const ff = new DataView(msg.data.buffer, msg.data.byteOffset).getUint32(msg.hdrsLen);
         if (ff !== NXFF_OPENFLOW10 && ff !== NXFF_NXM) throw new OfpError('OFPBRC_EPERM');
@@ -300,16 +313,18 @@ export class Connmgr {
   private async listen(target: string, type: OfconnType): Promise<void> {
     const conns = new Set<Ofconn>();
     const server = await openPassive(target, OFP_PORT, (sock: Socket) => {
-      const name = `${this.bridge}<->${target.startsWith('punix:') ? 'unix' : target}#${this.nextConnId++}`;
-      const ofconn = this.attach(sock, name, type, this.allowedVersions);
+      // The connection is "unix#N" (or the peer's tcp:IP:PORT) and the ofconn "<bridge><->" that.
+      const peer = target.startsWith('punix:') ? `unix#${this.nextConnId++}`
+        : `tcp:${sock.remoteAddress ?? '0.0.0.0'}:${sock.remotePort ?? 0}`;
+      const ofconn = this.attach(sock, `${this.bridge}<->${peer}`, type, this.allowedVersions, peer);
       conns.add(ofconn);
       ofconn.vconn.onClose = () => { conns.delete(ofconn); this.handler.connectionsChanged?.(); };
     });
     this.listeners.set(target, { server, type, conns });
   }
 
-  private attach(sock: Socket, name: string, type: OfconnType, versions: number): Ofconn {
-    const vconn = new VconnStream(sock, name, versions);
+  private attach(sock: Socket, name: string, type: OfconnType, versions: number, vconnName = name): Ofconn {
+    const vconn = new VconnStream(sock, vconnName, versions);
     const ofconn = new Ofconn(this, vconn, type, name);
     vconn.onMessage = (m) => ofconn.receive(m);
     vconn.onConnected = () => {
@@ -325,7 +340,7 @@ export class Connmgr {
     log.info(`${this.bridge}<->${target}: connecting...`);
     openActive(target, OFP_PORT).then((sock) => {
       if (c.stopped) { sock.destroy(); return; }
-      const ofconn = this.attach(sock, `${this.bridge}<->${target}`, 'primary', c.cfg.allowedVersions ?? this.allowedVersions);
+      const ofconn = this.attach(sock, `${this.bridge}<->${target}`, 'primary', c.cfg.allowedVersions ?? this.allowedVersions, target);
       c.ofconn = ofconn;
       ofconn.vconn.onConnected = () => {
         log.info(`${this.bridge}<->${target}: connected`);

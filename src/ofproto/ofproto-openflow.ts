@@ -63,7 +63,7 @@ import {
 } from '../openflow/ofp-monitor.js';
 import {
   OAM_PACKET_IN, OAM_PORT_STATUS, OAM_FLOW_REMOVED, OAM_TABLE_STATUS, OAM_REQUESTFORWARD, NXFF_NXM,
-  ROLE_SECONDARY,
+  ROLE_SECONDARY, OFPR_INVALID_TTL,
 } from '../openflow/ofp-connection.js';
 import { encodeErrorMsg } from '../openflow/ofp-errors.js';
 import { FL, get32, put32 } from '../openflow/flow.js';
@@ -87,6 +87,7 @@ import { VERSION_MAX } from './classifier.js';
 import { hmapOrder, hashInt } from './ovs-hash.js';
 
 const log = vlogModule('ofproto');
+const connmgrLog = vlogModule('connmgr');
 const rl = new RateLimit(5, 20);
 
 /** The "max_entries" OVS reports for a table without a limit. */
@@ -188,9 +189,19 @@ interface BundleEntry {
 interface Bundle {
   id: number;
   flags: number;
+  /** The message that created the bundle (the error on expiry quotes it). */
+  msg: Uint8Array;
   closed: boolean;
   entries: BundleEntry[];
   used: number;
+}
+
+/** Flow mods a connection made since its last summary. */
+interface OpStats {
+  nAdd: number; nDelete: number; nModify: number;
+  firstOp: number; lastOp: number;
+  /** When to log the summary (Infinity: nothing pending), and not before 'backoff'. */
+  nextReport: number; backoff: number;
 }
 
 /* ---- The handler. ---- */
@@ -213,7 +224,8 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   /** Port creation times (ms), for port stats durations. */
   private readonly portCreated = new Map<number, number>();
   private readonly bundles = new Map<Ofconn, Map<number, Bundle>>();
-  private readonly invalidTtl = new WeakMap<Ofconn, boolean>();
+  /** Flow-mod counts per connection for the periodic summary (ofconn_report_flow_mod). */
+  private readonly opStats = new Map<Ofconn, OpStats>();
   /** Parts of a multipart request received so far, per connection. */
   private readonly parts = new Map<Ofconn, OfpMsg[]>();
   /** Each port's netdev change sequence number last looked at. */
@@ -260,6 +272,9 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   connectionsChanged(): void {
     const live = new Set(this.connmgr.connections());
+    for (const c of [...this.opStats.keys()]) {
+      if (!live.has(c)) { this.logFlowMods(c); this.opStats.delete(c); }
+    }
     for (const c of [...this.bundles.keys()]) if (!live.has(c)) this.bundles.delete(c);
     this.monitors.pruneClosed(live);
   }
@@ -309,6 +324,55 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
       if (c.controllerId !== controllerId) return null;
       return encodePacketIn(pin, c.version, c.packetInFormat, maxLen > 0 ? maxLen : 0xffff);
     });
+  }
+
+  /* ---- Flow-mod summaries. ---- */
+
+  /** Counts a flow mod 'c' made (ofconn_report_flow_mod). */
+  private reportFlowMod(c: Ofconn, command: number): void {
+    let st = this.opStats.get(c);
+    if (!st) {
+      st = { nAdd: 0, nDelete: 0, nModify: 0, firstOp: 0, lastOp: 0, nextReport: Infinity, backoff: -Infinity };
+      this.opStats.set(c, st);
+    }
+    if (command === 0) st.nAdd++;
+    else if (command === 1 || command === 2) st.nModify++;
+    else st.nDelete++;
+    const now = this.ofproto.now();
+    if (st.nextReport === Infinity) {
+      st.firstOp = now;
+      st.nextReport = Math.max(now + 10000, st.backoff);
+      st.backoff = st.nextReport + 60000;
+    }
+    st.lastOp = now;
+  }
+
+  /** Logs and clears a connection's flow-mod counts (ofconn_log_flow_mods). */
+  private logFlowMods(c: Ofconn): void {
+    const st = this.opStats.get(c);
+    if (!st) return;
+    const n = st.nAdd + st.nDelete + st.nModify;
+    if (n) {
+      const ago = Math.floor((this.ofproto.now() - st.firstOp) / 1000);
+      const interval = Math.floor((st.lastOp - st.firstOp) / 1000);
+      let text = `${n} flow_mods `;
+      if (interval === ago) text += `in the last ${ago} s`;
+      else if (interval) text += `in the ${interval} s starting ${ago} s ago`;
+      else text += `${ago} s ago`;
+      const parts: string[] = [];
+      if (st.nAdd) parts.push(`${st.nAdd} adds`);
+      if (st.nDelete) parts.push(`${st.nDelete} deletes`);
+      if (st.nModify) parts.push(`${st.nModify} modifications`);
+      connmgrLog.info(`${c.name}: ${text} (${parts.join(', ')})`);
+      st.nAdd = st.nDelete = st.nModify = 0;
+    }
+    st.nextReport = Infinity;
+  }
+
+  /** Periodic work: flow-mod summaries that are due. */
+  run(): void {
+    const now = this.ofproto.now();
+    for (const [c, st] of this.opStats) if (now >= st.nextReport) this.logFlowMods(c);
   }
 
   /* ---- Ports. ---- */
@@ -437,6 +501,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     const fm = this.decodeFlowMod(c, msg);
     const err = this.ofproto.handleFlowMod(fm, { conn: c, xid: msg.xid });
     if (err) throw err;
+    this.reportFlowMod(c, fm.command);
   }
 
   /* ---- Packet out. ---- */
@@ -534,14 +599,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     return m;
   }
 
-  private bundleOpen(c: Ofconn, id: number, flags: number): void {
+  private bundleOpen(c: Ofconn, id: number, flags: number, msg: OfpMsg): void {
     const m = this.bundlesOf(c);
     if (m.has(id)) {
       log.info(`Bundle ${id.toString(16)} already exists.`);
       m.delete(id);
       throw new OfpError('OFPBFC_BAD_ID');
     }
-    m.set(id, { id, flags, closed: false, entries: [], used: Date.now() });
+    m.set(id, { id, flags, msg: msg.data.slice(), closed: false, entries: [], used: this.ofproto.now() });
   }
 
   private bundleClose(c: Ofconn, id: number, flags: number): void {
@@ -550,7 +615,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     if (!b) throw new OfpError('OFPBFC_BAD_ID');
     if (b.closed) { m.delete(id); throw new OfpError('OFPBFC_BUNDLE_CLOSED'); }
     if (b.flags !== flags) { m.delete(id); throw new OfpError('OFPBFC_BAD_FLAGS'); }
-    b.used = Date.now();
+    b.used = this.ofproto.now();
     b.closed = true;
   }
 
@@ -584,7 +649,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     const m = this.bundlesOf(c);
     let b = m.get(badd.bundleId);
     if (!b) {
-      b = { id: badd.bundleId, flags: badd.flags, closed: false, entries: [], used: Date.now() };
+      b = { id: badd.bundleId, flags: badd.flags, msg: msg.data.slice(), closed: false, entries: [], used: this.ofproto.now() };
       m.set(b.id, b);
     } else if (b.closed) {
       m.delete(b.id);
@@ -593,7 +658,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
       m.delete(b.id);
       throw new OfpError('OFPBFC_BAD_FLAGS');
     }
-    b.used = Date.now();
+    b.used = this.ofproto.now();
     b.entries.push(e);
   }
 
@@ -656,8 +721,10 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
       while (p.tablesVersion < v) p.bumpTablesVersion();
       const req: ModRequester = { conn: c, xid: e.xid };
       if (e.type === 'FLOW_MOD') {
+        const command = e.ofm!.command;
         const err = p.flowModFinish(e.ofm!, req);
         if (err) log.warn(`${p.name}: bundle flow_mod failed to finish (${err.error})`);
+        this.reportFlowMod(c, command);
       } else if (e.type === 'GROUP_MOD') {
         p.groupModFinish(e.ogm!, req);
       }
@@ -688,7 +755,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     const bc = decodeBundleCtrl(msg);
     let replyType: number;
     switch (bc.type) {
-      case OFPBCT_OPEN_REQUEST: this.bundleOpen(c, bc.bundleId, bc.flags); replyType = OFPBCT_OPEN_REPLY; break;
+      case OFPBCT_OPEN_REQUEST: this.bundleOpen(c, bc.bundleId, bc.flags, msg); replyType = OFPBCT_OPEN_REPLY; break;
       case OFPBCT_CLOSE_REQUEST: this.bundleClose(c, bc.bundleId, bc.flags); replyType = OFPBCT_CLOSE_REPLY; break;
       case OFPBCT_COMMIT_REQUEST: this.bundleCommit(c, bc.bundleId, bc.flags); replyType = OFPBCT_COMMIT_REPLY; break;
       case OFPBCT_DISCARD_REQUEST: this.bundleDiscard(c, bc.bundleId); replyType = OFPBCT_DISCARD_REPLY; break;
@@ -697,15 +764,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     c.send(encodeBundleCtrlReply(msg, { bundleId: bc.bundleId, type: replyType, flags: 0 }));
   }
 
-  /** Drops bundles idle longer than 'timeoutMs' (bundle-idle-timeout). */
+  /** Drops bundles idle for 'timeoutMs' or more, telling their owners (bundle_remove_expired). */
   expireBundles(timeoutMs: number): void {
-    const now = Date.now();
+    const limit = this.ofproto.now() - timeoutMs;
     for (const [c, m] of this.bundles) {
       for (const [id, b] of m) {
-        if (now - b.used > timeoutMs) {
-          m.delete(id);
-          log.warn(`${c.name}: bundle ${id} timed out`);
-        }
+        if (b.used > limit) continue;
+        m.delete(id);
+        if (!c.vconn.isClosed) c.vconn.sendError('OFPBFC_TIMEOUT', b.msg);
       }
     }
   }
@@ -724,7 +790,8 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   private handleGetConfig(c: Ofconn, msg: OfpMsg): void {
     c.send(encodeGetConfigReply(msg, {
-      frag: this.fragHandling, invalidTtlToController: this.invalidTtl.get(c) ? 1 : 0, missSendLen: c.missSendLen,
+      frag: this.fragHandling, invalidTtlToController: (c.asyncConfig.primary[OAM_PACKET_IN]! >>> OFPR_INVALID_TTL) & 1,
+      missSendLen: c.missSendLen,
     }));
   }
 
@@ -736,7 +803,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
         else log.warnRl(rl, `${this.ofproto.name}: unsupported fragment handling mode ${fragToString(cfg.frag)}`);
       }
     }
-    if (cfg.invalidTtlToController >= 0) this.invalidTtl.set(c, cfg.invalidTtlToController > 0);
+    if (cfg.invalidTtlToController >= 0) {
+      /* The flag is the primary/equal role's packet-in bit for invalid_ttl (ofconn_set_invalid_ttl_to_controller). */
+      const ac = c.asyncConfig;
+      const primary = ac.primary.slice();
+      const bit = 1 << OFPR_INVALID_TTL;
+      primary[OAM_PACKET_IN] = cfg.invalidTtlToController > 0 ? primary[OAM_PACKET_IN]! | bit : primary[OAM_PACKET_IN]! & ~bit;
+      c.asyncConfig = { primary, secondary: ac.secondary.slice() };
+    }
     c.missSendLen = cfg.missSendLen;
   }
 

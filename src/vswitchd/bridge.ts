@@ -204,6 +204,8 @@ export class Bridges {
   private runTimer: NodeJS.Timeout | null = null;
   private lastCfg = -1;
   private lastStats = 0;
+  /** Open_vSwitch other_config:bundle-idle-timeout, in ms (default 10 s). */
+  private bundleIdleTimeout = 10000;
   private readonly cls = vswitchIdlClass();
 
   constructor(readonly opts: BridgeOptions) {
@@ -240,7 +242,8 @@ export class Bridges {
     for (const br of this.bridges.values()) {
       br.ofproto.run();
       if (br.openflow.refreshPorts((p) => this.ifaceNetdev(br, p))) changed = true;
-      br.openflow.expireBundles(10000);
+      br.openflow.expireBundles(this.bundleIdleTimeout);
+      br.openflow.run();
     }
     if (changed) this.schedule();
   }
@@ -277,6 +280,8 @@ export class Bridges {
     if (!this.idl.hasEverConnected) return;
     const ovs = this.idl.first('Open_vSwitch');
     if (!ovs) return;
+    const bit = Number.parseInt(ovs.map('other_config').get('bundle-idle-timeout') ?? '', 10);
+    this.bundleIdleTimeout = Number.isFinite(bit) && bit > 0 ? bit * 1000 : 10000;
     const wanted = new Map<string, IdlRow>();
     for (const br of ovs.refs('bridges')) {
       const name = br.str('name');
@@ -364,9 +369,9 @@ export class Bridges {
       const type = cfg.str('type') ?? '';
       if (type !== iface.type) { br.removeIface(iface); continue; }
       const request = cfg.int('ofport_request');
-      if (iface.ofport > 0 && request !== null && request !== iface.ofport && request > 0 && request < 0xff00
-          && !br.usedOfports().has(request)) {
-        // A new port number needs the port to be added again (as OVS re-adds it).
+      if (iface.ofport > 0 && request !== null && request !== iface.ofport && request > 0 && request < 0xff00) {
+        // A new port number needs the port to be added again (as OVS re-adds it); ports trading
+        // numbers are all removed before any is added back.
         br.removeIface(iface);
       }
     }
@@ -415,7 +420,9 @@ export class Bridges {
     if (mac !== null && name !== br.name) netdevSetEtherAddr(nd, mac);
     const mtuRequest = cfg.int('mtu_request');
     if (mtuRequest !== null && mtuRequest > 0) nd.mtuUserConfig = mtuRequest;
-    const request = cfg.int('ofport_request') ?? (cfg.int('ofport') ?? 0) > 0 ? cfg.int('ofport_request') ?? cfg.int('ofport') : null;
+    // The requested number, else the one it had before (iface_pick_ofport).
+    const previous = cfg.int('ofport');
+    const request = cfg.int('ofport_request') ?? (previous !== null && previous > 0 && previous < 0xff00 ? previous : null);
     const r = br.dpif.portAdd(name, nd, phyPortOf(nd), request);
     if (typeof r === 'string') {
       iface.error = r;
