@@ -34,7 +34,7 @@ import {
 import {
   type PhyPort, type PortMod, type PortStats, decodePortMod, decodePortStatsRequest, decodePortDescRequest, putPhyPort,
   putPortStats, encodePortStatus, emptyPortStats, OFPP_ANY, OFPP_MAX, OFPPR_MODIFY, PC_PORT_DOWN, PS_LINK_DOWN,
-  PS_LIVE, PC_NO_FWD, PS_BLOCKED,
+  PS_LIVE, PS_BLOCKED, OFPP_NORMAL,
 } from '../openflow/ofp-port.js';
 import {
   decodeQueueStatsRequest, decodeQueueGetConfigRequest, encodeQueueConfigReply, putQueueStats, OFPQ_ALL,
@@ -46,9 +46,11 @@ import {
 } from '../openflow/ofp-group.js';
 import {
   decodeMeterMod, decodeMeterRequest, putMeterConfig, putMeterStats, encodeMeterFeaturesReply, encodeMeterMod,
-  OFPM13_ALL, type MeterMod,
+  OFPM13_ALL, OFPMC13_DELETE, type MeterMod,
 } from '../openflow/ofp-meter.js';
-import { decodeTableMod, putTableDesc, encodeTableStatus, SETTING_ON, SETTING_OFF, type TableDesc } from '../openflow/ofp-table.js';
+import {
+  decodeTableMod, putTableDesc, encodeTableStatus, SETTING_ON, SETTING_OFF, OFPTR_VACANCY_DOWN, OFPTR_VACANCY_UP, type TableDesc,
+} from '../openflow/ofp-table.js';
 import {
   putTableStats13, putTableStats10, putTableFeatures, decodeTableFeatures, type TableFeatures, type TableStats,
 } from '../openflow/ofp-table-stats.js';
@@ -72,14 +74,16 @@ import { Match } from '../openflow/match.js';
 import { MF_N_IDS, mfFromId } from '../openflow/meta-flow.js';
 import { nxmFieldByMfId } from '../openflow/nx-match.js';
 import { ofpactNames, actionBitmapFromNames } from '../openflow/ofpact-bitmap.js';
+import { ofpactsFrom } from '../openflow/ofpact-codec.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { type Netdev } from '../datapath/netdev-provider.js';
 import { netdevGetStats, netdevUpdateFlags, netdevGetFlags, netdevGetCarrier, netdevGetEtherAddr } from '../datapath/netdev.js';
-import { Connmgr, type Ofconn, type ConnmgrHandler } from './connmgr.js';
+import { Connmgr, type Ofconn, type ConnmgrHandler, type ControllerConfig } from './connmgr.js';
+import { isPassiveName } from '../lib/stream.js';
 import { Ofmonitors } from './ofmonitor.js';
 import { Ofproto, calcDuration, type OfprotoFlowMod, type OfprotoGroupMod } from './ofproto.js';
 import {
-  OFTABLE_HIDDEN, EVICTION_OPENFLOW, TableMiss, type Rule, type Ofport, type ModRequester, type OfprotoListener,
+  OFTABLE_HIDDEN, EVICTION_OPENFLOW, OFPFME_ADDED, OFPFME_REMOVED, type Rule, type Ofport, type ModRequester, type OfprotoListener,
 } from './ofproto-provider.js';
 import type { RuleActions } from './ofproto-actions.js';
 import type { OfprotoDpif } from './ofproto-dpif.js';
@@ -221,6 +225,10 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   /** Runs 'fn' (translation of packets) holding back the datapath actions it executes; the
    * returned function runs them (bundled packet-outs execute after the commit).  Set by the bridge. */
   captureExecution: (fn: () => void) => () => void = (fn) => { fn(); return () => undefined; };
+  /** Fail mode; connmgr starts in secure mode, so a standalone bridge gets its NORMAL flow at once. */
+  private failMode: 'standalone' | 'secure' = 'secure';
+  /** Number of active controller targets configured. */
+  private activeControllers = 0;
   /** Port creation times (ms), for port stats durations. */
   private readonly portCreated = new Map<number, number>();
   private readonly bundles = new Map<Ofconn, Map<number, Bundle>>();
@@ -288,6 +296,19 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   flowMonitor(rule: Rule, event: number, reason: number, req: ModRequester | null, oldActions: RuleActions | null): void {
     this.monitors.report(rule, event, reason, req, oldActions);
+    /* Flows added or removed may cross a vacancy threshold (send_table_status). */
+    if (event === OFPFME_ADDED || event === OFPFME_REMOVED) this.checkTableStatus(rule.tableId);
+  }
+
+  /** Sends an OF1.4 table-status when the table's vacancy crossed the armed threshold (send_table_status). */
+  checkTableStatus(tableId: number): void {
+    const t = this.ofproto.tables[tableId];
+    if (!t || !t.vacancyEvent) return;
+    const vacancy = this.ofproto.tableVacancy(t);
+    const event = vacancy < t.vacancyDown ? OFPTR_VACANCY_DOWN : vacancy > t.vacancyUp ? OFPTR_VACANCY_UP : 0;
+    if (!event || event !== t.vacancyEvent) return;
+    this.tableStatus(tableId, event);
+    t.vacancyEvent = event === OFPTR_VACANCY_DOWN ? OFPTR_VACANCY_UP : OFPTR_VACANCY_DOWN;
   }
 
   flowMonitorFlush(): void { this.monitors.flush(); }
@@ -312,9 +333,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   /** Sends a port-status to every connection that wants it; 'source' (a port-mod's
    * requester) does not hear about its own change before OF1.5. */
-  sendPortStatus(source: Ofconn | null, reason: number, pp: PhyPort): void {
-    this.connmgr.sendAsync(OAM_PORT_STATUS, reason, (c) =>
-      c === source && c.version < 6 ? null : encodePortStatus({ reason, desc: pp }, c.version));
+  sendPortStatus(source: Ofconn | null, reason: number, pp: PhyPort, oldPp: PhyPort | null = null): void {
+    this.connmgr.sendAsync(OAM_PORT_STATUS, reason, (c) => {
+      if (c === source && c.version < 6) return null;
+      const msg = encodePortStatus({ reason, desc: pp }, c.version);
+      /* A change this version cannot show (e.g. LIVE before OF1.2) is not sent. */
+      if (reason === OFPPR_MODIFY && oldPp && bytesEqual(msg, encodePortStatus({ reason, desc: oldPp }, c.version))) return null;
+      return msg;
+    });
   }
 
   /** Sends a packet-in to the connections of controller 'controllerId' that want it. */
@@ -324,6 +350,39 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
       if (c.controllerId !== controllerId) return null;
       return encodePacketIn(pin, c.version, c.packetInFormat, maxLen > 0 ? maxLen : 0xffff);
     });
+  }
+
+  /* ---- Controllers and fail mode (connmgr_set_controllers, connmgr_set_fail_mode). ---- */
+
+  /** Reconfigures the controllers; going from none to some or back flushes the tables. */
+  async setControllers(configs: ControllerConfig[]): Promise<void> {
+    const had = this.hasControllers();
+    this.activeControllers = configs.filter((c) => !isPassiveName(c.target)).length;
+    await this.connmgr.setControllers(configs);
+    if (had !== this.hasControllers()) this.flushFlows();
+  }
+
+  /** True if some active ("primary") controller is configured, connected or not. */
+  hasControllers(): boolean { return this.activeControllers > 0; }
+
+  /** Sets what to do without a controller; a change flushes the tables if there is none. */
+  setFailMode(mode: 'standalone' | 'secure'): void {
+    if (mode === this.failMode) return;
+    this.failMode = mode;
+    if (!this.hasControllers()) this.flushFlows();
+  }
+
+  /** Deletes every flow, group and meter (ofproto_flush_flows), then installs the
+   * fail-open NORMAL flow of a standalone switch without controllers (connmgr_flushed). */
+  flushFlows(): void {
+    const p = this.ofproto;
+    p.flushFlows();
+    p.groupDeleteAll();
+    p.handleMeterMod({ command: OFPMC13_DELETE, meter: { meterId: OFPM13_ALL, flags: 0, bands: [] } });
+    if (!this.hasControllers() && this.failMode === 'standalone') {
+      p.addFlow({ match: new Match(), priority: 0 },
+        ofpactsFrom([{ type: 'OUTPUT', port: OFPP_NORMAL, maxLen: 0 }], 1));
+    }
   }
 
   /* ---- Flow-mod summaries. ---- */
@@ -410,26 +469,33 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
    * controllers (ofproto's update_port): 'netdevOf' gives a port's netdev.
    * Returns true if some port changed.
    */
-  refreshPorts(netdevOf: (ofp: number) => Netdev | null): boolean {
+  refreshPorts(): boolean {
     let changed = false;
     for (const port of this.ofproto.ports.values()) {
-      const nd = netdevOf(port.ofpPort);
+      const nd = port.netdev as Netdev | null;
       if (!nd) continue;
-      const seen = this.portSeq.get(port.ofpPort);
-      if (seen === nd.changeSeq) continue;
-      this.portSeq.set(port.ofpPort, nd.changeSeq);
-      if (seen === undefined) continue;
-      const up = (netdevGetFlags(nd) & 1) !== 0;
-      const carrier = netdevGetCarrier(nd);
-      const mac = netdevGetEtherAddr(nd);
-      const config = up ? port.pp.config & ~PC_PORT_DOWN : port.pp.config | PC_PORT_DOWN;
-      let state = carrier ? port.pp.state & ~PS_LINK_DOWN : port.pp.state | PS_LINK_DOWN;
-      state = normalizeState(config, state, true);
-      const hw = macToBytes(mac);
-      if (config === port.pp.config && state === port.pp.state && bytesEqual(hw, port.pp.hwAddr)) continue;
-      port.pp = { ...port.pp, config, state, hwAddr: hw };
-      this.sendPortStatus(null, OFPPR_MODIFY, port.pp);
-      changed = true;
+      const old = port.pp;
+      if (this.portSeq.get(port.ofpPort) !== nd.changeSeq) {
+        this.portSeq.set(port.ofpPort, nd.changeSeq);
+        const up = (netdevGetFlags(nd) & 1) !== 0;
+        const carrier = netdevGetCarrier(nd);
+        const config = up ? old.config & ~PC_PORT_DOWN : old.config | PC_PORT_DOWN;
+        const state = carrier ? old.state & ~PS_LINK_DOWN : old.state | PS_LINK_DOWN;
+        const hw = macToBytes(netdevGetEtherAddr(nd));
+        if (config !== old.config || state !== old.state || !bytesEqual(hw, old.hwAddr)) {
+          port.pp = { ...old, config, state, hwAddr: hw };
+          this.sendPortStatus(null, OFPPR_MODIFY, port.pp, old);
+          changed = true;
+        }
+      }
+      /* A port turns live once it may forward (ofproto-dpif's port_run). */
+      const cur = port.pp;
+      const state = normalizeState(cur.config, cur.state, true);
+      if (state !== cur.state) {
+        port.pp = { ...cur, state };
+        this.sendPortStatus(null, OFPPR_MODIFY, port.pp, cur);
+        changed = true;
+      }
     }
     return changed;
   }
@@ -457,18 +523,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
       if (r < 0) toggle &= ~PC_PORT_DOWN;
     }
     if (!toggle) return;
-    const oldConfig = port.pp.config;
-    port.pp = { ...port.pp, config: port.pp.config ^ toggle };
-    let state = port.pp.state;
-    if (port.netdev) {
-      /* Taking the device down or up changes its carrier too (a netdev-dummy does at once). */
-      const nd = port.netdev as Netdev;
-      state = netdevGetCarrier(nd) ? state & ~PS_LINK_DOWN : state | PS_LINK_DOWN;
-      this.portSeq.set(port.ofpPort, nd.changeSeq);
-    }
-    port.pp.state = normalizeState(port.pp.config, state, true);
-    this.ofproto.cls.portReconfigured?.(port, oldConfig);
-    this.sendPortStatus(source, OFPPR_MODIFY, port.pp);
+    const old = port.pp;
+    port.pp = { ...old, config: old.config ^ toggle };
+    port.pp.state = normalizeState(port.pp.config, port.pp.state, true);
+    if (port.netdev) this.portSeq.set(port.ofpPort, -1);
+    this.ofproto.cls.portReconfigured?.(port, old.config);
+    this.sendPortStatus(source, OFPPR_MODIFY, port.pp, old);
+    /* The device's own change (carrier) is noticed right after, as OVS's next ofproto_run. */
+    setImmediate(() => this.refreshPorts());
   }
 
   private portModStart(pm: PortMod): Ofport {

@@ -32,7 +32,7 @@ import type { VlanMode } from '../ofproto/ofproto-dpif-xlate.js';
 import { OFPRR_DELETE } from '../ofproto/ofproto-provider.js';
 import { parseSubfield } from '../openflow/nx-match.js';
 import { mfFromName } from '../openflow/meta-flow.js';
-import { PC_PORT_DOWN, PS_LINK_DOWN, PS_LIVE, type PhyPort } from '../openflow/ofp-port.js';
+import { PC_PORT_DOWN, PS_LINK_DOWN, type PhyPort } from '../openflow/ofp-port.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
 import {
   netdevOpen, netdevClose, netdevGetEtherAddr, netdevSetEtherAddr, netdevGetMtu, netdevGetCarrier, netdevGetFlags,
@@ -190,7 +190,7 @@ export function phyPortOf(netdev: Netdev): Omit<PhyPort, 'portNo' | 'name'> {
   const carrier = netdevGetCarrier(netdev);
   return {
     hwAddr: macBytes(mac < 0 ? 0 : mac), config: up ? 0 : PC_PORT_DOWN,
-    state: carrier ? PS_LIVE : PS_LINK_DOWN, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
+    state: carrier ? 0 : PS_LINK_DOWN, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
   };
 }
 
@@ -241,16 +241,11 @@ export class Bridges {
     let changed = false;
     for (const br of this.bridges.values()) {
       br.ofproto.run();
-      if (br.openflow.refreshPorts((p) => this.ifaceNetdev(br, p))) changed = true;
+      if (br.openflow.refreshPorts()) changed = true;
       br.openflow.expireBundles(this.bundleIdleTimeout);
       br.openflow.run();
     }
     if (changed) this.schedule();
-  }
-
-  private ifaceNetdev(br: Bridge, ofp: number): Netdev | null {
-    for (const i of br.ifaces.values()) if (i.ofport === ofp) return i.netdev;
-    return null;
   }
 
   /** Runs one reconfiguration soon (changes arriving together are merged). */
@@ -318,19 +313,21 @@ export class Bridges {
         }
       }
       br.uuid = row.uuid;
-      this.reconfigureBridge(br, row, ovs);
+      await this.reconfigureBridge(br, row, ovs);
     }
     await this.writeStatus(ovs);
   }
 
-  private reconfigureBridge(br: Bridge, row: IdlRow, ovs: IdlRow): void {
+  private async reconfigureBridge(br: Bridge, row: IdlRow, ovs: IdlRow): Promise<void> {
     const protocols = row.get('protocols').keys as string[];
     br.connmgr.allowedVersions = protocols.length
       ? protocols.reduce((m, p) => m | (PROTOCOL_BITS[p] ?? 0), 0) : DEFAULT_VERSIONS;
     const failMode = row.str('fail_mode') === 'secure' ? 'secure' : 'standalone';
     br.failMode = failMode;
+    br.openflow.setFailMode(failMode);
 
     this.reconfigureIfaces(br, row);
+    br.openflow.refreshPorts();
     this.reconfigurePorts(br, row);
     this.reconfigureDatapathId(br, row);
     this.reconfigureTables(br, row);
@@ -349,7 +346,7 @@ export class Bridges {
       probeInterval: c.int('inactivity_probe') ?? 5000,
       maxBackoff: c.int('max_backoff') ?? 8000,
     })).filter((c) => c.target);
-    void br.connmgr.setControllers(controllers);
+    await br.openflow.setControllers(controllers);
     void ovs;
   }
 
@@ -362,14 +359,21 @@ export class Bridges {
         if (iname && !wanted.has(iname)) wanted.set(iname, i);
       }
     }
-    // The bridge's own interface always exists (bridge.c adds it if missing).
+    // Port numbers interfaces ask for: a port holding one that another interface asks for gives it up.
+    const requested = new Map<number, string>();
+    for (const [iname, cfg] of wanted) {
+      const r = cfg.int('ofport_request');
+      if (r !== null && r > 0 && r < 0xff00 && !requested.has(r)) requested.set(r, iname);
+    }
     for (const [iname, iface] of [...br.ifaces]) {
       const cfg = wanted.get(iname);
       if (!cfg) { br.removeIface(iface); continue; }
       const type = cfg.str('type') ?? '';
       if (type !== iface.type) { br.removeIface(iface); continue; }
       const request = cfg.int('ofport_request');
-      if (iface.ofport > 0 && request !== null && request !== iface.ofport && request > 0 && request < 0xff00) {
+      const wantedBy = requested.get(iface.ofport);
+      if ((iface.ofport > 0 && request !== null && request !== iface.ofport && request > 0 && request < 0xff00)
+          || (wantedBy !== undefined && wantedBy !== iname)) {
         // A new port number needs the port to be added again (as OVS re-adds it); ports trading
         // numbers are all removed before any is added back.
         br.removeIface(iface);
