@@ -154,10 +154,18 @@ test('flow-removed goes to a controller connection that asked for it', async () 
   assert.equal(m.info.type, 'FLOW_REMOVED');
 });
 
-test('port desc is split into several messages only when over 64 kB', async () => {
+test('port desc lists every port; a large flow dump is split with the "more" flag', async () => {
   const c = await connect(5);
   const parts = await exchange(c, encodePortDescRequest(5, OFPP_ANY, allocXid()));
   assert.equal(parts.length, 1);
   const ports = decodePhyPorts(5, new OfpReader(parts[0]!.data.subarray(parts[0]!.hdrsLen)));
   assert.deepEqual(ports.map((p) => p.portNo).sort(), [1, 2]);
+
+  for (let i = 0; i < 1500; i++) ofproto.handleFlowMod(flowMod(`table=4,priority=${i + 1},actions=drop`));
+  const reply = await exchange(c, encodeFlowStatsRequest({
+    tableId: 4, outPort: OFPP_ANY, outGroup: 0xffffffff, cookie: 0n, cookieMask: 0n, match: new Match(), aggregate: false,
+  }, 5, { xid: allocXid() }));
+  assert.ok(reply.length >= 2, `${reply.length} messages`);
+  assert.deepEqual(reply.map((m) => m.flags & 1), [...reply.slice(1).map(() => 1), 0]);
+  assert.equal(reply.reduce((n, m) => n + decodeFlowStatsReply(m).length, 0), 1500);
 });
