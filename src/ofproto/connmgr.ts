@@ -92,7 +92,16 @@ export class Ofconn {
 
   /** The async configuration in force (the version's default until set). */
   get asyncConfig(): AsyncConfig { return this.async ?? asyncConfigDefault(this.version); }
-  set asyncConfig(ac: AsyncConfig) { this.async = ac; }
+  set asyncConfig(ac: AsyncConfig) {
+    // Before OF1.4 "action" also means the OF1.4 action-like reasons (ofconn_set_async_config).
+    const ACTION_BITS = (1 << 3) | (1 << 4) | (1 << 5);
+    const primary = ac.primary.slice(), secondary = ac.secondary.slice();
+    if (this.version > 0 && this.version < 5) {
+      if (primary[0]! & 2) primary[0] = (primary[0]! | ACTION_BITS) >>> 0;
+      if (secondary[0]! & 2) secondary[0] = (secondary[0]! | ACTION_BITS) >>> 0;
+    }
+    this.async = { primary, secondary };
+  }
 
   /** Would this connection get asynchronous message 'oam' for 'reason'? */
   receivesAsync(oam: number, reason: number): boolean {
@@ -140,7 +149,11 @@ export class Ofconn {
       case 'BARRIER_REQUEST': this.send(encodeBarrierReply(msg)); return;
       case 'ROLE_REQUEST': this.handleRole(msg); return;
       case 'GET_ASYNC_REQUEST': this.send(encodeGetAsyncReply(msg, this.asyncConfig)); return;
-      case 'SET_ASYNC_CONFIG': this.asyncConfig = decodeAsyncConfig(msg, false, this.asyncConfig); return;
+      case 'SET_ASYNC_CONFIG':
+        this.asyncConfig = decodeAsyncConfig(msg, false, this.asyncConfig);
+        // Asking for async messages turns them on for a service connection (handle_nxt_set_async_config).
+        if (this.type === 'service' && !this.missSendLen) this.missSendLen = OFP_DEFAULT_MISS_SEND_LEN;
+        return;
       case 'SET_FLOW_FORMAT': {
         const ff = new DataView(msg.data.buffer, msg.data.byteOffset).getUint32(msg.hdrsLen);
         if (ff !== NXFF_OPENFLOW10 && ff !== NXFF_NXM) throw new OfpError('OFPBRC_EPERM');
@@ -157,22 +170,22 @@ export class Ofconn {
   }
 
   private handleRole(msg: OfpMsg): void {
+    // Any connection may take a role, service connections included (OVS's handle_role_request).
     const rr = decodeRoleMessage(msg);
-    if (this.type !== 'primary') throw new OfpError('OFPBRC_EPERM');
     if (rr.role !== ROLE_NOCHANGE) {
+      const mgr = this.mgr;
       if (rr.role !== ROLE_EQUAL && rr.generationId !== null) {
-        const mgr = this.mgr;
         if (mgr.generationId !== null && BigInt.asIntN(64, rr.generationId - mgr.generationId) < 0n) {
           throw new OfpError('OFPRRFC_STALE');
         }
         mgr.generationId = rr.generationId;
       }
-      if (rr.role === ROLE_PRIMARY) {
-        for (const other of this.mgr.connections()) {
+      if (rr.role === ROLE_PRIMARY && this.role !== ROLE_PRIMARY) {
+        for (const other of mgr.connections()) {
           if (other !== this && other.role === ROLE_PRIMARY) {
             other.role = ROLE_SECONDARY;
-            const st = encodeRoleStatus({ role: ROLE_SECONDARY, reason: 0, generationId: this.mgr.generationId ?? 0n }, other.version);
-            if (st && other.receivesAsync(3, 0)) other.send(st);
+            const st = encodeRoleStatus({ role: ROLE_SECONDARY, reason: 0, generationId: mgr.generationId ?? 0xffffffffffffffffn }, other.version);
+            if (st) other.send(st);
           }
         }
       }
@@ -300,16 +313,18 @@ export class Connmgr {
   private async listen(target: string, type: OfconnType): Promise<void> {
     const conns = new Set<Ofconn>();
     const server = await openPassive(target, OFP_PORT, (sock: Socket) => {
-      const name = `${this.bridge}<->${target.startsWith('punix:') ? 'unix' : target}#${this.nextConnId++}`;
-      const ofconn = this.attach(sock, name, type, this.allowedVersions);
+      // The connection is "unix#N" (or the peer's tcp:IP:PORT) and the ofconn "<bridge><->" that.
+      const peer = target.startsWith('punix:') ? `unix#${this.nextConnId++}`
+        : `tcp:${sock.remoteAddress ?? '0.0.0.0'}:${sock.remotePort ?? 0}`;
+      const ofconn = this.attach(sock, `${this.bridge}<->${peer}`, type, this.allowedVersions, peer);
       conns.add(ofconn);
       ofconn.vconn.onClose = () => { conns.delete(ofconn); this.handler.connectionsChanged?.(); };
     });
     this.listeners.set(target, { server, type, conns });
   }
 
-  private attach(sock: Socket, name: string, type: OfconnType, versions: number): Ofconn {
-    const vconn = new VconnStream(sock, name, versions);
+  private attach(sock: Socket, name: string, type: OfconnType, versions: number, vconnName = name): Ofconn {
+    const vconn = new VconnStream(sock, vconnName, versions);
     const ofconn = new Ofconn(this, vconn, type, name);
     vconn.onMessage = (m) => ofconn.receive(m);
     vconn.onConnected = () => {
@@ -325,7 +340,7 @@ export class Connmgr {
     log.info(`${this.bridge}<->${target}: connecting...`);
     openActive(target, OFP_PORT).then((sock) => {
       if (c.stopped) { sock.destroy(); return; }
-      const ofconn = this.attach(sock, `${this.bridge}<->${target}`, 'primary', c.cfg.allowedVersions ?? this.allowedVersions);
+      const ofconn = this.attach(sock, `${this.bridge}<->${target}`, 'primary', c.cfg.allowedVersions ?? this.allowedVersions, target);
       c.ofconn = ofconn;
       ofconn.vconn.onConnected = () => {
         log.info(`${this.bridge}<->${target}: connected`);

@@ -129,7 +129,7 @@ export class Ofmonitors {
   }
 
   private update(rule: Rule, event: number, reason: number, flags: number, actions: RuleActions): FlowUpdate {
-    const withActions = event !== OFPFME_REMOVED && (flags & OFPFMF_INSTRUCTIONS) !== 0;
+    const withActions = (flags & OFPFMF_INSTRUCTIONS) !== 0;
     return {
       event, reason, idleTimeout: rule.idleTimeout, hardTimeout: rule.hardTimeout, tableId: rule.tableId,
       cookie: rule.flowCookie, priority: rule.priority, match: rule.match,

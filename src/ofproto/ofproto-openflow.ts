@@ -34,7 +34,7 @@ import {
 import {
   type PhyPort, type PortMod, type PortStats, decodePortMod, decodePortStatsRequest, decodePortDescRequest, putPhyPort,
   putPortStats, encodePortStatus, emptyPortStats, OFPP_ANY, OFPP_MAX, OFPPR_MODIFY, PC_PORT_DOWN, PS_LINK_DOWN,
-  PS_LIVE, PC_NO_FWD, PS_BLOCKED,
+  PS_LIVE, PS_BLOCKED, OFPP_NORMAL,
 } from '../openflow/ofp-port.js';
 import {
   decodeQueueStatsRequest, decodeQueueGetConfigRequest, encodeQueueConfigReply, putQueueStats, OFPQ_ALL,
@@ -46,9 +46,11 @@ import {
 } from '../openflow/ofp-group.js';
 import {
   decodeMeterMod, decodeMeterRequest, putMeterConfig, putMeterStats, encodeMeterFeaturesReply, encodeMeterMod,
-  OFPM13_ALL, type MeterMod,
+  OFPM13_ALL, OFPMC13_DELETE, type MeterMod,
 } from '../openflow/ofp-meter.js';
-import { decodeTableMod, putTableDesc, encodeTableStatus, SETTING_ON, SETTING_OFF, type TableDesc } from '../openflow/ofp-table.js';
+import {
+  decodeTableMod, putTableDesc, encodeTableStatus, SETTING_ON, SETTING_OFF, OFPTR_VACANCY_DOWN, OFPTR_VACANCY_UP, type TableDesc,
+} from '../openflow/ofp-table.js';
 import {
   putTableStats13, putTableStats10, putTableFeatures, decodeTableFeatures, type TableFeatures, type TableStats,
 } from '../openflow/ofp-table-stats.js';
@@ -63,22 +65,25 @@ import {
 } from '../openflow/ofp-monitor.js';
 import {
   OAM_PACKET_IN, OAM_PORT_STATUS, OAM_FLOW_REMOVED, OAM_TABLE_STATUS, OAM_REQUESTFORWARD, NXFF_NXM,
-  ROLE_SECONDARY,
+  ROLE_SECONDARY, OFPR_INVALID_TTL,
 } from '../openflow/ofp-connection.js';
 import { encodeErrorMsg } from '../openflow/ofp-errors.js';
-import { FL, get32 } from '../openflow/flow.js';
+import { FL, get32, put32 } from '../openflow/flow.js';
+import { flowExtract } from '../openflow/flow-extract.js';
 import { Match } from '../openflow/match.js';
 import { MF_N_IDS, mfFromId } from '../openflow/meta-flow.js';
 import { nxmFieldByMfId } from '../openflow/nx-match.js';
 import { ofpactNames, actionBitmapFromNames } from '../openflow/ofpact-bitmap.js';
+import { ofpactsFrom } from '../openflow/ofpact-codec.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { type Netdev } from '../datapath/netdev-provider.js';
 import { netdevGetStats, netdevUpdateFlags, netdevGetFlags, netdevGetCarrier, netdevGetEtherAddr } from '../datapath/netdev.js';
-import { Connmgr, type Ofconn, type ConnmgrHandler } from './connmgr.js';
+import { Connmgr, type Ofconn, type ConnmgrHandler, type ControllerConfig } from './connmgr.js';
+import { isPassiveName } from '../lib/stream.js';
 import { Ofmonitors } from './ofmonitor.js';
 import { Ofproto, calcDuration, type OfprotoFlowMod, type OfprotoGroupMod } from './ofproto.js';
 import {
-  OFTABLE_HIDDEN, EVICTION_OPENFLOW, TableMiss, type Rule, type Ofport, type ModRequester, type OfprotoListener,
+  OFTABLE_HIDDEN, EVICTION_OPENFLOW, OFPFME_ADDED, OFPFME_REMOVED, type Rule, type Ofport, type ModRequester, type OfprotoListener,
 } from './ofproto-provider.js';
 import type { RuleActions } from './ofproto-actions.js';
 import type { OfprotoDpif } from './ofproto-dpif.js';
@@ -86,10 +91,13 @@ import { VERSION_MAX } from './classifier.js';
 import { hmapOrder, hashInt } from './ovs-hash.js';
 
 const log = vlogModule('ofproto');
+const connmgrLog = vlogModule('connmgr');
 const rl = new RateLimit(5, 20);
 
 /** The "max_entries" OVS reports for a table without a limit. */
 const DEFAULT_MAX_ENTRIES = 1000000;
+/** The eviction flags OVS reports and accepts: OTHER | IMPORTANCE | LIFETIME (OFPROTO_EVICTION_FLAGS). */
+const EVICTION_FLAGS = 1 | 2 | 4;
 
 /* ---- Connection protocol. ---- */
 
@@ -178,14 +186,26 @@ interface BundleEntry {
   ogm?: OfprotoGroupMod;
   pm?: PortMod;
   po?: PacketOut;
+  /** Runs a translated packet-out's datapath actions. */
+  execute?: () => void;
 }
 
 interface Bundle {
   id: number;
   flags: number;
+  /** The message that created the bundle (the error on expiry quotes it). */
+  msg: Uint8Array;
   closed: boolean;
   entries: BundleEntry[];
   used: number;
+}
+
+/** Flow mods a connection made since its last summary. */
+interface OpStats {
+  nAdd: number; nDelete: number; nModify: number;
+  firstOp: number; lastOp: number;
+  /** When to log the summary (Infinity: nothing pending), and not before 'backoff'. */
+  nextReport: number; backoff: number;
 }
 
 /* ---- The handler. ---- */
@@ -202,10 +222,20 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   dpif: OfprotoDpif | null = null;
   /** Wraps packet execution so the datapath knows which bridge it runs for (set by the bridge). */
   executeContext: (fn: () => void) => void = (fn) => fn();
+  /** Runs 'fn' (translation of packets) holding back the datapath actions it executes; the
+   * returned function runs them (bundled packet-outs execute after the commit).  Set by the bridge. */
+  captureExecution: (fn: () => void) => () => void = (fn) => { fn(); return () => undefined; };
+  /** Fail mode; connmgr starts in secure mode, so a standalone bridge gets its NORMAL flow at once. */
+  private failMode: 'standalone' | 'secure' = 'secure';
+  /** Number of active controller targets configured. */
+  private activeControllers = 0;
   /** Port creation times (ms), for port stats durations. */
   private readonly portCreated = new Map<number, number>();
   private readonly bundles = new Map<Ofconn, Map<number, Bundle>>();
-  private readonly invalidTtl = new WeakMap<Ofconn, boolean>();
+  /** Flow-mod counts per connection for the periodic summary (ofconn_report_flow_mod). */
+  private readonly opStats = new Map<Ofconn, OpStats>();
+  /** Parts of a multipart request received so far, per connection. */
+  private readonly parts = new Map<Ofconn, OfpMsg[]>();
   /** Each port's netdev change sequence number last looked at. */
   private readonly portSeq = new Map<number, number>();
 
@@ -225,6 +255,24 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   /* ---- ConnmgrHandler. ---- */
 
   async handleMessage(c: Ofconn, msg: OfpMsg): Promise<void> {
+    if (msg.info.isStat && (msg.flags & 1 || this.parts.has(c))) {
+      /* A multipart request in several messages: collect them (ofpmp_assembler). */
+      const parts = this.parts.get(c) ?? [];
+      if (parts.length && (parts[0]!.xid !== msg.xid || parts[0]!.info !== msg.info)) {
+        this.parts.delete(c);
+        throw new OfpError('OFPBRC_MULTIPART_BUFFER_OVERFLOW');
+      }
+      parts.push(msg);
+      if (msg.flags & 1) { this.parts.set(c, parts); return; }
+      this.parts.delete(c);
+      if (parts.length > 1) {
+        if (msg.info.type === 'TABLE_FEATURES_STATS_REQUEST') return this.handleTableFeatures(c, parts);
+        if (msg.info.type === 'FLOW_MONITOR_STATS_REQUEST') {
+          return this.monitors.handleRequest(c, msg, parts.flatMap((m) => decodeFlowMonitorRequests(m)));
+        }
+        throw new OfpError('OFPBRC_BAD_STAT');
+      }
+    }
     const h = HANDLERS[msg.info.type];
     if (!h) throw new OfpError(msg.info.isStat ? 'OFPBRC_BAD_STAT' : 'OFPBRC_BAD_TYPE');
     await h(this, c, msg);
@@ -232,6 +280,9 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   connectionsChanged(): void {
     const live = new Set(this.connmgr.connections());
+    for (const c of [...this.opStats.keys()]) {
+      if (!live.has(c)) { this.logFlowMods(c); this.opStats.delete(c); }
+    }
     for (const c of [...this.bundles.keys()]) if (!live.has(c)) this.bundles.delete(c);
     this.monitors.pruneClosed(live);
   }
@@ -245,6 +296,19 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   flowMonitor(rule: Rule, event: number, reason: number, req: ModRequester | null, oldActions: RuleActions | null): void {
     this.monitors.report(rule, event, reason, req, oldActions);
+    /* Flows added or removed may cross a vacancy threshold (send_table_status). */
+    if (event === OFPFME_ADDED || event === OFPFME_REMOVED) this.checkTableStatus(rule.tableId);
+  }
+
+  /** Sends an OF1.4 table-status when the table's vacancy crossed the armed threshold (send_table_status). */
+  checkTableStatus(tableId: number): void {
+    const t = this.ofproto.tables[tableId];
+    if (!t || !t.vacancyEvent) return;
+    const vacancy = this.ofproto.tableVacancy(t);
+    const event = vacancy < t.vacancyDown ? OFPTR_VACANCY_DOWN : vacancy > t.vacancyUp ? OFPTR_VACANCY_UP : 0;
+    if (!event || event !== t.vacancyEvent) return;
+    this.tableStatus(tableId, event);
+    t.vacancyEvent = event === OFPTR_VACANCY_DOWN ? OFPTR_VACANCY_UP : OFPTR_VACANCY_DOWN;
   }
 
   flowMonitorFlush(): void { this.monitors.flush(); }
@@ -269,17 +333,105 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   /** Sends a port-status to every connection that wants it; 'source' (a port-mod's
    * requester) does not hear about its own change before OF1.5. */
-  sendPortStatus(source: Ofconn | null, reason: number, pp: PhyPort): void {
-    this.connmgr.sendAsync(OAM_PORT_STATUS, reason, (c) =>
-      c === source && c.version < 6 ? null : encodePortStatus({ reason, desc: pp }, c.version));
+  sendPortStatus(source: Ofconn | null, reason: number, pp: PhyPort, oldPp: PhyPort | null = null): void {
+    this.connmgr.sendAsync(OAM_PORT_STATUS, reason, (c) => {
+      if (c === source && c.version < 6) return null;
+      const msg = encodePortStatus({ reason, desc: pp }, c.version);
+      /* A change this version cannot show (e.g. LIVE before OF1.2) is not sent. */
+      if (reason === OFPPR_MODIFY && oldPp && bytesEqual(msg, encodePortStatus({ reason, desc: oldPp }, c.version))) return null;
+      return msg;
+    });
   }
 
   /** Sends a packet-in to the connections of controller 'controllerId' that want it. */
   sendPacketIn(pin: PacketIn, controllerId: number, maxLen: number): void {
+    pin = { ...pin, metadata: packetInMetadata(pin.metadata) };
     this.connmgr.sendAsync(OAM_PACKET_IN, pin.reason, (c) => {
       if (c.controllerId !== controllerId) return null;
       return encodePacketIn(pin, c.version, c.packetInFormat, maxLen > 0 ? maxLen : 0xffff);
     });
+  }
+
+  /* ---- Controllers and fail mode (connmgr_set_controllers, connmgr_set_fail_mode). ---- */
+
+  /** Reconfigures the controllers; going from none to some or back flushes the tables. */
+  async setControllers(configs: ControllerConfig[]): Promise<void> {
+    const had = this.hasControllers();
+    this.activeControllers = configs.filter((c) => !isPassiveName(c.target)).length;
+    await this.connmgr.setControllers(configs);
+    if (had !== this.hasControllers()) this.flushFlows();
+  }
+
+  /** True if some active ("primary") controller is configured, connected or not. */
+  hasControllers(): boolean { return this.activeControllers > 0; }
+
+  /** Sets what to do without a controller; a change flushes the tables if there is none. */
+  setFailMode(mode: 'standalone' | 'secure'): void {
+    if (mode === this.failMode) return;
+    this.failMode = mode;
+    if (!this.hasControllers()) this.flushFlows();
+  }
+
+  /** Deletes every flow, group and meter (ofproto_flush_flows), then installs the
+   * fail-open NORMAL flow of a standalone switch without controllers (connmgr_flushed). */
+  flushFlows(): void {
+    const p = this.ofproto;
+    p.flushFlows();
+    p.groupDeleteAll();
+    p.handleMeterMod({ command: OFPMC13_DELETE, meter: { meterId: OFPM13_ALL, flags: 0, bands: [] } });
+    if (!this.hasControllers() && this.failMode === 'standalone') {
+      p.addFlow({ match: new Match(), priority: 0 },
+        ofpactsFrom([{ type: 'OUTPUT', port: OFPP_NORMAL, maxLen: 0 }], 1));
+    }
+  }
+
+  /* ---- Flow-mod summaries. ---- */
+
+  /** Counts a flow mod 'c' made (ofconn_report_flow_mod). */
+  private reportFlowMod(c: Ofconn, command: number): void {
+    let st = this.opStats.get(c);
+    if (!st) {
+      st = { nAdd: 0, nDelete: 0, nModify: 0, firstOp: 0, lastOp: 0, nextReport: Infinity, backoff: -Infinity };
+      this.opStats.set(c, st);
+    }
+    if (command === 0) st.nAdd++;
+    else if (command === 1 || command === 2) st.nModify++;
+    else st.nDelete++;
+    const now = this.ofproto.now();
+    if (st.nextReport === Infinity) {
+      st.firstOp = now;
+      st.nextReport = Math.max(now + 10000, st.backoff);
+      st.backoff = st.nextReport + 60000;
+    }
+    st.lastOp = now;
+  }
+
+  /** Logs and clears a connection's flow-mod counts (ofconn_log_flow_mods). */
+  private logFlowMods(c: Ofconn): void {
+    const st = this.opStats.get(c);
+    if (!st) return;
+    const n = st.nAdd + st.nDelete + st.nModify;
+    if (n) {
+      const ago = Math.floor((this.ofproto.now() - st.firstOp) / 1000);
+      const interval = Math.floor((st.lastOp - st.firstOp) / 1000);
+      let text = `${n} flow_mods `;
+      if (interval === ago) text += `in the last ${ago} s`;
+      else if (interval) text += `in the ${interval} s starting ${ago} s ago`;
+      else text += `${ago} s ago`;
+      const parts: string[] = [];
+      if (st.nAdd) parts.push(`${st.nAdd} adds`);
+      if (st.nDelete) parts.push(`${st.nDelete} deletes`);
+      if (st.nModify) parts.push(`${st.nModify} modifications`);
+      connmgrLog.info(`${c.name}: ${text} (${parts.join(', ')})`);
+      st.nAdd = st.nDelete = st.nModify = 0;
+    }
+    st.nextReport = Infinity;
+  }
+
+  /** Periodic work: flow-mod summaries that are due. */
+  run(): void {
+    const now = this.ofproto.now();
+    for (const [c, st] of this.opStats) if (now >= st.nextReport) this.logFlowMods(c);
   }
 
   /* ---- Ports. ---- */
@@ -317,26 +469,33 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
    * controllers (ofproto's update_port): 'netdevOf' gives a port's netdev.
    * Returns true if some port changed.
    */
-  refreshPorts(netdevOf: (ofp: number) => Netdev | null): boolean {
+  refreshPorts(): boolean {
     let changed = false;
     for (const port of this.ofproto.ports.values()) {
-      const nd = netdevOf(port.ofpPort);
+      const nd = port.netdev as Netdev | null;
       if (!nd) continue;
-      const seen = this.portSeq.get(port.ofpPort);
-      if (seen === nd.changeSeq) continue;
-      this.portSeq.set(port.ofpPort, nd.changeSeq);
-      if (seen === undefined) continue;
-      const up = (netdevGetFlags(nd) & 1) !== 0;
-      const carrier = netdevGetCarrier(nd);
-      const mac = netdevGetEtherAddr(nd);
-      const config = up ? port.pp.config & ~PC_PORT_DOWN : port.pp.config | PC_PORT_DOWN;
-      let state = carrier ? port.pp.state & ~PS_LINK_DOWN : port.pp.state | PS_LINK_DOWN;
-      state = normalizeState(config, state, true);
-      const hw = macToBytes(mac);
-      if (config === port.pp.config && state === port.pp.state && bytesEqual(hw, port.pp.hwAddr)) continue;
-      port.pp = { ...port.pp, config, state, hwAddr: hw };
-      this.sendPortStatus(null, OFPPR_MODIFY, port.pp);
-      changed = true;
+      const old = port.pp;
+      if (this.portSeq.get(port.ofpPort) !== nd.changeSeq) {
+        this.portSeq.set(port.ofpPort, nd.changeSeq);
+        const up = (netdevGetFlags(nd) & 1) !== 0;
+        const carrier = netdevGetCarrier(nd);
+        const config = up ? old.config & ~PC_PORT_DOWN : old.config | PC_PORT_DOWN;
+        const state = carrier ? old.state & ~PS_LINK_DOWN : old.state | PS_LINK_DOWN;
+        const hw = macToBytes(netdevGetEtherAddr(nd));
+        if (config !== old.config || state !== old.state || !bytesEqual(hw, old.hwAddr)) {
+          port.pp = { ...old, config, state, hwAddr: hw };
+          this.sendPortStatus(null, OFPPR_MODIFY, port.pp, old);
+          changed = true;
+        }
+      }
+      /* A port turns live once it may forward (ofproto-dpif's port_run). */
+      const cur = port.pp;
+      const state = normalizeState(cur.config, cur.state, true);
+      if (state !== cur.state) {
+        port.pp = { ...cur, state };
+        this.sendPortStatus(null, OFPPR_MODIFY, port.pp, cur);
+        changed = true;
+      }
     }
     return changed;
   }
@@ -364,18 +523,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
       if (r < 0) toggle &= ~PC_PORT_DOWN;
     }
     if (!toggle) return;
-    const oldConfig = port.pp.config;
-    port.pp = { ...port.pp, config: port.pp.config ^ toggle };
-    let state = port.pp.state;
-    if (port.netdev) {
-      /* Taking the device down or up changes its carrier too (a netdev-dummy does at once). */
-      const nd = port.netdev as Netdev;
-      state = netdevGetCarrier(nd) ? state & ~PS_LINK_DOWN : state | PS_LINK_DOWN;
-      this.portSeq.set(port.ofpPort, nd.changeSeq);
-    }
-    port.pp.state = normalizeState(port.pp.config, state, true);
-    this.ofproto.cls.portReconfigured?.(port, oldConfig);
-    this.sendPortStatus(source, OFPPR_MODIFY, port.pp);
+    const old = port.pp;
+    port.pp = { ...old, config: old.config ^ toggle };
+    port.pp.state = normalizeState(port.pp.config, port.pp.state, true);
+    if (port.netdev) this.portSeq.set(port.ofpPort, -1);
+    this.ofproto.cls.portReconfigured?.(port, old.config);
+    this.sendPortStatus(source, OFPPR_MODIFY, port.pp, old);
+    /* The device's own change (carrier) is noticed right after, as OVS's next ofproto_run. */
+    setImmediate(() => this.refreshPorts());
   }
 
   private portModStart(pm: PortMod): Ofport {
@@ -408,6 +563,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     const fm = this.decodeFlowMod(c, msg);
     const err = this.ofproto.handleFlowMod(fm, { conn: c, xid: msg.xid });
     if (err) throw err;
+    this.reportFlowMod(c, fm.command);
   }
 
   /* ---- Packet out. ---- */
@@ -417,8 +573,11 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     const inPort = get32(po.metadata.flow, FL.IN_PORT) & 0xffff;
     if (inPort >= this.ofproto.maxPorts && inPort < OFPP_MAX) throw new OfpError('OFPBRC_BAD_PORT');
     if (po.bufferId !== 0xffffffff) throw new OfpError('OFPBRC_BUFFER_UNKNOWN');
+    /* The flow the actions see: the packet's headers with the metadata given (flow_union_with_miniflow). */
     const m = new Match();
-    m.flow.set(po.metadata.flow);
+    m.flow.set(flowExtract(po.packet, get32(po.metadata.flow, FL.PACKET_TYPE)).flow);
+    for (let i = 0; i < FL.DL_DST; i++) if (po.metadata.wc[i]) m.flow[i] = po.metadata.flow[i]!;
+    put32(m.flow, FL.IN_PORT, inPort);
     m.wc.fill(0xff);
     const r = checkActions(po.ofpacts.decoded, m, { maxPorts: this.ofproto.maxPorts, tableId: 0, nTables: this.ofproto.nTables });
     if (r.error) throw new OfpError(r.error);
@@ -478,7 +637,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   tableDesc(tableId: number): TableDesc {
     const t = this.ofproto.tables[tableId]!;
     return {
-      tableId, eviction: t.eviction & EVICTION_OPENFLOW ? SETTING_ON : SETTING_OFF, evictionFlags: 3,
+      tableId, eviction: t.eviction & EVICTION_OPENFLOW ? SETTING_ON : SETTING_OFF, evictionFlags: EVICTION_FLAGS,
       vacancy: t.vacancyEvent ? SETTING_ON : SETTING_OFF,
       tableVacancy: { down: t.vacancyDown, up: t.vacancyUp, vacancy: this.ofproto.tableVacancy(t) },
     };
@@ -502,14 +661,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     return m;
   }
 
-  private bundleOpen(c: Ofconn, id: number, flags: number): void {
+  private bundleOpen(c: Ofconn, id: number, flags: number, msg: OfpMsg): void {
     const m = this.bundlesOf(c);
     if (m.has(id)) {
       log.info(`Bundle ${id.toString(16)} already exists.`);
       m.delete(id);
       throw new OfpError('OFPBFC_BAD_ID');
     }
-    m.set(id, { id, flags, closed: false, entries: [], used: Date.now() });
+    m.set(id, { id, flags, msg: msg.data.slice(), closed: false, entries: [], used: this.ofproto.now() });
   }
 
   private bundleClose(c: Ofconn, id: number, flags: number): void {
@@ -518,7 +677,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     if (!b) throw new OfpError('OFPBFC_BAD_ID');
     if (b.closed) { m.delete(id); throw new OfpError('OFPBFC_BUNDLE_CLOSED'); }
     if (b.flags !== flags) { m.delete(id); throw new OfpError('OFPBFC_BAD_FLAGS'); }
-    b.used = Date.now();
+    b.used = this.ofproto.now();
     b.closed = true;
   }
 
@@ -552,7 +711,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     const m = this.bundlesOf(c);
     let b = m.get(badd.bundleId);
     if (!b) {
-      b = { id: badd.bundleId, flags: badd.flags, closed: false, entries: [], used: Date.now() };
+      b = { id: badd.bundleId, flags: badd.flags, msg: msg.data.slice(), closed: false, entries: [], used: this.ofproto.now() };
       m.set(b.id, b);
     } else if (b.closed) {
       m.delete(b.id);
@@ -561,7 +720,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
       m.delete(b.id);
       throw new OfpError('OFPBFC_BAD_FLAGS');
     }
-    b.used = Date.now();
+    b.used = this.ofproto.now();
     b.entries.push(e);
   }
 
@@ -597,6 +756,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
           err = p.groupModStart(e.ogm!);
         } else if (e.type === 'PACKET_OUT') {
           err = this.packetOutCheck(e.po!);
+          if (!err) err = this.packetOutTranslate(e, version);
         }
       }
       if (err) failed = { i, err };
@@ -623,22 +783,41 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
       while (p.tablesVersion < v) p.bumpTablesVersion();
       const req: ModRequester = { conn: c, xid: e.xid };
       if (e.type === 'FLOW_MOD') {
+        const command = e.ofm!.command;
         const err = p.flowModFinish(e.ofm!, req);
         if (err) log.warn(`${p.name}: bundle flow_mod failed to finish (${err.error})`);
+        this.reportFlowMod(c, command);
       } else if (e.type === 'GROUP_MOD') {
         p.groupModFinish(e.ogm!, req);
       }
     }
     while (p.tablesVersion < version) p.bumpTablesVersion();
     this.monitors.flush();
-    for (const e of b.entries) if (e.type === 'PACKET_OUT') this.packetOutExecute(e.po!);
+    for (const e of b.entries) e.execute?.();
+  }
+
+  /** Translates a bundled packet-out against the tables as of 'version' (packet_xlate); its
+   * datapath actions run only once the whole bundle has committed. */
+  private packetOutTranslate(e: BundleEntry, version: number): OfpError | null {
+    const dpif = this.dpif;
+    if (!dpif) return null;
+    const p = this.ofproto;
+    const saved = p.tablesVersion;
+    const res: { err: OfpError | null } = { err: null };
+    p.tablesVersion = version;
+    try {
+      e.execute = this.captureExecution(() => { res.err = dpif.packetOut(e.po!); });
+    } finally {
+      p.tablesVersion = saved;
+    }
+    return res.err;
   }
 
   private handleBundleControl(c: Ofconn, msg: OfpMsg): void {
     const bc = decodeBundleCtrl(msg);
     let replyType: number;
     switch (bc.type) {
-      case OFPBCT_OPEN_REQUEST: this.bundleOpen(c, bc.bundleId, bc.flags); replyType = OFPBCT_OPEN_REPLY; break;
+      case OFPBCT_OPEN_REQUEST: this.bundleOpen(c, bc.bundleId, bc.flags, msg); replyType = OFPBCT_OPEN_REPLY; break;
       case OFPBCT_CLOSE_REQUEST: this.bundleClose(c, bc.bundleId, bc.flags); replyType = OFPBCT_CLOSE_REPLY; break;
       case OFPBCT_COMMIT_REQUEST: this.bundleCommit(c, bc.bundleId, bc.flags); replyType = OFPBCT_COMMIT_REPLY; break;
       case OFPBCT_DISCARD_REQUEST: this.bundleDiscard(c, bc.bundleId); replyType = OFPBCT_DISCARD_REPLY; break;
@@ -647,15 +826,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     c.send(encodeBundleCtrlReply(msg, { bundleId: bc.bundleId, type: replyType, flags: 0 }));
   }
 
-  /** Drops bundles idle longer than 'timeoutMs' (bundle-idle-timeout). */
+  /** Drops bundles idle for 'timeoutMs' or more, telling their owners (bundle_remove_expired). */
   expireBundles(timeoutMs: number): void {
-    const now = Date.now();
+    const limit = this.ofproto.now() - timeoutMs;
     for (const [c, m] of this.bundles) {
       for (const [id, b] of m) {
-        if (now - b.used > timeoutMs) {
-          m.delete(id);
-          log.warn(`${c.name}: bundle ${id} timed out`);
-        }
+        if (b.used > limit) continue;
+        m.delete(id);
+        if (!c.vconn.isClosed) c.vconn.sendError('OFPBFC_TIMEOUT', b.msg);
       }
     }
   }
@@ -674,7 +852,8 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   private handleGetConfig(c: Ofconn, msg: OfpMsg): void {
     c.send(encodeGetConfigReply(msg, {
-      frag: this.fragHandling, invalidTtlToController: this.invalidTtl.get(c) ? 1 : 0, missSendLen: c.missSendLen,
+      frag: this.fragHandling, invalidTtlToController: (c.asyncConfig.primary[OAM_PACKET_IN]! >>> OFPR_INVALID_TTL) & 1,
+      missSendLen: c.missSendLen,
     }));
   }
 
@@ -686,7 +865,14 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
         else log.warnRl(rl, `${this.ofproto.name}: unsupported fragment handling mode ${fragToString(cfg.frag)}`);
       }
     }
-    if (cfg.invalidTtlToController >= 0) this.invalidTtl.set(c, cfg.invalidTtlToController > 0);
+    if (cfg.invalidTtlToController >= 0) {
+      /* The flag is the primary/equal role's packet-in bit for invalid_ttl (ofconn_set_invalid_ttl_to_controller). */
+      const ac = c.asyncConfig;
+      const primary = ac.primary.slice();
+      const bit = 1 << OFPR_INVALID_TTL;
+      primary[OAM_PACKET_IN] = cfg.invalidTtlToController > 0 ? primary[OAM_PACKET_IN]! | bit : primary[OAM_PACKET_IN]! & ~bit;
+      c.asyncConfig = { primary, secondary: ac.secondary.slice() };
+    }
     c.missSendLen = cfg.missSendLen;
   }
 
@@ -725,9 +911,10 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     rep.send(c);
   }
 
-  private handleTableFeatures(c: Ofconn, msg: OfpMsg): void {
-    if (msgBody(msg).length) {
-      const req = decodeTableFeatures(msg, false);
+  private handleTableFeatures(c: Ofconn, msgs: OfpMsg[]): void {
+    const msg = msgs[msgs.length - 1]!;
+    if (msgs.length > 1 || msgBody(msg).length) {
+      const req = msgs.flatMap((m) => decodeTableFeatures(m, false));
       this.changeTableFeatures(req);
     }
     const features = this.tableFeatures();
@@ -925,6 +1112,10 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   private handleTableMod(_c: Ofconn, msg: OfpMsg): void {
     const tm = decodeTableMod(msg);
+    if (tm.evictionFlags !== 0xffffffff) {
+      if (tm.evictionFlags !== EVICTION_FLAGS) throw new OfpError('OFPTMFC_BAD_CONFIG');
+      tm.evictionFlags = 0xffffffff;
+    }
     const err = this.ofproto.tableMod(tm);
     if (err) throw err;
   }
@@ -951,7 +1142,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     FLOW_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleFlowStats(c, m),
     AGGREGATE_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleAggregate(c, m),
     TABLE_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableStats(c, m),
-    TABLE_FEATURES_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableFeatures(c, m),
+    TABLE_FEATURES_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableFeatures(c, [m]),
     TABLE_DESC_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTableDesc(c, m),
     PORT_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePortStats(c, m),
     PORT_DESC_STATS_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePortDesc(c, m),
@@ -989,6 +1180,28 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 function normalizeState(config: number, state: number, mayEnable: boolean): number {
   return config & PC_PORT_DOWN || state & (PS_LINK_DOWN | PS_BLOCKED) || !mayEnable
     ? state & ~PS_LIVE : state | PS_LIVE;
+}
+
+/** Flow members a packet-in reports when they are not zero (flow_get_metadata); in_port always. */
+const PIN_METADATA: [number, number][] = [
+  [FL.TUN_ID, 8], [FL.TUN_IP_SRC, 4], [FL.TUN_IP_DST, 4], [FL.TUN_IPV6_SRC, 16], [FL.TUN_IPV6_DST, 16],
+  [FL.TUN_FLAGS, 2], [FL.TUN_GBP_ID, 2], [FL.TUN_GBP_FLAGS, 1], [FL.METADATA, 8],
+  ...Array.from({ length: 16 }, (_x, i): [number, number] => [FL.REGS + 4 * i, 4]),
+  [FL.PKT_MARK, 4], [FL.PACKET_TYPE, 4], [FL.CT_STATE, 1], [FL.CT_ZONE, 2], [FL.CT_MARK, 4], [FL.CT_LABEL, 16],
+];
+
+/** The metadata match of a packet-in: each field exact when set, absent when zero. */
+function packetInMetadata(m: Match): Match {
+  const out = new Match();
+  for (const [off, n] of PIN_METADATA) {
+    let set = false;
+    for (let i = 0; i < n; i++) if (m.flow[off + i]) { set = true; break; }
+    if (!set) continue;
+    for (let i = 0; i < n; i++) { out.flow[off + i] = m.flow[off + i]!; out.wc[off + i] = 0xff; }
+  }
+  for (let i = 0; i < 4; i++) out.flow[FL.IN_PORT + i] = m.flow[FL.IN_PORT + i]!;
+  put32(out.wc, FL.IN_PORT, 0xffff);
+  return out;
 }
 
 function macToBytes(mac: number): Uint8Array {

@@ -270,7 +270,7 @@ export function encodePacketIn(pin: PacketIn, version: number, format = 0, maxLe
     const w = startMsg('NXT_PACKET_IN', version, 0);
     const start = w.len;
     w.u32(pin.bufferId).u16(pin.packet.length).u8(reasonFor(version)).u8(pin.tableId)
-      .u64(pin.cookie === U64_MAX ? 0n : pin.cookie).u16(0).zeros(6);
+      .u64(pin.cookie).u16(0).zeros(6);
     w.set16(start + 16, putNxMatch(w, pin.metadata));
     w.zeros(2).bytes(data);
     return w.finishMsg();
@@ -287,7 +287,7 @@ export function encodePacketIn(pin: PacketIn, version: number, format = 0, maxLe
   }
   const w = startMsg(version === 3 ? 'OFPT12_PACKET_IN' : 'OFPT13_PACKET_IN', version, 0);
   w.u32(pin.bufferId).u16(pin.packet.length).u8(reasonFor(version)).u8(pin.tableId);
-  if (version >= 4) w.u64(pin.cookie === U64_MAX ? 0n : pin.cookie);
+  if (version >= 4) w.u64(pin.cookie);
   putOfp11Match(w, pin.metadata, version);
   w.zeros(2).bytes(data);
   return w.finishMsg();

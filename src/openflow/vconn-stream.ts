@@ -17,9 +17,17 @@ import { encodeErrorMsg, type OfpErrName } from './ofp-errors.js';
 import { openActive, OFP_PORT } from '../lib/stream.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { versionBitmapToString } from './vconn.js';
+import { ofpToString } from './ofp-print.js';
 
 const log = vlogModule('vconn');
 const rl = new RateLimit(5, 5);
+/** Debug logging of every message (vconn.c's ofmsg_rl). */
+const ofmsgRl = new RateLimit(200, 200);
+
+/** A message's text for the debug log, as OVS's ofp_to_string at verbosity 1. */
+function msgText(m: Uint8Array): string {
+  return ofpToString(m, 1).replace(/\n$/, '');
+}
 
 /** OpenFlow 1.0 through 1.5, as a version bitmap (bit N = wire version N). */
 export const OFP_SUPPORTED_VERSIONS = 0x7e;
@@ -70,6 +78,7 @@ export class VconnStream {
   /** Queues 'msg'; messages queued in one tick go out in one write. */
   send(msg: Uint8Array): void {
     if (this.closed) return;
+    log.dbgRl(ofmsgRl, () => `${this.name}: sent (Success): ${msgText(msg)}`);
     this.nTx++;
     this.out.push(msg);
     if (!this.flushScheduled) {
@@ -123,6 +132,7 @@ export class VconnStream {
 
   private handle(m: Uint8Array): void {
     const type = m[1]!;
+    log.dbgRl(ofmsgRl, () => `${this.name}: received: ${msgText(m)}`);
     if (this.version === 0) {
       if (type !== OFPT_HELLO) {
         log.warnRl(rl, `${this.name}: received message while expecting hello (type ${type})`);
@@ -144,7 +154,8 @@ export class VconnStream {
         return;
       }
       this.version = version;
-      log.dbg(`${this.name}: negotiated OpenFlow version 0x${version.toString(16).padStart(2, '0')}`);
+      log.dbg(`${this.name}: negotiated OpenFlow version 0x${version.toString(16).padStart(2, '0')} `
+        + `(we support ${versionBitmapToString(this.allowedVersions)}, peer supports ${versionBitmapToString(this.peerVersions)})`);
       this.onConnected(version);
       return;
     }

@@ -32,7 +32,7 @@ import type { VlanMode } from '../ofproto/ofproto-dpif-xlate.js';
 import { OFPRR_DELETE } from '../ofproto/ofproto-provider.js';
 import { parseSubfield } from '../openflow/nx-match.js';
 import { mfFromName } from '../openflow/meta-flow.js';
-import { PC_PORT_DOWN, PS_LINK_DOWN, PS_LIVE, type PhyPort } from '../openflow/ofp-port.js';
+import { PC_PORT_DOWN, PS_LINK_DOWN, type PhyPort } from '../openflow/ofp-port.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
 import {
   netdevOpen, netdevClose, netdevGetEtherAddr, netdevSetEtherAddr, netdevGetMtu, netdevGetCarrier, netdevGetFlags,
@@ -112,6 +112,7 @@ export class Bridge {
     this.openflow = new OfprotoOpenflow(ofproto);
     this.openflow.attachDpif(this.dpif);
     this.openflow.executeContext = (fn) => this.backer.runAs(this.dpif, fn);
+    this.openflow.captureExecution = (fn) => this.backer.capture(this.dpif, fn);
     ofprotoDpifRegister(this.dpif);
   }
 
@@ -191,7 +192,7 @@ export function phyPortOf(netdev: Netdev): Omit<PhyPort, 'portNo' | 'name'> {
   const carrier = netdevGetCarrier(netdev);
   return {
     hwAddr: macBytes(mac < 0 ? 0 : mac), config: up ? 0 : PC_PORT_DOWN,
-    state: carrier ? PS_LIVE : PS_LINK_DOWN, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
+    state: carrier ? 0 : PS_LINK_DOWN, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
   };
 }
 
@@ -205,6 +206,8 @@ export class Bridges {
   private runTimer: NodeJS.Timeout | null = null;
   private lastCfg = -1;
   private lastStats = 0;
+  /** Open_vSwitch other_config:bundle-idle-timeout, in ms (default 10 s). */
+  private bundleIdleTimeout = 10000;
   private readonly cls = vswitchIdlClass();
 
   constructor(readonly opts: BridgeOptions) {
@@ -240,15 +243,11 @@ export class Bridges {
     let changed = false;
     for (const br of this.bridges.values()) {
       br.ofproto.run();
-      if (br.openflow.refreshPorts((p) => this.ifaceNetdev(br, p))) changed = true;
-      br.openflow.expireBundles(10000);
+      if (br.openflow.refreshPorts()) changed = true;
+      br.openflow.expireBundles(this.bundleIdleTimeout);
+      br.openflow.run();
     }
     if (changed) this.schedule();
-  }
-
-  private ifaceNetdev(br: Bridge, ofp: number): Netdev | null {
-    for (const i of br.ifaces.values()) if (i.ofport === ofp) return i.netdev;
-    return null;
   }
 
   /** Runs one reconfiguration soon (changes arriving together are merged). */
@@ -278,6 +277,8 @@ export class Bridges {
     if (!this.idl.hasEverConnected) return;
     const ovs = this.idl.first('Open_vSwitch');
     if (!ovs) return;
+    const bit = Number.parseInt(ovs.map('other_config').get('bundle-idle-timeout') ?? '', 10);
+    this.bundleIdleTimeout = Number.isFinite(bit) && bit > 0 ? bit * 1000 : 10000;
     const wanted = new Map<string, IdlRow>();
     for (const br of ovs.refs('bridges')) {
       const name = br.str('name');
@@ -314,19 +315,21 @@ export class Bridges {
         }
       }
       br.uuid = row.uuid;
-      this.reconfigureBridge(br, row, ovs);
+      await this.reconfigureBridge(br, row, ovs);
     }
     await this.writeStatus(ovs);
   }
 
-  private reconfigureBridge(br: Bridge, row: IdlRow, ovs: IdlRow): void {
+  private async reconfigureBridge(br: Bridge, row: IdlRow, ovs: IdlRow): Promise<void> {
     const protocols = row.get('protocols').keys as string[];
     br.connmgr.allowedVersions = protocols.length
       ? protocols.reduce((m, p) => m | (PROTOCOL_BITS[p] ?? 0), 0) : DEFAULT_VERSIONS;
     const failMode = row.str('fail_mode') === 'secure' ? 'secure' : 'standalone';
     br.failMode = failMode;
+    br.openflow.setFailMode(failMode);
 
     this.reconfigureIfaces(br, row);
+    br.openflow.refreshPorts();
     this.reconfigurePorts(br, row);
     this.reconfigureDatapathId(br, row);
     this.reconfigureTables(br, row);
@@ -345,7 +348,7 @@ export class Bridges {
       probeInterval: c.int('inactivity_probe') ?? 5000,
       maxBackoff: c.int('max_backoff') ?? 8000,
     })).filter((c) => c.target);
-    void br.connmgr.setControllers(controllers);
+    await br.openflow.setControllers(controllers);
     void ovs;
   }
 
@@ -358,16 +361,23 @@ export class Bridges {
         if (iname && !wanted.has(iname)) wanted.set(iname, i);
       }
     }
-    // The bridge's own interface always exists (bridge.c adds it if missing).
+    // Port numbers interfaces ask for: a port holding one that another interface asks for gives it up.
+    const requested = new Map<number, string>();
+    for (const [iname, cfg] of wanted) {
+      const r = cfg.int('ofport_request');
+      if (r !== null && r > 0 && r < 0xff00 && !requested.has(r)) requested.set(r, iname);
+    }
     for (const [iname, iface] of [...br.ifaces]) {
       const cfg = wanted.get(iname);
       if (!cfg) { br.removeIface(iface); continue; }
       const type = cfg.str('type') ?? '';
       if (type !== iface.type) { br.removeIface(iface); continue; }
       const request = cfg.int('ofport_request');
-      if (iface.ofport > 0 && request !== null && request !== iface.ofport && request > 0 && request < 0xff00
-          && !br.usedOfports().has(request)) {
-        // A new port number needs the port to be added again (as OVS re-adds it).
+      const wantedBy = requested.get(iface.ofport);
+      if ((iface.ofport > 0 && request !== null && request !== iface.ofport && request > 0 && request < 0xff00)
+          || (wantedBy !== undefined && wantedBy !== iname)) {
+        // A new port number needs the port to be added again (as OVS re-adds it); ports trading
+        // numbers are all removed before any is added back.
         br.removeIface(iface);
       }
     }
@@ -416,7 +426,9 @@ export class Bridges {
     if (mac !== null && name !== br.name) netdevSetEtherAddr(nd, mac);
     const mtuRequest = cfg.int('mtu_request');
     if (mtuRequest !== null && mtuRequest > 0) nd.mtuUserConfig = mtuRequest;
-    const request = cfg.int('ofport_request') ?? (cfg.int('ofport') ?? 0) > 0 ? cfg.int('ofport_request') ?? cfg.int('ofport') : null;
+    // The requested number, else the one it had before (iface_pick_ofport).
+    const previous = cfg.int('ofport');
+    const request = cfg.int('ofport_request') ?? (previous !== null && previous > 0 && previous < 0xff00 ? previous : null);
     const r = br.dpif.portAdd(name, nd, phyPortOf(nd), request);
     if (typeof r === 'string') {
       iface.error = r;

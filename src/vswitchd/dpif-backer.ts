@@ -16,7 +16,10 @@
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { FL, FLOW_SIZE, put32 } from '../openflow/flow.js';
 import { flowExtract } from '../openflow/flow-extract.js';
-import type { OdpAction } from '../datapath/odp-actions.js';
+import { type OdpAction, type OdpKey, ODP_KEY_LAYOUTS } from '../datapath/odp-actions.js';
+import { csumPartial, csumFinish, pseudoHeaderSumIpv4, pseudoHeaderSumIpv6 } from '../lib/packets/checksum.js';
+import { OfpError } from '../openflow/ofp-errors.js';
+import type { MeterConfig, MeterFeatures } from '../openflow/ofp-meter.js';
 import { DpPacketBatch, HEADROOM } from '../datapath/dp-packet.js';
 import type { Netdev, NetdevRxq } from '../datapath/netdev-provider.js';
 import { netdevRxqOpen, netdevRxqClose, netdevRxqRecv, netdevRxqWait, netdevSend } from '../datapath/netdev.js';
@@ -26,6 +29,14 @@ import type { XlateSupport } from '../ofproto/ofproto-dpif-xlate.js';
 const log = vlogModule('dpif_netdev');
 const rl = new RateLimit(5, 20);
 const EEXIST = 17, ENOENT = 2;
+
+/** Meters the userspace datapath supports (dpif-netdev's MAX_METERS, MAX_BANDS). */
+const MAX_METERS = 1 << 18, MAX_BANDS = 8;
+const OFPMBT13_DROP = 1;
+/** OFPMF13_KBPS | PKTPS | BURST | STATS. */
+const METER_FLAGS = 1 | 2 | 4 | 8;
+
+interface DpMeter { config: MeterConfig; packets: number; bytes: number; bands: { packets: number; bytes: number }[] }
 
 /** Datapath port 0 is the datapath's own internal port. */
 const ODPP_LOCAL = 0;
@@ -58,8 +69,12 @@ export class DpifBacker implements DpifBackend {
   private readonly rx = new DpPacketBatch(32, HEADROOM + 65536);
   private readonly tx = new DpPacketBatch(1, HEADROOM + 65536);
   private depth = 0;
+  private readonly meters = new Map<number, DpMeter>();
+  private nextMeterId = 0;
   /** The bridge whose packet is being processed (actions run synchronously). */
   private current: OfprotoDpif | null = null;
+  /** While capturing, executions are recorded here instead of run. */
+  private captured: { packet: Uint8Array; flow: Uint8Array; actions: readonly OdpAction[] }[] | null = null;
 
   constructor(readonly type: string) {
     this.name = type === 'dummy' ? 'ovs-dummy' : `ovs-${type}`;
@@ -125,6 +140,42 @@ export class DpifBacker implements DpifBackend {
 
   flowFlush(): void { this.flows.clear(); }
 
+  /* ---- Meters (dpif-netdev's meter table; rates are not enforced here). ---- */
+
+  meterFeatures(): MeterFeatures {
+    return { maxMeters: MAX_METERS, bandTypes: 1 << OFPMBT13_DROP, capabilities: METER_FLAGS, maxBands: MAX_BANDS, maxColor: 0 };
+  }
+
+  meterSet(id: number | null, config: MeterConfig): number | OfpError {
+    let mid = id;
+    if (mid === null) {
+      while (this.meters.has(this.nextMeterId) && this.nextMeterId < MAX_METERS) this.nextMeterId++;
+      if (this.nextMeterId >= MAX_METERS) return new OfpError('OFPMMFC_OUT_OF_METERS');
+      mid = this.nextMeterId++;
+    }
+    if (mid >= MAX_METERS) return new OfpError('OFPMMFC_OUT_OF_METERS');
+    if (config.flags & ~METER_FLAGS) return new OfpError('OFPMMFC_BAD_FLAGS');
+    if (config.bands.length > MAX_BANDS) return new OfpError('OFPMMFC_OUT_OF_BANDS');
+    if (config.bands.some((b) => b.type !== OFPMBT13_DROP)) return new OfpError('OFPMMFC_BAD_BAND');
+    const old = this.meters.get(mid);
+    this.meters.set(mid, {
+      config, packets: old?.packets ?? 0, bytes: old?.bytes ?? 0,
+      bands: config.bands.map((_b, i) => old?.bands[i] ?? { packets: 0, bytes: 0 }),
+    });
+    return mid;
+  }
+
+  meterGet(id: number, nBands: number): { packetsIn: number; bytesIn: number; bands: { packets: number; bytes: number }[] } | null {
+    const m = this.meters.get(id);
+    if (!m) return null;
+    return { packetsIn: m.packets, bytesIn: m.bytes, bands: Array.from({ length: nBands }, (_x, i) => ({ ...(m.bands[i] ?? { packets: 0, bytes: 0 }) })) };
+  }
+
+  meterDel(id: number): void {
+    this.meters.delete(id);
+    if (id < this.nextMeterId) this.nextMeterId = id;
+  }
+
   /* ---- Receiving. ---- */
 
   private armReceive(p: BackerPort): void {
@@ -165,7 +216,17 @@ export class DpifBacker implements DpifBackend {
 
   /* ---- Executing actions. ---- */
 
+  /** Runs 'fn' for 'owner' with executions held back; returns what runs them. */
+  capture(owner: OfprotoDpif, fn: () => void): () => void {
+    const saved = this.captured;
+    const list: { packet: Uint8Array; flow: Uint8Array; actions: readonly OdpAction[] }[] = [];
+    this.captured = list;
+    try { this.runAs(owner, fn); } finally { this.captured = saved; }
+    return () => this.runAs(owner, () => { for (const x of list) this.execute(x.packet, x.flow, x.actions); });
+  }
+
   execute(packet: Uint8Array, flow: Uint8Array, actions: readonly OdpAction[]): void {
+    if (this.captured) { this.captured.push({ packet: packet.slice(), flow: flow.slice(), actions }); return; }
     if (this.depth > 16) return;
     this.depth++;
     try {
@@ -197,6 +258,8 @@ export class DpifBacker implements DpifBackend {
           if (a.cookie) this.userspaceOwner(flow)?.handleUserspace(a.cookie, pkt, flow);
           break;
         }
+        case 'set': pkt = applySet(pkt, flow, a.key, a.value, null); break;
+        case 'set_masked': pkt = applySet(pkt, flow, a.key, a.value, a.mask); break;
         case 'push_vlan': pkt = pushVlan(pkt, a.tpid, a.tci); break;
         case 'pop_vlan': pkt = popVlan(pkt); break;
         case 'trunc': if (pkt.length > a.maxLen) pkt = pkt.slice(0, a.maxLen); break;
@@ -211,7 +274,12 @@ export class DpifBacker implements DpifBackend {
         }
         case 'check_pkt_len': this.run(pkt, flow, pkt.length > a.size ? a.gt : a.le); return;
         case 'drop': return;
-        case 'meter': case 'hash': case 'ct': case 'ct_clear': break;
+        case 'meter': {
+          const m = this.meters.get(a.id);
+          if (m) { m.packets++; m.bytes += pkt.length; }
+          break;
+        }
+        case 'hash': case 'ct': case 'ct_clear': break;
         default:
           log.dbgRl(rl, `${this.name}: datapath action ${a.type} not executed`);
       }
@@ -227,6 +295,100 @@ export class DpifBacker implements DpifBackend {
     if (!this.tx.append(pkt)) return;
     netdevSend(p.netdev, 0, this.tx);
   }
+}
+
+/** Applies a set or masked set action to the flow and, for header fields, to the packet (odp-execute). */
+function applySet(pkt: Uint8Array, flow: Uint8Array, key: OdpKey, value: Uint8Array, mask: Uint8Array | null): Uint8Array {
+  const layout = ODP_KEY_LAYOUTS[key];
+  for (const fd of layout.fields) {
+    if (!fd.writable) continue;
+    const skip = fd.size - fd.flowSize;
+    for (let i = 0; i < fd.flowSize; i++) {
+      const k = fd.off + skip + i, f = fd.flowOff + i;
+      const m = mask ? mask[k]! : 0xff;
+      flow[f] = (flow[f]! & ~m) | (value[k]! & m);
+    }
+  }
+  if (key === 'skb_priority' || key === 'skb_mark' || key === 'ct_mark' || key === 'ct_label') return pkt;
+  const out = pkt.slice();
+  rewriteHeaders(out, flow, key);
+  return out;
+}
+
+const g16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
+const p16 = (b: Uint8Array, o: number, v: number): void => { b[o] = (v >>> 8) & 0xff; b[o + 1] = v & 0xff; };
+
+/** Writes the flow's values for key 'key' into the packet's headers and fixes checksums. */
+function rewriteHeaders(p: Uint8Array, flow: Uint8Array, key: string): void {
+  if (p.length < 14) return;
+  if (key === 'eth') { p.set(flow.subarray(FL.DL_DST, FL.DL_DST + 6), 0); p.set(flow.subarray(FL.DL_SRC, FL.DL_SRC + 6), 6); return; }
+  let l3 = 12;
+  let type = g16(p, l3);
+  while ((type === 0x8100 || type === 0x88a8) && l3 + 6 <= p.length) { l3 += 4; type = g16(p, l3); }
+  l3 += 2;
+  if (key === 'arp') {
+    if (type !== 0x0806 || l3 + 28 > p.length) return;
+    p16(p, l3 + 6, flow[FL.NW_PROTO]!);
+    p.set(flow.subarray(FL.ARP_SHA, FL.ARP_SHA + 6), l3 + 8);
+    p.set(flow.subarray(FL.NW_SRC, FL.NW_SRC + 4), l3 + 14);
+    p.set(flow.subarray(FL.ARP_THA, FL.ARP_THA + 6), l3 + 18);
+    p.set(flow.subarray(FL.NW_DST, FL.NW_DST + 4), l3 + 24);
+    return;
+  }
+  let l4: number, proto: number, l4Len: number, pseudo: () => number;
+  if (type === 0x0800) {
+    if (l3 + 20 > p.length) return;
+    const ihl = (p[l3]! & 0xf) * 4;
+    if (key === 'ipv4') {
+      p[l3 + 1] = flow[FL.NW_TOS]!;
+      p[l3 + 8] = flow[FL.NW_TTL]!;
+      p.set(flow.subarray(FL.NW_SRC, FL.NW_SRC + 4), l3 + 12);
+      p.set(flow.subarray(FL.NW_DST, FL.NW_DST + 4), l3 + 16);
+      p16(p, l3 + 10, 0);
+      p16(p, l3 + 10, csumFinish(csumPartial(p, l3, ihl)));
+    }
+    l4 = l3 + ihl;
+    proto = p[l3 + 9]!;
+    const src = ((p[l3 + 12]! << 24) | (p[l3 + 13]! << 16) | (p[l3 + 14]! << 8) | p[l3 + 15]!) >>> 0;
+    const dst = ((p[l3 + 16]! << 24) | (p[l3 + 17]! << 16) | (p[l3 + 18]! << 8) | p[l3 + 19]!) >>> 0;
+    l4Len = Math.min(g16(p, l3 + 2), p.length - l3) - ihl;
+    pseudo = () => pseudoHeaderSumIpv4(src, dst, proto, l4Len);
+  } else if (type === 0x86dd) {
+    if (l3 + 40 > p.length) return;
+    if (key === 'ipv6') {
+      p.set(flow.subarray(FL.IPV6_SRC, FL.IPV6_SRC + 16), l3 + 8);
+      p.set(flow.subarray(FL.IPV6_DST, FL.IPV6_DST + 16), l3 + 24);
+      p[l3 + 7] = flow[FL.NW_TTL]!;
+      const tc = flow[FL.NW_TOS]!;
+      p[l3] = 0x60 | (tc >> 4);
+      p[l3 + 1] = ((tc & 0xf) << 4) | (flow[FL.IPV6_LABEL + 1]! & 0xf);
+      p[l3 + 2] = flow[FL.IPV6_LABEL + 2]!;
+      p[l3 + 3] = flow[FL.IPV6_LABEL + 3]!;
+    }
+    l4 = l3 + 40;
+    proto = p[l3 + 6]!;
+    l4Len = Math.min(g16(p, l3 + 4), p.length - l4);
+    pseudo = () => pseudoHeaderSumIpv6(p, l3 + 8, l3 + 24, proto, l4Len);
+  } else {
+    return;
+  }
+  if ((key === 'tcp' || key === 'udp' || key === 'sctp') && l4 + 4 <= p.length) {
+    p.set(flow.subarray(FL.TP_SRC, FL.TP_SRC + 2), l4);
+    p.set(flow.subarray(FL.TP_DST, FL.TP_DST + 2), l4 + 2);
+  } else if ((key === 'icmp' || key === 'icmpv6') && l4 + 2 <= p.length) {
+    p[l4] = flow[FL.TP_SRC + 1]!;
+    p[l4 + 1] = flow[FL.TP_DST + 1]!;
+  }
+  /* Transport checksum over the pseudo header. */
+  const csumOff = proto === 6 ? 16 : proto === 17 ? 6 : proto === 58 ? 2 : proto === 1 ? 2 : -1;
+  if (csumOff < 0 || l4 + csumOff + 2 > p.length) return;
+  if (proto === 17 && type === 0x0800 && g16(p, l4 + 6) === 0) return;
+  p16(p, l4 + csumOff, 0);
+  const base = proto === 1 ? 0 : pseudo();
+  if (l4Len <= csumOff) return;
+  let c = csumFinish(csumPartial(p, l4, l4Len, base));
+  if (proto === 17 && c === 0) c = 0xffff;
+  p16(p, l4 + csumOff, c);
 }
 
 function pushVlan(p: Uint8Array, tpid: number, tci: number): Uint8Array {
