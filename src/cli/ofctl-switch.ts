@@ -51,13 +51,13 @@ import { formatTableFeatures, pullTableFeatures, type TableFeatures, type DittoS
 
 class Fatal extends Error {}
 
-function die(text: string): never {
+export function die(text: string): never {
   fatal(text);
 }
 
 /** Opens 'name' as ovs-ofctl's open_vconn does; returns the connection and
  * its initial flow protocol. */
-async function openVconn(name: string, opts: OfctlOptions, suffix = 'mgmt'): Promise<{ vc: Vconn; protocol: number }> {
+export async function openVconn(name: string, opts: OfctlOptions, suffix = 'mgmt'): Promise<{ vc: Vconn; protocol: number }> {
   let target: string;
   if (name.includes(':')) target = name;
   else {
@@ -118,7 +118,7 @@ async function dumpTrivial(name: string, raw: RawName, opts: OfctlOptions): Prom
 }
 
 /** Sends 'req' with a barrier; an error reply is printed to stderr and exits 1. */
-async function transactNoReply(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
+export async function transactNoReply(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
   const reply = await talk(`talking to ${vc.name}`, () => vc.transactNoReply(req));
   if (reply) {
     process.stderr.write(ofpToString(reply, opts.more.length + 2));
@@ -126,9 +126,9 @@ async function transactNoReply(vc: Vconn, req: Uint8Array, opts: OfctlOptions): 
   }
 }
 
-class ExitError extends Error { constructor(readonly code: number) { super(`exit ${code}`); } }
+export class ExitError extends Error { constructor(readonly code: number) { super(`exit ${code}`); } }
 
-function shouldShowNames(opts: OfctlOptions): boolean {
+export function shouldShowNames(opts: OfctlOptions): boolean {
   return opts.names === true || (opts.names === null && !!process.stdout.isTTY);
 }
 function shouldAcceptNames(opts: OfctlOptions): boolean { return opts.names !== false; }
@@ -154,7 +154,7 @@ async function fetchPorts(vc: Vconn): Promise<PhyPort[]> {
   return ports;
 }
 
-async function getPortMap(name: string, opts: OfctlOptions): Promise<PortMap> {
+export async function getPortMap(name: string, opts: OfctlOptions): Promise<PortMap> {
   let map = portMaps.get(name);
   if (map) return map;
   map = new PortMap();
@@ -185,10 +185,10 @@ async function getTableMap(name: string, opts: OfctlOptions): Promise<Map<number
   return map;
 }
 
-async function portsToAccept(name: string, opts: OfctlOptions): Promise<PortMap | undefined> {
+export async function portsToAccept(name: string, opts: OfctlOptions): Promise<PortMap | undefined> {
   return shouldAcceptNames(opts) ? getPortMap(name, opts) : undefined;
 }
-async function tablesToAccept(name: string, opts: OfctlOptions): Promise<Map<number, string> | undefined> {
+export async function tablesToAccept(name: string, opts: OfctlOptions): Promise<Map<number, string> | undefined> {
   return shouldAcceptNames(opts) ? getTableMap(name, opts) : undefined;
 }
 
@@ -229,7 +229,7 @@ async function trySetProtocol(vc: Vconn, want: number, cur: { p: number }): Prom
 
 const FLOW_DUMP_PROTOCOLS = [Proto.OF15_OXM, Proto.OF14_OXM, Proto.OF13_OXM, Proto.OF12_OXM, Proto.OF11_STD, Proto.OF10_NXM, Proto.OF10_STD];
 
-async function setProtocolForFlowDump(vc: Vconn, curProtocol: number, usable: number, opts: OfctlOptions): Promise<number> {
+export async function setProtocolForFlowDump(vc: Vconn, curProtocol: number, usable: number, opts: OfctlOptions): Promise<number> {
   const cur = { p: curProtocol };
   for (const f of FLOW_DUMP_PROTOCOLS) {
     if (f & usable & opts.allowedProtocols && await trySetProtocol(vc, f, cur)) return f;
@@ -314,15 +314,23 @@ async function cmdDumpFlows(args: string[], opts: OfctlOptions): Promise<void> {
     vc.close();
     return;
   }
+  const flows = await dumpFlowStats(vc, req);
+  if (criteria.length) flows.sort((a, b) => compareFlows(a, b, criteria));
+  const ports = shouldShowNames(opts) ? await getPortMap(args[0]!, opts) : undefined;
+  for (const f of flows) out(' ' + formatFlowStats(f, opts.stats, ports) + '\n');
+  vc.close();
+}
+
+/** Sends flow stats request 'req' and collects every flow of the reply
+ * (vconn_dump_flows); an error reply ends ovs-ofctl. */
+export async function dumpFlowStats(vc: Vconn, req: Uint8Array): Promise<FlowStats[]> {
   const flows: FlowStats[] = [];
   await talk('dump flows', () => vc.dump(req, (m, msg) => {
     if (!msg) return;
     if (msg.info.type === 'ERROR') die(ofpToString(m, 2).trimEnd());
     flows.push(...decodeFlowStatsReply(msg, false));
   }));
-  if (criteria.length) flows.sort((a, b) => compareFlows(a, b, criteria));
-  for (const f of flows) out(' ' + formatFlowStats(f, opts.stats) + '\n');
-  vc.close();
+  return flows;
 }
 
 async function cmdDumpAggregate(args: string[], opts: OfctlOptions): Promise<void> {
@@ -333,7 +341,7 @@ async function cmdDumpAggregate(args: string[], opts: OfctlOptions): Promise<voi
 
 /** Sends 'reqs' as one ordered, atomic bundle; prints each error reply
  * with the request it answers and exits as ovs-ofctl's bundle_transact. */
-async function bundleTransact(vc: Vconn, reqs: Uint8Array[], opts: OfctlOptions): Promise<void> {
+export async function bundleTransact(vc: Vconn, reqs: Uint8Array[], opts: OfctlOptions): Promise<void> {
   const { errors, ok } = await talk(`talking to ${vc.name}`, () => vc.bundleTransact(reqs, OFPBF_ORDERED | OFPBF_ATOMIC));
   let next = 0;
   for (const e of errors) {
@@ -392,7 +400,7 @@ async function cmdFlowModFile(args: string[], opts: OfctlOptions, command: numbe
 }
 
 /** The text of 'file' ('-': stdin); exits with ovs-ofctl's message if unreadable. */
-function readTextFile(file: string): string {
+export function readTextFile(file: string): string {
   try {
     return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
   } catch (e) {
@@ -740,6 +748,8 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
   'del-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'del-meters': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
+  'replace-flows': async (a, o) => (await import('./ofctl-diff.js')).replaceFlows(a, o),
+  'diff-flows': async (a, o) => (await import('./ofctl-diff.js')).diffFlows(a, o),
   'add-tlv-map': (a, o) => cmdTlvMod(a, o, NXTTMC_ADD),
   'del-tlv-map': (a, o) => cmdTlvMod(a, o, a.length > 1 ? NXTTMC_DELETE : NXTTMC_CLEAR),
   'dump-tlv-map': (a, o) => dumpTrivial(a[0]!, 'NXT_TLV_TABLE_REQUEST', o),
