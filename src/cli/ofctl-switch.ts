@@ -97,7 +97,7 @@ async function talk<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 /** Prints every part of a multipart reply (or the single reply) as ovs-ofctl's dump_transaction. */
-async function dumpTransaction(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
+export async function dumpTransaction(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
   const verbosity = opts.more.length + 1;
   const reqMsg = msgOf(req)!;
   if (reqMsg.info.isStat) {
@@ -430,7 +430,7 @@ async function cmdDumpPortsDesc(args: string[], opts: OfctlOptions): Promise<voi
   vc.close();
 }
 
-async function fetchConfig(vc: Vconn): Promise<SwitchConfig> {
+export async function fetchConfig(vc: Vconn): Promise<SwitchConfig> {
   const reply = await talk(`talking to ${vc.name}`, () => vc.transact(startMsg('OFPT_GET_CONFIG_REQUEST', vc.version, allocXid()).finishMsg()));
   const msg = msgOf(reply);
   if (!msg || msg.info.type !== 'GET_CONFIG_REPLY') die(`${vc.name}: bad reply to config request`);
@@ -701,7 +701,7 @@ async function cmdPacketOut(args: string[], opts: OfctlOptions): Promise<void> {
   }
 }
 
-type SwitchHandler = (args: string[], opts: OfctlOptions) => Promise<void>;
+type SwitchHandler = (args: string[], opts: OfctlOptions) => Promise<number | void>;
 
 /** Switch commands implemented so far. */
 const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
@@ -748,6 +748,8 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
   'del-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'del-meters': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
+  'monitor': async (a, o) => (await import('./ofctl-monitor.js')).cmdMonitor(a, o),
+  'snoop': async (a, o) => (await import('./ofctl-monitor.js')).cmdSnoop(a, o),
   'replace-flows': async (a, o) => (await import('./ofctl-diff.js')).replaceFlows(a, o),
   'diff-flows': async (a, o) => (await import('./ofctl-diff.js')).diffFlows(a, o),
   'add-tlv-map': (a, o) => cmdTlvMod(a, o, NXTTMC_ADD),
@@ -766,7 +768,8 @@ export async function runSwitchCommand(name: string, args: string[], opts: Ofctl
     return 1;
   }
   try {
-    await h(args, opts);
+    const rc = await h(args, opts);
+    if (typeof rc === 'number') return rc;
   } catch (e) {
     if (e instanceof ExitError) return e.code;
     if (e instanceof Fatal) throw e;

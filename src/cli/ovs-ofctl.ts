@@ -36,6 +36,11 @@ export interface OfctlOptions {
   readOnly: boolean;
   /** --unixctl: control socket path for monitor/snoop. */
   unixctl: string | null;
+  /** Daemon options of monitor/snoop. */
+  detach: boolean;
+  chdir: boolean;
+  pidfile: string | null;
+  overwritePidfile: boolean;
 }
 
 /** Log modules of the code ovs-ofctl runs.  The C tool has them all from
@@ -268,6 +273,7 @@ export async function main(argv: string[]): Promise<number> {
     allowedProtocols: 0x1ff, strict: false, readd: false, mayCreate: false, names: null, stats: true,
     sortCriteria: [], timestamp: false, bundle: false, raw: false, color: false, more: [],
     packetInFormat: -1, timeout: 0, pcap: false, readOnly: false, unixctl: null,
+    detach: false, chdir: true, pidfile: null, overwritePidfile: false,
   };
   const positional: string[] = [];
   try {
@@ -334,7 +340,23 @@ export async function main(argv: string[]): Promise<number> {
           else fatal(`incorrect value \`${value}' for --color`);
           break;
         }
-        default: break; // daemon, log and SSL options: accepted, not used by these commands
+        case 'detach': opts.detach = true; break;
+        case 'no-chdir': opts.chdir = false; break;
+        case 'pidfile': {
+          const { absFileName, ovsRundir } = await import('../lib/dirs.js');
+          opts.pidfile = absFileName(ovsRundir(), value ?? 'ovs-ofctl.pid');
+          break;
+        }
+        case 'overwrite-pidfile': opts.overwritePidfile = true; break;
+        case 'log-file': {
+          const { absFileName, ovsLogdir } = await import('../lib/dirs.js');
+          const { vlogSetLogFile } = await import('../lib/vlog.js');
+          const f = absFileName(ovsLogdir(), value ?? 'ovs-ofctl.log');
+          const err = vlogSetLogFile(f);
+          if (err) fatal(`${f}: could not open log file (${err})`);
+          break;
+        }
+        default: break; // other daemon and SSL options: accepted, not used by these commands
       }
     }
     if (opts.bundle && !(opts.allowedVersions & 0x70)) opts.allowedVersions = (opts.allowedVersions | (1 << 5)) & 0x70;

@@ -31,7 +31,8 @@ export interface ParsedFlowMod { fm: FlowMod; usable: number }
 /** Optional name maps for ports and tables. */
 export interface FlowParseOptions { ports?: PortNames; tables?: ReadonlyMap<number, string> }
 
-function tableFromString(s: string, tables?: ReadonlyMap<number, string>): number | null {
+/** ofputil_table_from_string: a number (0-255) or a table name; null if neither. */
+export function tableFromString(s: string, tables?: ReadonlyMap<number, string>): number | null {
   if (s.startsWith('-')) {
     log.warn(`Negative value ${s} is not a valid table number.`);
     return null;
