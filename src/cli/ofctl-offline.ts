@@ -65,11 +65,10 @@ async function stdinText(): Promise<string> {
  * parse-ofp10-match runs; the command functions do not, so the lines are
  * logged here from the same input. */
 async function logOfp10Normalization(input: string): Promise<void> {
-  const [{ decodeOfp10Match, normalizeMatch }, { formatMatch }, { parseHex: hex }, { vlogModule }, { OfpError }] = await Promise.all([
-    import('../openflow/ofp-match10.js'), import('../openflow/match-format.js'), import('../lib/hex-dump.js'),
-    import('../lib/vlog.js'), import('../openflow/ofp-errors.js'),
+  const [{ decodeOfp10Match }, { normalizeMatchLogged }, { parseHex: hex }, { OfpError }] = await Promise.all([
+    import('../openflow/ofp-match10.js'), import('../openflow/ofp-match-codec.js'), import('../lib/hex-dump.js'),
+    import('../openflow/ofp-errors.js'),
   ]);
-  const log = vlogModule('ofp_match');
   for (const raw of input.split('\n')) {
     const line = raw.includes('#') ? raw.slice(0, raw.indexOf('#')) : raw;
     if (!line.trim()) continue;
@@ -77,13 +76,7 @@ async function logOfp10Normalization(input: string): Promise<void> {
     if (!bytes || bytes.length !== 40) return;
     const m = decodeOfp10Match(bytes);
     if (m instanceof OfpError) continue;
-    const pre = formatMatch(m);
-    const n = m.clone();
-    if (normalizeMatch(n)) {
-      log.info('normalization changed ofp_match, details:');
-      log.info(` pre: ${pre}`);
-      log.info(`post: ${formatMatch(n)}`);
-    }
+    normalizeMatchLogged(m);
   }
 }
 

@@ -308,6 +308,8 @@ async function cmdDumpFlows(args: string[], opts: OfctlOptions): Promise<void> {
     if (field && !mfFromName(field)) die(`${field}: unknown field name`);
     criteria.push({ field, desc: c.desc });
   }
+  // ovs-ofctl always ends with a descending pass on priority.
+  if (criteria.length) criteria.push({ field: '', desc: true });
   const { vc, req } = await prepareDumpFlows(args, false, opts);
   if (!criteria.length && !shouldShowNames(opts) && opts.stats) {
     await dumpTransaction(vc, req, opts);

@@ -396,12 +396,13 @@ if (isMain) {
     if (e.code === 'EPIPE') process.exit(141);
     throw e;
   });
-  main(process.argv.slice(2)).then((rc) => {
-    // Exit now: an error path may leave a connection open.  Writes to
-    // pipes and files are synchronous on Linux, so nothing is lost.
-    process.exit(rc);
-  }, (e) => {
+  // Exit as soon as the output is flushed: an error path may leave a
+  // connection open.  (Writes to pipes are asynchronous, so wait for them.)
+  const exitFlushed = (rc: number): void => {
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(rc)));
+  };
+  main(process.argv.slice(2)).then(exitFlushed, (e) => {
     process.stderr.write(`ovs-ofctl: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
+    exitFlushed(1);
   });
 }
