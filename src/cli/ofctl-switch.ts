@@ -20,7 +20,9 @@ import { encodeEchoRequest } from '../openflow/ofp-hello.js';
 import { encodeFeaturesReply as _unused, decodeFeaturesReply, decodeGetConfigReply, encodeSetConfig, fragFromString, fragToString, type SwitchConfig } from '../openflow/ofp-switch.js';
 import { pullPhyPort, encodePortStatsRequest, encodePortDescRequest, encodePortMod, portFromString, OFPP_ANY, OFPP_NONE, type PhyPort, PC_PORT_DOWN, PC_NO_STP, PC_NO_RECV, PC_NO_RECV_STP, PC_NO_FLOOD, PC_NO_FWD, PC_NO_PACKET_IN } from '../openflow/ofp-port.js';
 import { encodeQueueStatsRequest, encodeQueueGetConfigRequest, OFPQ_ALL } from '../openflow/ofp-queue.js';
-import { parseFlowModText, preprocessedLines } from '../openflow/ofp-flow-parse.js';
+import { parseFlowModText, preprocessedLines, tableFromString } from '../openflow/ofp-flow-parse.js';
+import { parseTableMod, encodeTableMod, decodeTableDescReply, SETTING_DEFAULT, type TableMod, type TableDesc } from '../openflow/ofp-table.js';
+import { formatVersionBitmapNames } from '../openflow/ofp-hello.js';
 import { encodeFlowStatsRequest, decodeFlowStatsReply, formatFlowStats, OFPFC_ADD, OFPFC_MODIFY, OFPFC_MODIFY_STRICT, OFPFC_DELETE, OFPFC_DELETE_STRICT, type FlowMod, type FlowStats } from '../openflow/ofp-flow.js';
 import { encodeFlowModForProtocol } from './ofctl-parse.js';
 import { Proto, protocolsToString, protocolFromVersion, protocolSetTid, protocolToVersion } from '../openflow/ofp-protocol.js';
@@ -418,6 +420,52 @@ async function cmdTlvMod(args: string[], opts: OfctlOptions, command: number): P
   vc.close();
 }
 
+/** fetch_table_desc: keeps the table-config settings mod-table does not change. */
+async function fetchTableDesc(vc: Vconn, tm: TableMod): Promise<void> {
+  let found: TableDesc | null = null;
+  const req = startMsg('OFPST14_TABLE_DESC_REQUEST', vc.version, allocXid()).finishMsg();
+  await talk('OpenFlow packet receive failed', () => vc.dump(req, (m, msg) => {
+    if (!msg || msg.info.type !== 'TABLE_DESC_REPLY') die(`received bad reply: ${ofpToString(m, 1)}`);
+    if (!found) found = decodeTableDescReply(msg).find((td) => td.tableId === tm.tableId) ?? null;
+  }));
+  const td: TableDesc = found ?? { tableId: tm.tableId, eviction: 0, evictionFlags: 0xffffffff, vacancy: 0, tableVacancy: { down: 0, up: 0, vacancy: 0 } };
+  if (tm.eviction !== SETTING_DEFAULT) {
+    tm.vacancy = td.vacancy;
+    tm.tableVacancy.down = td.tableVacancy.down;
+    tm.tableVacancy.up = td.tableVacancy.up;
+  } else if (tm.vacancy !== SETTING_DEFAULT) {
+    tm.eviction = td.eviction;
+    tm.evictionFlags = td.evictionFlags;
+  }
+}
+
+async function cmdModTable(args: string[], opts: OfctlOptions): Promise<void> {
+  const [name, tableArg, setting] = [args[0]!, args[1]!, args[2]!];
+  const tables = await tablesToAccept(name, opts);
+  let tableId: number | null = 0xff;
+  if (tableArg.toLowerCase() !== 'all') tableId = tableFromString(tableArg, tables);
+  if (tableId === null) die(`unknown table "${tableArg}"`);
+  const r = parseTableMod(tableId, setting);
+  if (typeof r === 'string') die(r);
+  const allowed = opts.allowedVersions;
+  if (!(allowed & r.versions)) die(`table_mod '${setting}' requires one of the OpenFlow versions ${formatVersionBitmapNames(r.versions)}`);
+  opts.allowedVersions &= r.versions;
+  const { vc } = await openVconn(name, opts);
+  const tm = r.tm;
+  if (r.name !== null) die('changing table names is not supported');
+  if (allowed & ((1 << 5) | (1 << 6))) {
+    const ids = tm.tableId === 0xff ? Array.from({ length: 0xfe }, (_, i) => i) : [tm.tableId];
+    for (const id of ids) {
+      tm.tableId = id;
+      await fetchTableDesc(vc, tm);
+      await transactNoReply(vc, encodeTableMod(tm, vc.version, allocXid()), opts);
+    }
+  } else {
+    await transactNoReply(vc, encodeTableMod(tm, vc.version, allocXid()), opts);
+  }
+  vc.close();
+}
+
 async function cmdDumpPorts(args: string[], opts: OfctlOptions): Promise<void> {
   const { vc } = await openVconn(args[0]!, opts);
   const port = args.length > 1 ? await strToPortNo(args[0]!, args[1]!, opts) : OFPP_ANY;
@@ -750,6 +798,7 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
   'del-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'del-meters': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
+  'mod-table': cmdModTable,
   'monitor': async (a, o) => (await import('./ofctl-monitor.js')).cmdMonitor(a, o),
   'snoop': async (a, o) => (await import('./ofctl-monitor.js')).cmdSnoop(a, o),
   'replace-flows': async (a, o) => (await import('./ofctl-diff.js')).replaceFlows(a, o),
