@@ -25,7 +25,7 @@ import { parseTableMod, encodeTableMod, decodeTableDescReply, SETTING_DEFAULT, t
 import { formatVersionBitmapNames } from '../openflow/ofp-hello.js';
 import { encodeFlowStatsRequest, decodeFlowStatsReply, formatFlowStats, OFPFC_ADD, OFPFC_MODIFY, OFPFC_MODIFY_STRICT, OFPFC_DELETE, OFPFC_DELETE_STRICT, type FlowMod, type FlowStats } from '../openflow/ofp-flow.js';
 import { encodeFlowModForProtocol } from './ofctl-parse.js';
-import { Proto, protocolsToString, protocolFromVersion, protocolSetTid, protocolToVersion } from '../openflow/ofp-protocol.js';
+import { Proto, protocolsToString, protocolFromVersion, protocolSetTid, protocolToVersion, protocolsFromVersionBitmap } from '../openflow/ofp-protocol.js';
 import { encodeSetFlowFormat, encodeFlowModTableId, NXFF_NXM, NXFF_OPENFLOW10 } from '../openflow/ofp-connection.js';
 import { encodeGroupDescRequest, encodeGroupStatsRequest, encodeGroupFeaturesRequest, encodeGroupMod, OFPG_ALL, OFPGC11_ADD, OFPGC11_MODIFY, OFPGC11_DELETE, OFPGC11_ADD_OR_MOD, OFPGC15_INSERT_BUCKET, OFPGC15_REMOVE_BUCKET, type GroupMod } from '../openflow/ofp-group.js';
 import { parseGroupModStr } from '../openflow/ofp-group-parse.js';
@@ -466,6 +466,28 @@ async function cmdModTable(args: string[], opts: OfctlOptions): Promise<void> {
   vc.close();
 }
 
+/** bundle SWITCH FILE: flow, group and packet-out messages in one bundle. */
+async function cmdBundle(args: string[], opts: OfctlOptions): Promise<void> {
+  const [name, file] = [args[0]!, args[1]!];
+  const ports = await portsToAccept(name, opts);
+  const tables = await tablesToAccept(name, opts);
+  const { parseBundleText } = await import('../openflow/ofp-bundle-parse.js');
+  const r = parseBundleText(readTextFile(file), file, ports, tables);
+  if (typeof r === 'string') die(r);
+  // Implicit OpenFlow 1.4 when no bundle-capable version is allowed.
+  const of13up = (1 << 4) | (1 << 5) | (1 << 6);
+  if (!(opts.allowedVersions & of13up)) {
+    opts.allowedVersions = (opts.allowedVersions | (1 << 5)) & of13up;
+    opts.allowedProtocols = protocolsFromVersionBitmap(opts.allowedVersions);
+  }
+  const { vc, protocol } = await openVconnForFlowMod(name, r.usable & Proto.OF13_UP, opts);
+  const version = protocolToVersion(protocol);
+  const reqs = r.msgs.map((m) => m.type === 'FLOW_MOD' ? encodeFlowModForProtocol(m.fm, protocol, allocXid())
+    : m.type === 'GROUP_MOD' ? encodeGroupMod(m.gm, version, allocXid()) : encodePacketOut(m.po, version, allocXid()));
+  await bundleTransact(vc, reqs, opts);
+  vc.close();
+}
+
 async function cmdDumpPorts(args: string[], opts: OfctlOptions): Promise<void> {
   const { vc } = await openVconn(args[0]!, opts);
   const port = args.length > 1 ? await strToPortNo(args[0]!, args[1]!, opts) : OFPP_ANY;
@@ -799,6 +821,7 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
   'del-meters': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
   'mod-table': cmdModTable,
+  'bundle': cmdBundle,
   'monitor': async (a, o) => (await import('./ofctl-monitor.js')).cmdMonitor(a, o),
   'snoop': async (a, o) => (await import('./ofctl-monitor.js')).cmdSnoop(a, o),
   'replace-flows': async (a, o) => (await import('./ofctl-diff.js')).replaceFlows(a, o),

@@ -214,6 +214,7 @@ const COMMANDS = new Map<string, Command>([
   sw('ct-flush-zone', 2, 2),
   sw('ct-flush', 1, 4),
   sw('add-tlv-map', 2, 2),
+  sw('bundle', 2, 2),
   sw('del-tlv-map', 1, 2),
   sw('dump-tlv-map', 1, 1),
 ]);
