@@ -570,10 +570,20 @@ async function cmdQueueStats(args: string[], opts: OfctlOptions): Promise<void> 
 }
 
 async function cmdQueueGetConfig(args: string[], opts: OfctlOptions): Promise<void> {
+  const port = await strToPortNo(args[0]!, args.length > 1 ? args[1]! : 'any', opts);
+  const queue = args.length > 2 && args[2]!.toLowerCase() !== 'all' ? (parseInt(args[2]!, 10) || 0) >>> 0 : OFPQ_ALL;
   const { vc } = await openVconn(args[0]!, opts);
-  const port = args.length > 1 && args[1] && args[1].toLowerCase() !== 'any' ? await strToPortNo(args[0]!, args[1], opts) : OFPP_ANY;
-  const queue = args.length > 2 && args[2] && args[2].toLowerCase() !== 'all' ? (parseInt(args[2], 10) || 0) >>> 0 : OFPQ_ALL;
-  await dumpTransaction(vc, encodeQueueGetConfigRequest(vc.version, port, queue, allocXid()), opts);
+  if (port === OFPP_ANY && vc.version === 1) {
+    // OpenFlow 1.0 asks one port at a time: list the ports on this
+    // connection and ask on a second one, as ovs-ofctl does.
+    const { vc: vc2 } = await openVconn(args[0]!, opts);
+    for (const p of await fetchPorts(vc)) {
+      if (p.portNo < 0xff00) await dumpTransaction(vc2, encodeQueueGetConfigRequest(vc2.version, p.portNo, queue, allocXid()), opts);
+    }
+    vc2.close();
+  } else {
+    await dumpTransaction(vc, encodeQueueGetConfigRequest(vc.version, port, queue, allocXid()), opts);
+  }
   vc.close();
 }
 
