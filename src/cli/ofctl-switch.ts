@@ -488,6 +488,52 @@ async function cmdBundle(args: string[], opts: OfctlOptions): Promise<void> {
   vc.close();
 }
 
+const MAX_ECHO_PAYLOAD = 65535 - 8;
+
+/** C atoi: leading blanks, optional sign, digits; 0 if none. */
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m ? Number(m[1]) | 0 : 0;
+}
+
+async function cmdPing(args: string[], opts: OfctlOptions): Promise<void> {
+  const payload = args.length > 1 ? atoi(args[1]!) >>> 0 : 64;
+  if (payload > MAX_ECHO_PAYLOAD) die(`payload must be between 0 and ${MAX_ECHO_PAYLOAD} bytes`);
+  const { vc } = await openVconn(args[0]!, opts);
+  const { randomFillSync } = await import('node:crypto');
+  for (let i = 0; i < 10; i++) {
+    const data = randomFillSync(new Uint8Array(payload));
+    const req = encodeEchoRequest(vc.version, allocXid(), data);
+    const start = process.hrtime.bigint();
+    const reply = await talk('transact', () => vc.transact(req));
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const msg = msgOf(reply);
+    const body = reply.subarray(8);
+    if (!msg || msg.info.type !== 'ECHO_REPLY' || body.length !== payload || !body.every((b, j) => b === data[j])) {
+      out('Reply does not match request.  Request:\n' + ofpToString(req, opts.more.length + 2));
+      out('Reply:\n' + ofpToString(reply, opts.more.length + 2));
+    }
+    out(`${body.length} bytes from ${args[0]}: xid=${getXid(reply).toString(16).padStart(8, '0')} time=${ms.toFixed(1)} ms\n`);
+  }
+  vc.close();
+}
+
+async function cmdBenchmark(args: string[], opts: OfctlOptions): Promise<void> {
+  const payload = atoi(args[1]!) >>> 0;
+  if (payload > MAX_ECHO_PAYLOAD) die(`payload must be between 0 and ${MAX_ECHO_PAYLOAD} bytes`);
+  const size = 8 + payload;
+  const count = atoi(args[2]!);
+  out(`Sending ${count} packets * ${size} bytes (with header) = ${(count * size) >>> 0} bytes total\n`);
+  const { vc } = await openVconn(args[0]!, opts);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    await talk('transact', () => vc.transact(encodeEchoRequest(vc.version, allocXid(), new Uint8Array(payload))));
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  vc.close();
+  out(`Finished in ${ms.toFixed(1)} ms (${(count / (ms / 1000)).toFixed(0)} packets/s) (${(count * size / (ms / 1000)).toFixed(0)} bytes/s)\n`);
+}
+
 async function cmdDumpPorts(args: string[], opts: OfctlOptions): Promise<void> {
   const { vc } = await openVconn(args[0]!, opts);
   const port = args.length > 1 ? await strToPortNo(args[0]!, args[1]!, opts) : OFPP_ANY;
@@ -831,6 +877,8 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
   'del-meters': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
   'mod-table': cmdModTable,
+  'ping': cmdPing,
+  'benchmark': cmdBenchmark,
   'bundle': cmdBundle,
   'monitor': async (a, o) => (await import('./ofctl-monitor.js')).cmdMonitor(a, o),
   'snoop': async (a, o) => (await import('./ofctl-monitor.js')).cmdSnoop(a, o),
@@ -862,4 +910,4 @@ export async function runSwitchCommand(name: string, args: string[], opts: Ofctl
   return 0;
 }
 
-void _unused; void getXid;
+void _unused;

@@ -152,6 +152,8 @@ function flt(name: string): Handler {
 /** Every command: name -> argument counts and handler. */
 const COMMANDS = new Map<string, Command>([
   ['ofp-print', { min: 1, max: 2, run: cmdOfpPrint }],
+  ['help', { min: 0, max: Infinity, run: async () => { process.stdout.write((await import('./ofctl-usage.js')).usageText()); } }],
+  ['list-commands', { min: 0, max: Infinity, run: async () => { process.stdout.write((await import('./ofctl-usage.js')).listCommandsText()); } }],
   ['parse-flow', { min: 1, max: 1, run: cmdParseFlow }],
   ['parse-flows', { min: 1, max: 1, run: cmdParseFlows }],
   ['print-error', { min: 1, max: 1, run: async (a) => (await import('./ofctl-offline.js')).printError(a) }],
@@ -236,35 +238,6 @@ function parseVersions(s: string): number {
   return bm;
 }
 
-const USAGE = `ovs-ofctl: OpenFlow switch management utility
-usage: ovs-ofctl [OPTIONS] COMMAND [ARG...]
-
-For OpenFlow switches:
-  show SWITCH                 show OpenFlow information
-  dump-desc SWITCH            print switch description
-  dump-tables SWITCH          print table stats
-  dump-flows SWITCH           print all flow entries
-  add-flow SWITCH FLOW        add flow described by FLOW
-  add-flows SWITCH FILE       add flows from FILE
-  mod-flows SWITCH FLOW       modify actions of matching FLOWs
-  del-flows SWITCH [FLOW]     delete matching FLOWs
-  dump-ports SWITCH [PORT]    print port statistics
-  dump-ports-desc SWITCH      print port descriptions
-  packet-out SWITCH IN_PORT ACTIONS PACKET...
-  monitor SWITCH [MISSLEN]    print packets received from SWITCH
-  snoop SWITCH                snoop on SWITCH and its controller
-
-Other commands:
-  ofp-print HEXSTRING [VERBOSITY]   print OpenFlow message
-  parse-flow FLOW             print flow parsed from FLOW
-  parse-flows FILE            print flows parsed from FILE
-
-Options:
-  -O, --protocols             set allowed OpenFlow versions
-  -v, --verbose               set logging levels
-  -h, --help                  display this help message
-  -V, --version               display version information
-`;
 
 /** Runs ovs-ofctl with 'argv' (without node and script); returns the exit
  * status. */
@@ -288,11 +261,14 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write('ovs-ofctl (Open vSwitch) 3.1.0\nOpenFlow versions 0x1:0x6\n');
           return 0;
         case 'help':
-          process.stdout.write(USAGE);
+          process.stdout.write((await import('./ofctl-usage.js')).usageText());
           return 0;
         case 'option':
-          process.stdout.write(OPTION_SPECS.map((o) => `--${o.name}${o.arg === 'required' ? '=ARG' : o.arg === 'optional' ? '[=ARG]' : ''}\n`).join('')
-            + OPTION_SPECS.filter((o) => o.short).map((o) => `-${o.short}${o.arg === 'required' ? ' ARG' : ''}\n`).join(''));
+          // ovs_cmdl_print_options: each long option, then its short form.
+          process.stdout.write(OPTION_SPECS.map((o) => {
+            const arg = o.arg === 'required' ? '=ARG' : o.arg === 'optional' ? '=[ARG]' : '';
+            return `--${o.name}${arg}\n` + (o.short ? `-${o.short} ${o.arg === 'none' ? '' : o.arg === 'required' ? 'ARG' : '[ARG]'}\n` : '');
+          }).join(''));
           return 0;
         case 'verbose': {
           const err = vlogSetFromString(value ?? 'any:any:dbg');
