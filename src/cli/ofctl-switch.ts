@@ -13,7 +13,7 @@ import { fatal } from './ovs-ofctl.js';
 import { Vconn, VconnError, getXid } from '../openflow/vconn.js';
 import { ovsRundir } from '../lib/dirs.js';
 import { ofpToString } from '../openflow/ofp-print.js';
-import { startMsg, allocXid, decodeMsg, msgBody, type OfpMsg, type RawName } from '../openflow/ofp-msgs.js';
+import { startMsg, allocXid, decodeMsg, msgBody, OFPSF_REPLY_MORE, type OfpMsg, type RawName } from '../openflow/ofp-msgs.js';
 import { OfpError } from '../openflow/ofp-errors.js';
 import { OfpReader } from '../openflow/ofp-buffer.js';
 import { encodeEchoRequest } from '../openflow/ofp-hello.js';
@@ -439,6 +439,87 @@ async function fetchTableDesc(vc: Vconn, tm: TableMod): Promise<void> {
   }
 }
 
+/** change_table_name: rewrites the table features with a new name for
+ * 'tableId' (OF1.5: one OFPTFC15_MODIFY entry; OF1.3/1.4: every table with
+ * its properties as the switch reported them). */
+async function changeTableName(vc: Vconn, tableId: number, newName: string, opts: OfctlOptions): Promise<void> {
+  const v = vc.version;
+  const entries = new Map<number, Uint8Array>();
+  const req = startMsg('OFPST13_TABLE_FEATURES_REQUEST', v, allocXid()).finishMsg();
+  await talk('OpenFlow receive failed', () => vc.dump(req, (m, msg) => {
+    if (!msg || msg.info.type !== 'TABLE_FEATURES_STATS_REPLY') die(`received bad reply: ${ofpToString(m, opts.more.length + 1)}`);
+    const r = new OfpReader(msgBody(msg));
+    while (r.remaining) {
+      const start = r.pos;
+      try {
+        pullTableFeatures(v, r, false);
+      } catch {
+        die(`received bad reply: ${ofpToString(m, opts.more.length + 1)}`);
+      }
+      const e = r.data.slice(start, r.pos);
+      entries.set(e[2]!, e);
+    }
+  }));
+  if (!entries.has(tableId)) die(`switch does not have table ${tableId}`);
+
+  // The fixed part as ofputil_append_table_features writes it.
+  const header = (e: Uint8Array, command: number, name: string | null): Uint8Array => {
+    const h = e.slice(0, 64);
+    h[3] = v >= 6 ? command : 0;
+    h.fill(0, 4, 8);
+    const nameBytes = name !== null ? new TextEncoder().encode(name) : h.slice(8, 40);
+    const nul = nameBytes.indexOf(0);
+    h.fill(0, 8, 40);
+    h.set(nameBytes.subarray(0, Math.min(31, nul < 0 ? nameBytes.length : nul)), 8);
+    const caps = v >= 5 ? h[59]! & (4 | 8) : 0;
+    h.fill(0, 56, 60);
+    h[59] = caps;
+    return h;
+  };
+  const parts: Uint8Array[] = [];
+  if (v >= 6) {
+    const h = header(entries.get(tableId)!, 1, newName);
+    h[0] = 0; h[1] = 64;
+    parts.push(h);
+  } else {
+    for (const id of [...entries.keys()].sort((a, b) => a - b)) {
+      const e = entries.get(id)!;
+      const h = header(e, 0, id === tableId ? newName : null);
+      const full = new Uint8Array(e.length);
+      full.set(h);
+      full.set(e.subarray(64), 64);
+      parts.push(full);
+    }
+  }
+  // Split into messages of at most 64 kB, all but the last flagged "more".
+  const xid = allocXid();
+  const msgs: Uint8Array[] = [];
+  let w = startMsg('OFPST13_TABLE_FEATURES_REQUEST', v, xid);
+  let fresh = true;
+  for (const p of parts) {
+    if (!fresh && w.len + p.length > 0xffff) {
+      const m = w.finishMsg();
+      m[11]! |= 1;
+      msgs.push(m);
+      w = startMsg('OFPST13_TABLE_FEATURES_REQUEST', v, xid);
+    }
+    w.bytes(p);
+    fresh = false;
+  }
+  msgs.push(w.finishMsg());
+  for (const m of msgs) vc.send(m);
+  for (;;) {
+    const reply = await talk(`talking to ${vc.name}`, () => vc.recvXid(xid));
+    const msg = msgOf(reply);
+    if (!msg) die('decode error: OFPBRC_BAD_LEN');
+    if (msg.info.type === 'ERROR') {
+      process.stderr.write(ofpToString(reply, opts.more.length + 1));
+      throw new ExitError(1);
+    }
+    if (!(msg.info.isStat && msg.flags & OFPSF_REPLY_MORE)) break;
+  }
+}
+
 async function cmdModTable(args: string[], opts: OfctlOptions): Promise<void> {
   const [name, tableArg, setting] = [args[0]!, args[1]!, args[2]!];
   const tables = await tablesToAccept(name, opts);
@@ -452,7 +533,11 @@ async function cmdModTable(args: string[], opts: OfctlOptions): Promise<void> {
   opts.allowedVersions &= r.versions;
   const { vc } = await openVconn(name, opts);
   const tm = r.tm;
-  if (r.name !== null) die('changing table names is not supported');
+  if (r.name !== null) {
+    await changeTableName(vc, tm.tableId, r.name, opts);
+    vc.close();
+    return;
+  }
   if (allowed & ((1 << 5) | (1 << 6))) {
     const ids = tm.tableId === 0xff ? Array.from({ length: 0xfe }, (_, i) => i) : [tm.tableId];
     for (const id of ids) {

@@ -149,6 +149,15 @@ function flt(name: string): Handler {
   return async (a, o) => (await import('./ofctl-offline.js')).flowLanguageTest(name, a, o);
 }
 
+/** Commands --read-only allows (OVS_RO in ovs-ofctl's table). */
+const READ_ONLY_COMMANDS = new Set([
+  'show', 'monitor', 'snoop', 'dump-desc', 'dump-tables', 'dump-table-features', 'dump-table-desc', 'dump-flows',
+  'dump-aggregate', 'queue-stats', 'queue-get-config', 'dump-meter', 'dump-meters', 'meter-stats', 'meter-features',
+  'dump-ports', 'dump-ports-desc', 'get-frags', 'probe', 'ping', 'benchmark', 'dump-ipfix-bridge', 'dump-ipfix-flow',
+  'ct-flush-zone', 'ct-flush', 'dump-groups', 'dump-group-stats', 'dump-group-features', 'add-tlv-map', 'del-tlv-map',
+  'dump-tlv-map', 'help', 'list-commands', 'compose-packet', 'parse-packet',
+]);
+
 /** Every command: name -> argument counts and handler. */
 const COMMANDS = new Map<string, Command>([
   ['ofp-print', { min: 1, max: 2, run: cmdOfpPrint }],
@@ -354,6 +363,7 @@ export async function main(argv: string[]): Promise<number> {
     const args = positional.slice(1);
     if (args.length < cmd.min) fatal(`'${cmdName}' command requires at least ${cmd.min} arguments`);
     if (args.length > cmd.max) fatal(`'${cmdName}' command takes at most ${cmd.max} arguments`);
+    if (opts.readOnly && !READ_ONLY_COMMANDS.has(cmdName)) fatal(`'${cmdName}' command does not work in read only mode`);
     const rc = await cmd.run(args, opts);
     return typeof rc === 'number' ? rc : 0;
   } catch (e) {
