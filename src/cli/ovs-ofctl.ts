@@ -342,6 +342,12 @@ export async function main(argv: string[]): Promise<number> {
           if (err) fatal(`${f}: could not open log file (${err})`);
           break;
         }
+        case 'private-key': case 'certificate': case 'ca-cert': {
+          const { getSslConfig, setSslConfig } = await import('../lib/stream.js');
+          const key = name === 'private-key' ? 'privateKey' : name === 'certificate' ? 'certificate' : 'caCert';
+          setSslConfig({ ...getSslConfig(), [key]: value! });
+          break;
+        }
         default: break; // other daemon and SSL options: accepted, not used by these commands
       }
     }
