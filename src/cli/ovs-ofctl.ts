@@ -351,6 +351,12 @@ export async function main(argv: string[]): Promise<number> {
         default: break; // other daemon and SSL options: accepted, not used by these commands
       }
     }
+    // ctl_timeout_setup: -t or $OVS_CTL_TIMEOUT ends the process with SIGALRM.
+    {
+      const env = process.env.OVS_CTL_TIMEOUT;
+      const secs = opts.timeout || (env && /^[0-9]+$/.test(env) ? Number(env) : 0);
+      if (secs) setTimeout(() => process.kill(process.pid, 'SIGALRM'), secs * 1000).unref();
+    }
     if (opts.bundle && !(opts.allowedVersions & 0x70)) opts.allowedVersions = (opts.allowedVersions | (1 << 5)) & 0x70;
     {
       const p = await import('../openflow/ofp-protocol.js');
