@@ -61,6 +61,25 @@ async function stdinText(): Promise<string> {
   return Buffer.concat(chunks).toString('latin1');
 }
 
+/** OVS logs each ofp10_match that normalization changes while
+ * parse-ofp10-match runs; the command functions do not, so the lines are
+ * logged here from the same input. */
+async function logOfp10Normalization(input: string): Promise<void> {
+  const [{ decodeOfp10Match }, { normalizeMatchLogged }, { parseHex: hex }, { OfpError }] = await Promise.all([
+    import('../openflow/ofp-match10.js'), import('../openflow/ofp-match-codec.js'), import('../lib/hex-dump.js'),
+    import('../openflow/ofp-errors.js'),
+  ]);
+  for (const raw of input.split('\n')) {
+    const line = raw.includes('#') ? raw.slice(0, raw.indexOf('#')) : raw;
+    if (!line.trim()) continue;
+    const bytes = hex(line.replace(/x/g, '0'));
+    if (!bytes || bytes.length !== 40) return;
+    const m = decodeOfp10Match(bytes);
+    if (m instanceof OfpError) continue;
+    normalizeMatchLogged(m);
+  }
+}
+
 /** Runs one of the flow-language test commands (parse-nx-match, parse-oxm,
  * parse-ofp10/11-match, parse-actions, parse-instructions) over stdin. */
 export async function flowLanguageTest(cmd: string, args: string[], opts: OfctlOptions): Promise<void> {
@@ -75,7 +94,10 @@ export async function flowLanguageTest(cmd: string, args: string[], opts: OfctlO
         out = m.parseNxmCommand(input, { oxmVersion: v, strict: opts.strict });
         break;
       }
-      case 'parse-ofp10-match': out = m.parseOfp10MatchCommand(input); break;
+      case 'parse-ofp10-match':
+        await logOfp10Normalization(input);
+        out = m.parseOfp10MatchCommand(input);
+        break;
       case 'parse-ofp11-match': out = m.parseOfp11MatchCommand(input); break;
       case 'parse-actions': out = m.parseActionsCommand(input, args[0]!, false); break;
       case 'parse-instructions': out = m.parseActionsCommand(input, args[0]!, true); break;

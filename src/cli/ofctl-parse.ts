@@ -30,7 +30,7 @@ function printFlowMods(fms: FlowMod[], usable: number, opts: OfctlOptions): numb
   }
   process.stdout.write(`chosen protocol: ${protocolToString(protocol)}\n`);
   let xid = 1;
-  for (const fm of fms) process.stdout.write(ofpToString(encodeFlowModForProtocol(fm, protocol, xid++), 2));
+  for (const fm of fms) process.stdout.write(ofpToString(encodeFlowModForProtocol(fm, protocol, xid++), opts.more.length));
   return 0;
 }
 

@@ -13,17 +13,19 @@ import { fatal } from './ovs-ofctl.js';
 import { Vconn, VconnError, getXid } from '../openflow/vconn.js';
 import { ovsRundir } from '../lib/dirs.js';
 import { ofpToString } from '../openflow/ofp-print.js';
-import { startMsg, allocXid, decodeMsg, msgBody, type OfpMsg, type RawName } from '../openflow/ofp-msgs.js';
+import { startMsg, allocXid, decodeMsg, msgBody, OFPSF_REPLY_MORE, type OfpMsg, type RawName } from '../openflow/ofp-msgs.js';
 import { OfpError } from '../openflow/ofp-errors.js';
 import { OfpReader } from '../openflow/ofp-buffer.js';
 import { encodeEchoRequest } from '../openflow/ofp-hello.js';
 import { encodeFeaturesReply as _unused, decodeFeaturesReply, decodeGetConfigReply, encodeSetConfig, fragFromString, fragToString, type SwitchConfig } from '../openflow/ofp-switch.js';
 import { pullPhyPort, encodePortStatsRequest, encodePortDescRequest, encodePortMod, portFromString, OFPP_ANY, OFPP_NONE, type PhyPort, PC_PORT_DOWN, PC_NO_STP, PC_NO_RECV, PC_NO_RECV_STP, PC_NO_FLOOD, PC_NO_FWD, PC_NO_PACKET_IN } from '../openflow/ofp-port.js';
 import { encodeQueueStatsRequest, encodeQueueGetConfigRequest, OFPQ_ALL } from '../openflow/ofp-queue.js';
-import { parseFlowModText, preprocessedLines } from '../openflow/ofp-flow-parse.js';
+import { parseFlowModText, preprocessedLines, tableFromString } from '../openflow/ofp-flow-parse.js';
+import { parseTableMod, encodeTableMod, decodeTableDescReply, SETTING_DEFAULT, type TableMod, type TableDesc } from '../openflow/ofp-table.js';
+import { formatVersionBitmapNames } from '../openflow/ofp-hello.js';
 import { encodeFlowStatsRequest, decodeFlowStatsReply, formatFlowStats, OFPFC_ADD, OFPFC_MODIFY, OFPFC_MODIFY_STRICT, OFPFC_DELETE, OFPFC_DELETE_STRICT, type FlowMod, type FlowStats } from '../openflow/ofp-flow.js';
 import { encodeFlowModForProtocol } from './ofctl-parse.js';
-import { Proto, protocolsToString, protocolFromVersion, protocolSetTid, protocolToVersion } from '../openflow/ofp-protocol.js';
+import { Proto, protocolsToString, protocolFromVersion, protocolSetTid, protocolToVersion, protocolsFromVersionBitmap } from '../openflow/ofp-protocol.js';
 import { encodeSetFlowFormat, encodeFlowModTableId, NXFF_NXM, NXFF_OPENFLOW10 } from '../openflow/ofp-connection.js';
 import { encodeGroupDescRequest, encodeGroupStatsRequest, encodeGroupFeaturesRequest, encodeGroupMod, OFPG_ALL, OFPGC11_ADD, OFPGC11_MODIFY, OFPGC11_DELETE, OFPGC11_ADD_OR_MOD, OFPGC15_INSERT_BUCKET, OFPGC15_REMOVE_BUCKET, type GroupMod } from '../openflow/ofp-group.js';
 import { parseGroupModStr } from '../openflow/ofp-group-parse.js';
@@ -51,13 +53,13 @@ import { formatTableFeatures, pullTableFeatures, type TableFeatures, type DittoS
 
 class Fatal extends Error {}
 
-function die(text: string): never {
+export function die(text: string): never {
   fatal(text);
 }
 
 /** Opens 'name' as ovs-ofctl's open_vconn does; returns the connection and
  * its initial flow protocol. */
-async function openVconn(name: string, opts: OfctlOptions, suffix = 'mgmt'): Promise<{ vc: Vconn; protocol: number }> {
+export async function openVconn(name: string, opts: OfctlOptions, suffix = 'mgmt'): Promise<{ vc: Vconn; protocol: number }> {
   let target: string;
   if (name.includes(':')) target = name;
   else {
@@ -97,7 +99,7 @@ async function talk<T>(what: string, f: () => Promise<T>): Promise<T> {
 }
 
 /** Prints every part of a multipart reply (or the single reply) as ovs-ofctl's dump_transaction. */
-async function dumpTransaction(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
+export async function dumpTransaction(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
   const verbosity = opts.more.length + 1;
   const reqMsg = msgOf(req)!;
   if (reqMsg.info.isStat) {
@@ -118,7 +120,7 @@ async function dumpTrivial(name: string, raw: RawName, opts: OfctlOptions): Prom
 }
 
 /** Sends 'req' with a barrier; an error reply is printed to stderr and exits 1. */
-async function transactNoReply(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
+export async function transactNoReply(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
   const reply = await talk(`talking to ${vc.name}`, () => vc.transactNoReply(req));
   if (reply) {
     process.stderr.write(ofpToString(reply, opts.more.length + 2));
@@ -126,9 +128,9 @@ async function transactNoReply(vc: Vconn, req: Uint8Array, opts: OfctlOptions): 
   }
 }
 
-class ExitError extends Error { constructor(readonly code: number) { super(`exit ${code}`); } }
+export class ExitError extends Error { constructor(readonly code: number) { super(`exit ${code}`); } }
 
-function shouldShowNames(opts: OfctlOptions): boolean {
+export function shouldShowNames(opts: OfctlOptions): boolean {
   return opts.names === true || (opts.names === null && !!process.stdout.isTTY);
 }
 function shouldAcceptNames(opts: OfctlOptions): boolean { return opts.names !== false; }
@@ -154,7 +156,7 @@ async function fetchPorts(vc: Vconn): Promise<PhyPort[]> {
   return ports;
 }
 
-async function getPortMap(name: string, opts: OfctlOptions): Promise<PortMap> {
+export async function getPortMap(name: string, opts: OfctlOptions): Promise<PortMap> {
   let map = portMaps.get(name);
   if (map) return map;
   map = new PortMap();
@@ -185,10 +187,10 @@ async function getTableMap(name: string, opts: OfctlOptions): Promise<Map<number
   return map;
 }
 
-async function portsToAccept(name: string, opts: OfctlOptions): Promise<PortMap | undefined> {
+export async function portsToAccept(name: string, opts: OfctlOptions): Promise<PortMap | undefined> {
   return shouldAcceptNames(opts) ? getPortMap(name, opts) : undefined;
 }
-async function tablesToAccept(name: string, opts: OfctlOptions): Promise<Map<number, string> | undefined> {
+export async function tablesToAccept(name: string, opts: OfctlOptions): Promise<Map<number, string> | undefined> {
   return shouldAcceptNames(opts) ? getTableMap(name, opts) : undefined;
 }
 
@@ -229,7 +231,7 @@ async function trySetProtocol(vc: Vconn, want: number, cur: { p: number }): Prom
 
 const FLOW_DUMP_PROTOCOLS = [Proto.OF15_OXM, Proto.OF14_OXM, Proto.OF13_OXM, Proto.OF12_OXM, Proto.OF11_STD, Proto.OF10_NXM, Proto.OF10_STD];
 
-async function setProtocolForFlowDump(vc: Vconn, curProtocol: number, usable: number, opts: OfctlOptions): Promise<number> {
+export async function setProtocolForFlowDump(vc: Vconn, curProtocol: number, usable: number, opts: OfctlOptions): Promise<number> {
   const cur = { p: curProtocol };
   for (const f of FLOW_DUMP_PROTOCOLS) {
     if (f & usable & opts.allowedProtocols && await trySetProtocol(vc, f, cur)) return f;
@@ -308,21 +310,31 @@ async function cmdDumpFlows(args: string[], opts: OfctlOptions): Promise<void> {
     if (field && !mfFromName(field)) die(`${field}: unknown field name`);
     criteria.push({ field, desc: c.desc });
   }
+  // ovs-ofctl always ends with a descending pass on priority.
+  if (criteria.length) criteria.push({ field: '', desc: true });
   const { vc, req } = await prepareDumpFlows(args, false, opts);
   if (!criteria.length && !shouldShowNames(opts) && opts.stats) {
     await dumpTransaction(vc, req, opts);
     vc.close();
     return;
   }
+  const flows = await dumpFlowStats(vc, req);
+  if (criteria.length) flows.sort((a, b) => compareFlows(a, b, criteria));
+  const ports = shouldShowNames(opts) ? await getPortMap(args[0]!, opts) : undefined;
+  for (const f of flows) out(' ' + formatFlowStats(f, opts.stats, ports) + '\n');
+  vc.close();
+}
+
+/** Sends flow stats request 'req' and collects every flow of the reply
+ * (vconn_dump_flows); an error reply ends ovs-ofctl. */
+export async function dumpFlowStats(vc: Vconn, req: Uint8Array): Promise<FlowStats[]> {
   const flows: FlowStats[] = [];
   await talk('dump flows', () => vc.dump(req, (m, msg) => {
     if (!msg) return;
     if (msg.info.type === 'ERROR') die(ofpToString(m, 2).trimEnd());
     flows.push(...decodeFlowStatsReply(msg, false));
   }));
-  if (criteria.length) flows.sort((a, b) => compareFlows(a, b, criteria));
-  for (const f of flows) out(' ' + formatFlowStats(f, opts.stats) + '\n');
-  vc.close();
+  return flows;
 }
 
 async function cmdDumpAggregate(args: string[], opts: OfctlOptions): Promise<void> {
@@ -333,7 +345,7 @@ async function cmdDumpAggregate(args: string[], opts: OfctlOptions): Promise<voi
 
 /** Sends 'reqs' as one ordered, atomic bundle; prints each error reply
  * with the request it answers and exits as ovs-ofctl's bundle_transact. */
-async function bundleTransact(vc: Vconn, reqs: Uint8Array[], opts: OfctlOptions): Promise<void> {
+export async function bundleTransact(vc: Vconn, reqs: Uint8Array[], opts: OfctlOptions): Promise<void> {
   const { errors, ok } = await talk(`talking to ${vc.name}`, () => vc.bundleTransact(reqs, OFPBF_ORDERED | OFPBF_ATOMIC));
   let next = 0;
   for (const e of errors) {
@@ -392,7 +404,7 @@ async function cmdFlowModFile(args: string[], opts: OfctlOptions, command: numbe
 }
 
 /** The text of 'file' ('-': stdin); exits with ovs-ofctl's message if unreadable. */
-function readTextFile(file: string): string {
+export function readTextFile(file: string): string {
   try {
     return file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
   } catch (e) {
@@ -406,6 +418,205 @@ async function cmdTlvMod(args: string[], opts: OfctlOptions, command: number): P
   const { vc, protocol } = await openVconnForFlowMod(args[0]!, Proto.NXM_OXM_ANY, opts);
   await transactNoReply(vc, encodeTlvTableMod(ttm, protocolToVersion(protocol), allocXid()), opts);
   vc.close();
+}
+
+/** fetch_table_desc: keeps the table-config settings mod-table does not change. */
+async function fetchTableDesc(vc: Vconn, tm: TableMod): Promise<void> {
+  let found: TableDesc | null = null;
+  const req = startMsg('OFPST14_TABLE_DESC_REQUEST', vc.version, allocXid()).finishMsg();
+  await talk('OpenFlow packet receive failed', () => vc.dump(req, (m, msg) => {
+    if (!msg || msg.info.type !== 'TABLE_DESC_REPLY') die(`received bad reply: ${ofpToString(m, 1)}`);
+    if (!found) found = decodeTableDescReply(msg).find((td) => td.tableId === tm.tableId) ?? null;
+  }));
+  const td: TableDesc = found ?? { tableId: tm.tableId, eviction: 0, evictionFlags: 0xffffffff, vacancy: 0, tableVacancy: { down: 0, up: 0, vacancy: 0 } };
+  if (tm.eviction !== SETTING_DEFAULT) {
+    tm.vacancy = td.vacancy;
+    tm.tableVacancy.down = td.tableVacancy.down;
+    tm.tableVacancy.up = td.tableVacancy.up;
+  } else if (tm.vacancy !== SETTING_DEFAULT) {
+    tm.eviction = td.eviction;
+    tm.evictionFlags = td.evictionFlags;
+  }
+}
+
+/** change_table_name: rewrites the table features with a new name for
+ * 'tableId' (OF1.5: one OFPTFC15_MODIFY entry; OF1.3/1.4: every table with
+ * its properties as the switch reported them). */
+async function changeTableName(vc: Vconn, tableId: number, newName: string, opts: OfctlOptions): Promise<void> {
+  const v = vc.version;
+  const entries = new Map<number, Uint8Array>();
+  const req = startMsg('OFPST13_TABLE_FEATURES_REQUEST', v, allocXid()).finishMsg();
+  await talk('OpenFlow receive failed', () => vc.dump(req, (m, msg) => {
+    if (!msg || msg.info.type !== 'TABLE_FEATURES_STATS_REPLY') die(`received bad reply: ${ofpToString(m, opts.more.length + 1)}`);
+    const r = new OfpReader(msgBody(msg));
+    while (r.remaining) {
+      const start = r.pos;
+      try {
+        pullTableFeatures(v, r, false);
+      } catch {
+        die(`received bad reply: ${ofpToString(m, opts.more.length + 1)}`);
+      }
+      const e = r.data.slice(start, r.pos);
+      entries.set(e[2]!, e);
+    }
+  }));
+  if (!entries.has(tableId)) die(`switch does not have table ${tableId}`);
+
+  // The fixed part as ofputil_append_table_features writes it.
+  const header = (e: Uint8Array, command: number, name: string | null): Uint8Array => {
+    const h = e.slice(0, 64);
+    h[3] = v >= 6 ? command : 0;
+    h.fill(0, 4, 8);
+    const nameBytes = name !== null ? new TextEncoder().encode(name) : h.slice(8, 40);
+    const nul = nameBytes.indexOf(0);
+    h.fill(0, 8, 40);
+    h.set(nameBytes.subarray(0, Math.min(31, nul < 0 ? nameBytes.length : nul)), 8);
+    const caps = v >= 5 ? h[59]! & (4 | 8) : 0;
+    h.fill(0, 56, 60);
+    h[59] = caps;
+    return h;
+  };
+  const parts: Uint8Array[] = [];
+  if (v >= 6) {
+    const h = header(entries.get(tableId)!, 1, newName);
+    h[0] = 0; h[1] = 64;
+    parts.push(h);
+  } else {
+    for (const id of [...entries.keys()].sort((a, b) => a - b)) {
+      const e = entries.get(id)!;
+      const h = header(e, 0, id === tableId ? newName : null);
+      const full = new Uint8Array(e.length);
+      full.set(h);
+      full.set(e.subarray(64), 64);
+      parts.push(full);
+    }
+  }
+  // Split into messages of at most 64 kB, all but the last flagged "more".
+  const xid = allocXid();
+  const msgs: Uint8Array[] = [];
+  let w = startMsg('OFPST13_TABLE_FEATURES_REQUEST', v, xid);
+  let fresh = true;
+  for (const p of parts) {
+    if (!fresh && w.len + p.length > 0xffff) {
+      const m = w.finishMsg();
+      m[11]! |= 1;
+      msgs.push(m);
+      w = startMsg('OFPST13_TABLE_FEATURES_REQUEST', v, xid);
+    }
+    w.bytes(p);
+    fresh = false;
+  }
+  msgs.push(w.finishMsg());
+  for (const m of msgs) vc.send(m);
+  for (;;) {
+    const reply = await talk(`talking to ${vc.name}`, () => vc.recvXid(xid));
+    const msg = msgOf(reply);
+    if (!msg) die('decode error: OFPBRC_BAD_LEN');
+    if (msg.info.type === 'ERROR') {
+      process.stderr.write(ofpToString(reply, opts.more.length + 1));
+      throw new ExitError(1);
+    }
+    if (!(msg.info.isStat && msg.flags & OFPSF_REPLY_MORE)) break;
+  }
+}
+
+async function cmdModTable(args: string[], opts: OfctlOptions): Promise<void> {
+  const [name, tableArg, setting] = [args[0]!, args[1]!, args[2]!];
+  const tables = await tablesToAccept(name, opts);
+  let tableId: number | null = 0xff;
+  if (tableArg.toLowerCase() !== 'all') tableId = tableFromString(tableArg, tables);
+  if (tableId === null) die(`unknown table "${tableArg}"`);
+  const r = parseTableMod(tableId, setting);
+  if (typeof r === 'string') die(r);
+  const allowed = opts.allowedVersions;
+  if (!(allowed & r.versions)) die(`table_mod '${setting}' requires one of the OpenFlow versions ${formatVersionBitmapNames(r.versions)}`);
+  opts.allowedVersions &= r.versions;
+  const { vc } = await openVconn(name, opts);
+  const tm = r.tm;
+  if (r.name !== null) {
+    await changeTableName(vc, tm.tableId, r.name, opts);
+    vc.close();
+    return;
+  }
+  if (allowed & ((1 << 5) | (1 << 6))) {
+    const ids = tm.tableId === 0xff ? Array.from({ length: 0xfe }, (_, i) => i) : [tm.tableId];
+    for (const id of ids) {
+      tm.tableId = id;
+      await fetchTableDesc(vc, tm);
+      await transactNoReply(vc, encodeTableMod(tm, vc.version, allocXid()), opts);
+    }
+  } else {
+    await transactNoReply(vc, encodeTableMod(tm, vc.version, allocXid()), opts);
+  }
+  vc.close();
+}
+
+/** bundle SWITCH FILE: flow, group and packet-out messages in one bundle. */
+async function cmdBundle(args: string[], opts: OfctlOptions): Promise<void> {
+  const [name, file] = [args[0]!, args[1]!];
+  const ports = await portsToAccept(name, opts);
+  const tables = await tablesToAccept(name, opts);
+  const { parseBundleText } = await import('../openflow/ofp-bundle-parse.js');
+  const r = parseBundleText(readTextFile(file), file, ports, tables);
+  if (typeof r === 'string') die(r);
+  // Implicit OpenFlow 1.4 when no bundle-capable version is allowed.
+  const of13up = (1 << 4) | (1 << 5) | (1 << 6);
+  if (!(opts.allowedVersions & of13up)) {
+    opts.allowedVersions = (opts.allowedVersions | (1 << 5)) & of13up;
+    opts.allowedProtocols = protocolsFromVersionBitmap(opts.allowedVersions);
+  }
+  const { vc, protocol } = await openVconnForFlowMod(name, r.usable & Proto.OF13_UP, opts);
+  const version = protocolToVersion(protocol);
+  const reqs = r.msgs.map((m) => m.type === 'FLOW_MOD' ? encodeFlowModForProtocol(m.fm, protocol, allocXid())
+    : m.type === 'GROUP_MOD' ? encodeGroupMod(m.gm, version, allocXid()) : encodePacketOut(m.po, version, allocXid()));
+  await bundleTransact(vc, reqs, opts);
+  vc.close();
+}
+
+const MAX_ECHO_PAYLOAD = 65535 - 8;
+
+/** C atoi: leading blanks, optional sign, digits; 0 if none. */
+function atoi(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m ? Number(m[1]) | 0 : 0;
+}
+
+async function cmdPing(args: string[], opts: OfctlOptions): Promise<void> {
+  const payload = args.length > 1 ? atoi(args[1]!) >>> 0 : 64;
+  if (payload > MAX_ECHO_PAYLOAD) die(`payload must be between 0 and ${MAX_ECHO_PAYLOAD} bytes`);
+  const { vc } = await openVconn(args[0]!, opts);
+  const { randomFillSync } = await import('node:crypto');
+  for (let i = 0; i < 10; i++) {
+    const data = randomFillSync(new Uint8Array(payload));
+    const req = encodeEchoRequest(vc.version, allocXid(), data);
+    const start = process.hrtime.bigint();
+    const reply = await talk('transact', () => vc.transact(req));
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const msg = msgOf(reply);
+    const body = reply.subarray(8);
+    if (!msg || msg.info.type !== 'ECHO_REPLY' || body.length !== payload || !body.every((b, j) => b === data[j])) {
+      out('Reply does not match request.  Request:\n' + ofpToString(req, opts.more.length + 2));
+      out('Reply:\n' + ofpToString(reply, opts.more.length + 2));
+    }
+    out(`${body.length} bytes from ${args[0]}: xid=${getXid(reply).toString(16).padStart(8, '0')} time=${ms.toFixed(1)} ms\n`);
+  }
+  vc.close();
+}
+
+async function cmdBenchmark(args: string[], opts: OfctlOptions): Promise<void> {
+  const payload = atoi(args[1]!) >>> 0;
+  if (payload > MAX_ECHO_PAYLOAD) die(`payload must be between 0 and ${MAX_ECHO_PAYLOAD} bytes`);
+  const size = 8 + payload;
+  const count = atoi(args[2]!);
+  out(`Sending ${count} packets * ${size} bytes (with header) = ${(count * size) >>> 0} bytes total\n`);
+  const { vc } = await openVconn(args[0]!, opts);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < count; i++) {
+    await talk('transact', () => vc.transact(encodeEchoRequest(vc.version, allocXid(), new Uint8Array(payload))));
+  }
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  vc.close();
+  out(`Finished in ${ms.toFixed(1)} ms (${(count / (ms / 1000)).toFixed(0)} packets/s) (${(count * size / (ms / 1000)).toFixed(0)} bytes/s)\n`);
 }
 
 async function cmdDumpPorts(args: string[], opts: OfctlOptions): Promise<void> {
@@ -422,7 +633,7 @@ async function cmdDumpPortsDesc(args: string[], opts: OfctlOptions): Promise<voi
   vc.close();
 }
 
-async function fetchConfig(vc: Vconn): Promise<SwitchConfig> {
+export async function fetchConfig(vc: Vconn): Promise<SwitchConfig> {
   const reply = await talk(`talking to ${vc.name}`, () => vc.transact(startMsg('OFPT_GET_CONFIG_REQUEST', vc.version, allocXid()).finishMsg()));
   const msg = msgOf(reply);
   if (!msg || msg.info.type !== 'GET_CONFIG_REPLY') die(`${vc.name}: bad reply to config request`);
@@ -490,10 +701,20 @@ async function cmdQueueStats(args: string[], opts: OfctlOptions): Promise<void> 
 }
 
 async function cmdQueueGetConfig(args: string[], opts: OfctlOptions): Promise<void> {
+  const port = await strToPortNo(args[0]!, args.length > 1 ? args[1]! : 'any', opts);
+  const queue = args.length > 2 && args[2]!.toLowerCase() !== 'all' ? (parseInt(args[2]!, 10) || 0) >>> 0 : OFPQ_ALL;
   const { vc } = await openVconn(args[0]!, opts);
-  const port = args.length > 1 && args[1] && args[1].toLowerCase() !== 'any' ? await strToPortNo(args[0]!, args[1], opts) : OFPP_ANY;
-  const queue = args.length > 2 && args[2] && args[2].toLowerCase() !== 'all' ? (parseInt(args[2], 10) || 0) >>> 0 : OFPQ_ALL;
-  await dumpTransaction(vc, encodeQueueGetConfigRequest(vc.version, port, queue, allocXid()), opts);
+  if (port === OFPP_ANY && vc.version === 1) {
+    // OpenFlow 1.0 asks one port at a time: list the ports on this
+    // connection and ask on a second one, as ovs-ofctl does.
+    const { vc: vc2 } = await openVconn(args[0]!, opts);
+    for (const p of await fetchPorts(vc)) {
+      if (p.portNo < 0xff00) await dumpTransaction(vc2, encodeQueueGetConfigRequest(vc2.version, p.portNo, queue, allocXid()), opts);
+    }
+    vc2.close();
+  } else {
+    await dumpTransaction(vc, encodeQueueGetConfigRequest(vc.version, port, queue, allocXid()), opts);
+  }
   vc.close();
 }
 
@@ -693,7 +914,7 @@ async function cmdPacketOut(args: string[], opts: OfctlOptions): Promise<void> {
   }
 }
 
-type SwitchHandler = (args: string[], opts: OfctlOptions) => Promise<void>;
+type SwitchHandler = (args: string[], opts: OfctlOptions) => Promise<number | void>;
 
 /** Switch commands implemented so far. */
 const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
@@ -740,6 +961,14 @@ const SWITCH_COMMANDS: Record<string, SwitchHandler> = {
   'del-meter': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'del-meters': (a, o) => cmdMeterMod(a, o, OFPMC13_DELETE),
   'dump-meters': (a, o) => cmdMeterRequest(a, o, 'config'),
+  'mod-table': cmdModTable,
+  'ping': cmdPing,
+  'benchmark': cmdBenchmark,
+  'bundle': cmdBundle,
+  'monitor': async (a, o) => (await import('./ofctl-monitor.js')).cmdMonitor(a, o),
+  'snoop': async (a, o) => (await import('./ofctl-monitor.js')).cmdSnoop(a, o),
+  'replace-flows': async (a, o) => (await import('./ofctl-diff.js')).replaceFlows(a, o),
+  'diff-flows': async (a, o) => (await import('./ofctl-diff.js')).diffFlows(a, o),
   'add-tlv-map': (a, o) => cmdTlvMod(a, o, NXTTMC_ADD),
   'del-tlv-map': (a, o) => cmdTlvMod(a, o, a.length > 1 ? NXTTMC_DELETE : NXTTMC_CLEAR),
   'dump-tlv-map': (a, o) => dumpTrivial(a[0]!, 'NXT_TLV_TABLE_REQUEST', o),
@@ -756,7 +985,8 @@ export async function runSwitchCommand(name: string, args: string[], opts: Ofctl
     return 1;
   }
   try {
-    await h(args, opts);
+    const rc = await h(args, opts);
+    if (typeof rc === 'number') return rc;
   } catch (e) {
     if (e instanceof ExitError) return e.code;
     if (e instanceof Fatal) throw e;
@@ -765,4 +995,4 @@ export async function runSwitchCommand(name: string, args: string[], opts: Ofctl
   return 0;
 }
 
-void _unused; void getXid;
+void _unused;

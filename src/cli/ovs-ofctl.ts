@@ -36,6 +36,11 @@ export interface OfctlOptions {
   readOnly: boolean;
   /** --unixctl: control socket path for monitor/snoop. */
   unixctl: string | null;
+  /** Daemon options of monitor/snoop. */
+  detach: boolean;
+  chdir: boolean;
+  pidfile: string | null;
+  overwritePidfile: boolean;
 }
 
 /** Log modules of the code ovs-ofctl runs.  The C tool has them all from
@@ -144,9 +149,20 @@ function flt(name: string): Handler {
   return async (a, o) => (await import('./ofctl-offline.js')).flowLanguageTest(name, a, o);
 }
 
+/** Commands --read-only allows (OVS_RO in ovs-ofctl's table). */
+const READ_ONLY_COMMANDS = new Set([
+  'show', 'monitor', 'snoop', 'dump-desc', 'dump-tables', 'dump-table-features', 'dump-table-desc', 'dump-flows',
+  'dump-aggregate', 'queue-stats', 'queue-get-config', 'dump-meter', 'dump-meters', 'meter-stats', 'meter-features',
+  'dump-ports', 'dump-ports-desc', 'get-frags', 'probe', 'ping', 'benchmark', 'dump-ipfix-bridge', 'dump-ipfix-flow',
+  'ct-flush-zone', 'ct-flush', 'dump-groups', 'dump-group-stats', 'dump-group-features', 'add-tlv-map', 'del-tlv-map',
+  'dump-tlv-map', 'help', 'list-commands', 'compose-packet', 'parse-packet',
+]);
+
 /** Every command: name -> argument counts and handler. */
 const COMMANDS = new Map<string, Command>([
   ['ofp-print', { min: 1, max: 2, run: cmdOfpPrint }],
+  ['help', { min: 0, max: Infinity, run: async () => { process.stdout.write((await import('./ofctl-usage.js')).usageText()); } }],
+  ['list-commands', { min: 0, max: Infinity, run: async () => { process.stdout.write((await import('./ofctl-usage.js')).listCommandsText()); } }],
   ['parse-flow', { min: 1, max: 1, run: cmdParseFlow }],
   ['parse-flows', { min: 1, max: 1, run: cmdParseFlows }],
   ['print-error', { min: 1, max: 1, run: async (a) => (await import('./ofctl-offline.js')).printError(a) }],
@@ -209,6 +225,7 @@ const COMMANDS = new Map<string, Command>([
   sw('ct-flush-zone', 2, 2),
   sw('ct-flush', 1, 4),
   sw('add-tlv-map', 2, 2),
+  sw('bundle', 2, 2),
   sw('del-tlv-map', 1, 2),
   sw('dump-tlv-map', 1, 1),
 ]);
@@ -230,35 +247,6 @@ function parseVersions(s: string): number {
   return bm;
 }
 
-const USAGE = `ovs-ofctl: OpenFlow switch management utility
-usage: ovs-ofctl [OPTIONS] COMMAND [ARG...]
-
-For OpenFlow switches:
-  show SWITCH                 show OpenFlow information
-  dump-desc SWITCH            print switch description
-  dump-tables SWITCH          print table stats
-  dump-flows SWITCH           print all flow entries
-  add-flow SWITCH FLOW        add flow described by FLOW
-  add-flows SWITCH FILE       add flows from FILE
-  mod-flows SWITCH FLOW       modify actions of matching FLOWs
-  del-flows SWITCH [FLOW]     delete matching FLOWs
-  dump-ports SWITCH [PORT]    print port statistics
-  dump-ports-desc SWITCH      print port descriptions
-  packet-out SWITCH IN_PORT ACTIONS PACKET...
-  monitor SWITCH [MISSLEN]    print packets received from SWITCH
-  snoop SWITCH                snoop on SWITCH and its controller
-
-Other commands:
-  ofp-print HEXSTRING [VERBOSITY]   print OpenFlow message
-  parse-flow FLOW             print flow parsed from FLOW
-  parse-flows FILE            print flows parsed from FILE
-
-Options:
-  -O, --protocols             set allowed OpenFlow versions
-  -v, --verbose               set logging levels
-  -h, --help                  display this help message
-  -V, --version               display version information
-`;
 
 /** Runs ovs-ofctl with 'argv' (without node and script); returns the exit
  * status. */
@@ -268,6 +256,7 @@ export async function main(argv: string[]): Promise<number> {
     allowedProtocols: 0x1ff, strict: false, readd: false, mayCreate: false, names: null, stats: true,
     sortCriteria: [], timestamp: false, bundle: false, raw: false, color: false, more: [],
     packetInFormat: -1, timeout: 0, pcap: false, readOnly: false, unixctl: null,
+    detach: false, chdir: true, pidfile: null, overwritePidfile: false,
   };
   const positional: string[] = [];
   try {
@@ -281,11 +270,14 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write('ovs-ofctl (Open vSwitch) 3.1.0\nOpenFlow versions 0x1:0x6\n');
           return 0;
         case 'help':
-          process.stdout.write(USAGE);
+          process.stdout.write((await import('./ofctl-usage.js')).usageText());
           return 0;
         case 'option':
-          process.stdout.write(OPTION_SPECS.map((o) => `--${o.name}${o.arg === 'required' ? '=ARG' : o.arg === 'optional' ? '[=ARG]' : ''}\n`).join('')
-            + OPTION_SPECS.filter((o) => o.short).map((o) => `-${o.short}${o.arg === 'required' ? ' ARG' : ''}\n`).join(''));
+          // ovs_cmdl_print_options: each long option, then its short form.
+          process.stdout.write(OPTION_SPECS.map((o) => {
+            const arg = o.arg === 'required' ? '=ARG' : o.arg === 'optional' ? '=[ARG]' : '';
+            return `--${o.name}${arg}\n` + (o.short ? `-${o.short} ${o.arg === 'none' ? '' : o.arg === 'required' ? 'ARG' : '[ARG]'}\n` : '');
+          }).join(''));
           return 0;
         case 'verbose': {
           const err = vlogSetFromString(value ?? 'any:any:dbg');
@@ -334,8 +326,36 @@ export async function main(argv: string[]): Promise<number> {
           else fatal(`incorrect value \`${value}' for --color`);
           break;
         }
-        default: break; // daemon, log and SSL options: accepted, not used by these commands
+        case 'detach': opts.detach = true; break;
+        case 'no-chdir': opts.chdir = false; break;
+        case 'pidfile': {
+          const { absFileName, ovsRundir } = await import('../lib/dirs.js');
+          opts.pidfile = absFileName(ovsRundir(), value ?? 'ovs-ofctl.pid');
+          break;
+        }
+        case 'overwrite-pidfile': opts.overwritePidfile = true; break;
+        case 'log-file': {
+          const { absFileName, ovsLogdir } = await import('../lib/dirs.js');
+          const { vlogSetLogFile } = await import('../lib/vlog.js');
+          const f = absFileName(ovsLogdir(), value ?? 'ovs-ofctl.log');
+          const err = vlogSetLogFile(f);
+          if (err) fatal(`${f}: could not open log file (${err})`);
+          break;
+        }
+        case 'private-key': case 'certificate': case 'ca-cert': {
+          const { getSslConfig, setSslConfig } = await import('../lib/stream.js');
+          const key = name === 'private-key' ? 'privateKey' : name === 'certificate' ? 'certificate' : 'caCert';
+          setSslConfig({ ...getSslConfig(), [key]: value! });
+          break;
+        }
+        default: break; // other daemon and SSL options: accepted, not used by these commands
       }
+    }
+    // ctl_timeout_setup: -t or $OVS_CTL_TIMEOUT ends the process with SIGALRM.
+    {
+      const env = process.env.OVS_CTL_TIMEOUT;
+      const secs = opts.timeout || (env && /^[0-9]+$/.test(env) ? Number(env) : 0);
+      if (secs) setTimeout(() => process.kill(process.pid, 'SIGALRM'), secs * 1000).unref();
     }
     if (opts.bundle && !(opts.allowedVersions & 0x70)) opts.allowedVersions = (opts.allowedVersions | (1 << 5)) & 0x70;
     {
@@ -355,6 +375,7 @@ export async function main(argv: string[]): Promise<number> {
     const args = positional.slice(1);
     if (args.length < cmd.min) fatal(`'${cmdName}' command requires at least ${cmd.min} arguments`);
     if (args.length > cmd.max) fatal(`'${cmdName}' command takes at most ${cmd.max} arguments`);
+    if (opts.readOnly && !READ_ONLY_COMMANDS.has(cmdName)) fatal(`'${cmdName}' command does not work in read only mode`);
     const rc = await cmd.run(args, opts);
     return typeof rc === 'number' ? rc : 0;
   } catch (e) {
@@ -374,12 +395,13 @@ if (isMain) {
     if (e.code === 'EPIPE') process.exit(141);
     throw e;
   });
-  main(process.argv.slice(2)).then((rc) => {
-    // Exit now: an error path may leave a connection open.  Writes to
-    // pipes and files are synchronous on Linux, so nothing is lost.
-    process.exit(rc);
-  }, (e) => {
+  // Exit as soon as the output is flushed: an error path may leave a
+  // connection open.  (Writes to pipes are asynchronous, so wait for them.)
+  const exitFlushed = (rc: number): void => {
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(rc)));
+  };
+  main(process.argv.slice(2)).then(exitFlushed, (e) => {
     process.stderr.write(`ovs-ofctl: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
+    exitFlushed(1);
   });
 }

@@ -22,6 +22,8 @@ import { encodeTableMod } from './ofp-table.js';
 import { encodeCtFlush, emptyCtTuple } from './ofp-ct.js';
 import { encodeQueueStatsRequest } from './ofp-queue.js';
 import { startMsg } from './ofp-msgs.js';
+import { encodeTlvTableMod } from './ofp-tlv.js';
+import { parseGroupModStr } from './ofp-group-parse.js';
 import { Match } from './match.js';
 import { emptyOfpacts } from './ofpact-codec.js';
 import { vlogSetConsoleWriter } from '../lib/vlog.js';
@@ -86,6 +88,9 @@ function corpus(): Uint8Array[] {
       out.push(w.finishMsg());
     }
     out.push(encodeCtFlush({ ipProto: 6, l3Type: 0, orig: emptyCtTuple(), reply: emptyCtTuple() }, 7, v));
+    out.push(encodeTlvTableMod({ command: 0, mappings: [{ optionClass: 0xffff, optionType: 1, optionLen: 8, index: 1 }] }, v, 9));
+    const g = parseGroupModStr('group_id=1,type=select,selection_method=hash,fields(ip_src),bucket=bucket_id=2,weight=3,actions=output:1', 0);
+    if (typeof g !== 'string' && v >= 2) out.push(encodeGroupMod(g.gm, v, 10));
   }
   return out;
 }

@@ -8,6 +8,9 @@
  * throw OfpError(name) on malformed input; top-level entry points turn it
  * into a value.  encodeError()/decodeError() map to and from the wire.
  */
+import { vlogModule } from '../lib/vlog.js';
+
+const log = vlogModule('ofp_errors');
 
 /** Versions as their wire numbers. */
 export const OFP10 = 1, OFP11 = 2, OFP12 = 3, OFP13 = 4, OFP14 = 5, OFP15 = 6;
@@ -321,9 +324,15 @@ export function decodeErrorBody(version: number, body: Uint8Array): ErrorMsgBody
 /** Encodes an OFPT_ERROR message for 'name' in 'version' with 'xid', quoting
  * up to 64 kB of 'data' (usually the offending request). */
 export function encodeErrorMsg(name: OfpErrName, version: number, xid: number, data: Uint8Array): Uint8Array {
-  if (version < OFP10 || version > OFP15) version = OFP10;
+  if (version < OFP10 || version > OFP15) {
+    log.err(`cannot encode error for unknown OpenFlow version 0x${version.toString(16).padStart(2, '0')}`);
+    version = OFP10;
+  }
   let t = ofperrTriplet(name, version);
-  if (!t) t = ofperrTriplet('NXBRC_UNENCODABLE_ERROR', version)!;
+  if (!t) {
+    log.err(`cannot encode ${name} for OpenFlow 1.${version - 1}`);
+    t = ofperrTriplet('NXBRC_UNENCODABLE_ERROR', version)!;
+  }
   let head: number[];
   if (!t.vendor) head = [t.type >> 8, t.type & 255, t.code >> 8, t.code & 255];
   else if (version <= OFP11) {

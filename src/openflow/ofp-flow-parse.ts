@@ -8,8 +8,7 @@ import { Match } from './match.js';
 import { parseKeyValue, extractActions, strToU16, strToU64, type KvCursor } from './ofp-parse.js';
 import { parseMatchKeyValue, finishMatchParse, type Usable } from './ofp-match-parse.js';
 import { parseInstructions, checkActions } from './ofp-actions-all.js';
-import { normalizeMatch } from './ofp-match10.js';
-import { formatMatch } from './match-format.js';
+import { normalizeMatchLogged } from './ofp-match-codec.js';
 import { Proto } from './ofp-protocol.js';
 import { parsePort, type PortNames } from './ofp-port-map.js';
 import { ofpactsFrom, emptyOfpacts } from './ofpact-codec.js';
@@ -18,10 +17,9 @@ import {
   FF_SEND_FLOW_REM, FF_CHECK_OVERLAP, FF_RESET_COUNTS, FF_NO_PKT_COUNTS, FF_NO_BYT_COUNTS, type FlowMod,
 } from './ofp-flow.js';
 import { OFPG_ANY, OFPG_ALL } from './ofp-group.js';
-import { vlogModule, Level } from '../lib/vlog.js';
+import { vlogModule } from '../lib/vlog.js';
 
 const log = vlogModule('ofp_flow');
-const logMatch = vlogModule('ofp_match');
 
 const F_OUT_PORT = 1, F_ACTIONS = 2, F_IMPORTANCE = 4, F_TIMEOUT = 8, F_PRIORITY = 16, F_FLAGS = 32;
 
@@ -31,7 +29,8 @@ export interface ParsedFlowMod { fm: FlowMod; usable: number }
 /** Optional name maps for ports and tables. */
 export interface FlowParseOptions { ports?: PortNames; tables?: ReadonlyMap<number, string> }
 
-function tableFromString(s: string, tables?: ReadonlyMap<number, string>): number | null {
+/** ofputil_table_from_string: a number (0-255) or a table name; null if neither. */
+export function tableFromString(s: string, tables?: ReadonlyMap<number, string>): number | null {
   if (s.startsWith('-')) {
     log.warn(`Negative value ${s} is not a valid table number.`);
     return null;
@@ -194,15 +193,7 @@ export function parseFlowModStr(text: string, command: number, opts: FlowParseOp
 export function parseFlowModText(text: string, command: number, opts: FlowParseOptions = {}): ParsedFlowMod | string {
   const r = parseFlowModStr(text, command, opts);
   if (typeof r === 'string') return r;
-  if (logMatch.isEnabled(Level.INFO)) {
-    const m = r.fm.match.clone();
-    const pre = formatMatch(m, undefined, 0x8000);
-    if (normalizeMatch(m)) {
-      logMatch.info('normalization changed ofp_match, details:');
-      logMatch.info(` pre: ${pre}`);
-      logMatch.info(`post: ${formatMatch(m, undefined, 0x8000)}`);
-    }
-  }
+  normalizeMatchLogged(r.fm.match.clone());
   return r;
 }
 

@@ -16,6 +16,7 @@ import { pullActions, pullInstructions, putActions, putInstructions, formatOfpac
 import { OFPG_ANY } from './ofp-group.js';
 import type { Ds } from '../lib/dynamic-string.js';
 import { vlogModule } from '../lib/vlog.js';
+import type { PortNames } from './ofp-port-map.js';
 
 const log = vlogModule('ofp_flow');
 
@@ -572,7 +573,7 @@ export function putFlowStats(w: OfpWriter, raw: RawName, version: number, fs: Fl
 function stat(v: bigint): string { return v === UINT64_MAX ? '?' : v.toString(); }
 
 /** One flow as dump-flows prints it. */
-export function formatFlowStats(fs: FlowStats, showStats = true): string {
+export function formatFlowStats(fs: FlowStats, showStats = true, ports?: PortNames): string {
   let s = '';
   if (showStats || fs.cookie) s += `cookie=0x${fs.cookie.toString(16)}, `;
   if (showStats) s += `duration=${formatDuration(fs.durationSec, fs.durationNsec)}, `;
@@ -584,9 +585,9 @@ export function formatFlowStats(fs: FlowStats, showStats = true): string {
   if (fs.importance) s += `importance=${fs.importance}, `;
   if (showStats && fs.idleAge >= 0) s += `idle_age=${fs.idleAge}, `;
   if (showStats && fs.hardAge >= 0 && fs.hardAge !== fs.durationSec) s += `hard_age=${fs.hardAge}, `;
-  const m = matchToString(fs.match, fs.priority);
+  const m = matchToString(fs.match, fs.priority, ports);
   if (m) s += m + ' ';
-  return s + 'actions=' + formatOfpacts(fs.ofpacts);
+  return s + 'actions=' + formatOfpacts(fs.ofpacts, ports);
 }
 
 export function formatFlowStatsReply(ds: Ds, msg: OfpMsg): void {

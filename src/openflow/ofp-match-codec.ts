@@ -12,9 +12,27 @@ import { nxPullMatch, nxPullRaw, nxPutMatch, oxmDecodeMatch, oxmPutRaw, nxMatchT
 import { formatMatch, OFP_DEFAULT_PRIORITY } from './match-format.js';
 import { WireBuf } from './wire-buf.js';
 import type { PortNames } from './ofp-port-map.js';
-import { vlogModule, Level } from '../lib/vlog.js';
+import { vlogModule, Level, RateLimit } from '../lib/vlog.js';
 
 const log = vlogModule('ofp_match');
+
+/** The rate limit OVS's ofp-match.c shares among its logs: one message a
+ * minute after a burst of five. */
+export const OFP_MATCH_RL = new RateLimit(1, 5);
+
+/** Normalizes 'm' (OVS's ofputil_normalize_match) and logs the change, rate
+ * limited as OVS does; true if it changed anything. */
+export function normalizeMatchLogged(m: Match): boolean {
+  const wantLog = log.isEnabled(Level.INFO);
+  const pre = wantLog ? formatMatch(m, undefined, OFP_DEFAULT_PRIORITY) : '';
+  if (!normalizeMatch(m)) return false;
+  if (wantLog && !OFP_MATCH_RL.shouldDrop(log, Level.INFO)) {
+    log.info('normalization changed ofp_match, details:');
+    log.info(` pre: ${pre}`);
+    log.info(`post: ${formatMatch(m, undefined, OFP_DEFAULT_PRIORITY)}`);
+  }
+  return true;
+}
 
 export { Match, OFP_DEFAULT_PRIORITY };
 
@@ -29,14 +47,7 @@ export function pullOfp10Match(r: OfpReader, normalize = false): Match {
   r.need(OFP10_MATCH_LEN);
   const m = check(decodeOfp10Match(r.data, r.pos));
   r.pos += OFP10_MATCH_LEN;
-  if (normalize) {
-    const pre = log.isEnabled(Level.INFO) ? formatMatch(m.clone(), undefined, OFP_DEFAULT_PRIORITY) : '';
-    if (normalizeMatch(m) && pre) {
-      log.info('normalization changed ofp_match, details:');
-      log.info(` pre: ${pre}`);
-      log.info(`post: ${formatMatch(m, undefined, OFP_DEFAULT_PRIORITY)}`);
-    }
-  }
+  if (normalize) normalizeMatchLogged(m);
   return m;
 }
 

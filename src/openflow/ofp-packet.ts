@@ -453,3 +453,31 @@ export function parsePacketOutStr(text: string, opts: { ports?: PortNames; table
   }
   return { po: { bufferId: 0xffffffff, metadata, ofpacts, packet }, usable: usable.p };
 }
+
+/* ---- NXT_RESUME ---- */
+
+const NXPINT_CONTINUATION = 0x8000;
+
+/** The raw NXPINT_CONTINUATION property (header and padding included) of
+ * an NXT_PACKET_IN2 message, or null if it has none. */
+export function packetInContinuationProp(msg: Uint8Array): Uint8Array | null {
+  if (msg.length < 16) return null;
+  let pos = 16;
+  while (pos + 4 <= msg.length) {
+    const type = (msg[pos]! << 8) | msg[pos + 1]!, len = (msg[pos + 2]! << 8) | msg[pos + 3]!;
+    if (len < 4) return null;
+    const padded = (len + 7) & ~7;
+    if (type === NXPINT_CONTINUATION) return msg.subarray(pos, Math.min(pos + padded, msg.length));
+    pos += padded;
+  }
+  return null;
+}
+
+/** NXT_RESUME for packet-in 'pin' with the continuation property
+ * 'continuation' (as packetInContinuationProp returns it). */
+export function encodeResume(pin: PacketIn, version: number, continuation: Uint8Array): Uint8Array {
+  const body = encodePacketIn({ ...pin, userdata: pin.userdata }, version, 2);
+  const w = startMsg('NXT_RESUME', version, 0);
+  w.bytes(body.subarray(16)).bytes(continuation);
+  return w.finishMsg();
+}

@@ -205,3 +205,60 @@ export function formatTableStatusMsg(ds: Ds, msg: OfpMsg): void {
   ds.put(ts.reason === OFPTR_VACANCY_DOWN ? ' reason=VACANCY_DOWN' : ' reason=VACANCY_UP');
   ds.put('\ntable_desc:-' + formatTableDesc(ts.desc));
 }
+
+/* ---- table-mod text (ovs-ofctl mod-table) ---- */
+
+function strToIntC(s: string): number | null {
+  const m = /^\s*[+-]?(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(s);
+  if (!m) return null;
+  const t = s.trim();
+  const neg = t.startsWith('-');
+  const b = t.replace(/^[+-]/, '');
+  const v = /^0[xX]/.test(b) ? parseInt(b.slice(2), 16) : b.length > 1 && b.startsWith('0') ? parseInt(b, 8) : parseInt(b, 10);
+  return neg ? -v : v;
+}
+
+function parseVacancy(tm: TableMod, setting: string): string | null {
+  const rest = setting.includes(':') ? setting.slice(setting.indexOf(':') + 1) : '';
+  const parts = rest.split(',').filter((p) => p.length > 0);
+  const down = parts[0], up = parts[1];
+  if (down === undefined) return 'Vacancy down value missing';
+  const d = strToIntC(down);
+  if (d === null || d < 0 || d > 100) return `Invalid vacancy down value "${down}"`;
+  if (up === undefined) return 'Vacancy up value missing';
+  const u = strToIntC(up);
+  if (u === null || u < 0 || u > 100) return `Invalid vacancy up value "${up}"`;
+  if (d > u) return 'Invalid vacancy range, vacancy up should be greater than vacancy down (OFPBPC_BAD_VALUE)';
+  tm.tableVacancy.down = d;
+  tm.tableVacancy.up = u;
+  return null;
+}
+
+/** Parses ovs-ofctl mod-table's TABLE and SETTING ('tableId' already
+ * resolved; 0xff for "all").  Returns the table-mod, a new name for
+ * "name:NAME", and the OpenFlow versions (bitmap) that can express it. */
+export function parseTableMod(tableId: number, setting: string):
+  { tm: TableMod; name: string | null; versions: number } | string {
+  const tm: TableMod = {
+    tableId, miss: MISS_DEFAULT, eviction: SETTING_DEFAULT, evictionFlags: 0xffffffff, vacancy: SETTING_DEFAULT,
+    tableVacancy: { down: 0, up: 0, vacancy: 0 },
+  };
+  const V11_12 = (1 << 2) | (1 << 3), V14_15 = (1 << 5) | (1 << 6), V13_15 = (1 << 4) | V14_15;
+  let versions = 0, name: string | null = null;
+  const head = setting.split(':')[0]!;
+  if (setting === 'controller') { tm.miss = MISS_CONTROLLER; versions = V11_12; }
+  else if (setting === 'continue') { tm.miss = MISS_CONTINUE; versions = V11_12; }
+  else if (setting === 'drop') { tm.miss = MISS_DROP; versions = V11_12; }
+  else if (setting === 'evict') { tm.eviction = SETTING_ON; versions = V14_15; }
+  else if (setting === 'noevict') { tm.eviction = SETTING_OFF; versions = V14_15; }
+  else if ('vacancy'.startsWith(head)) {
+    tm.vacancy = SETTING_ON;
+    versions = V14_15;
+    const err = parseVacancy(tm, setting);
+    if (err) return err;
+  } else if (setting === 'novacancy') { tm.vacancy = SETTING_OFF; versions = V14_15; }
+  else if (tableId !== 0xff && setting.startsWith('name:')) { name = setting.slice(5); versions = V13_15; }
+  else return `invalid table_mod setting ${setting}`;
+  if (tm.tableId === 0xfe && tm.miss === MISS_CONTINUE) return "last table's flow miss handling can not be continue";
+  return { tm, name, versions };
+}

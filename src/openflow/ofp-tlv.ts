@@ -7,6 +7,7 @@ import { OfpReader, type OfpWriter } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 import { startMsg, msgBody, type OfpMsg } from './ofp-msgs.js';
 import { vlogModule } from '../lib/vlog.js';
+import { OFP_MATCH_RL } from './ofp-match-codec.js';
 import type { Ds } from '../lib/dynamic-string.js';
 
 const log = vlogModule('ofp_match');
@@ -31,11 +32,11 @@ function pullMappings(r: OfpReader, maxFields: number): TlvMap[] {
     const optionClass = r.u16(), optionType = r.u8(), optionLen = r.u8(), index = r.u16();
     r.skip(2);
     if (optionLen % 4 || optionLen > TLV_MAX_OPT_SIZE) {
-      log.warn(`tlv table option length (${optionLen}) is not a valid option size`);
+      log.warnRl(OFP_MATCH_RL, `tlv table option length (${optionLen}) is not a valid option size`);
       throw new OfpError('NXTTMFC_BAD_OPT_LEN');
     }
     if (index >= maxFields) {
-      log.warn(`tlv table field index (${index}) is too large (max ${maxFields - 1})`);
+      log.warnRl(OFP_MATCH_RL, `tlv table field index (${index}) is too large (max ${maxFields - 1})`);
       throw new OfpError('NXTTMFC_BAD_FIELD_IDX');
     }
     maps.push({ optionClass, optionType, optionLen, index });
@@ -53,7 +54,7 @@ export function decodeTlvTableMod(msg: OfpMsg): TlvTableMod {
   const command = r.u16();
   r.skip(6);
   if (command > NXTTMC_CLEAR) {
-    log.warn(`tlv table mod command (${command}) is out of range`);
+    log.warnRl(OFP_MATCH_RL, `tlv table mod command (${command}) is out of range`);
     throw new OfpError('NXTTMFC_BAD_COMMAND');
   }
   return { command, mappings: pullMappings(r, TUN_METADATA_NUM_OPTS) };
