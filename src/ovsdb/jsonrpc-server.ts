@@ -102,6 +102,8 @@ export interface RemoteStatus {
 /** Messages larger than this close the connection (OVS has no limit; 64 MB
  * is far above what OVS's own clients send in one request). */
 const MAX_MESSAGE_SIZE = 64 * 1024 * 1024;
+/** Longest stretch of a session's queued requests handled in one go, in ms. */
+const SLICE_MS = 1;
 /** Stop reading requests from a client while this much output is unsent. */
 const BACKLOG_PAUSE = 4 * 1024 * 1024;
 
@@ -330,8 +332,8 @@ export class Session {
   attachRpc(rpc: JsonRpc): void {
     this.rpc = rpc;
     this.connectedAt = Date.now();
-    rpc.onRequest = (method, params, id) => this.gotRequest(method, params, id);
-    rpc.onNotify = (method, params) => this.gotNotify(method, params);
+    rpc.onRequest = (method, params, id) => this.enqueue(method, params, id, true);
+    rpc.onNotify = (method, params) => this.enqueue(method, params, null, false);
     rpc.onUnexpectedReply = (msg) => {
       // Replies to "echo" probes are expected; anything else ends the session.
       if (msg.id === 'echo') return;
@@ -486,6 +488,42 @@ export class Session {
   }
 
   // ---- Requests ----
+
+  /** Queues one received message.  Messages are handled in order, a slice
+   * at a time: after each slice the event loop writes the commits made so
+   * far and sends their replies, so that a client pipelining many requests
+   * gets replies while later requests are still being executed (as OVS,
+   * which handles one request per session per main-loop iteration). */
+  private enqueue(method: string, params: unknown[], id: JsonId, isRequest: boolean): void {
+    this.inbox.push({ method, params, id, isRequest });
+    if (!this.draining) {
+      this.draining = true;
+      if (this.inbox.length === 1) queueMicrotask(() => this.drain());
+    }
+  }
+
+  private readonly inbox: { method: string; params: unknown[]; id: JsonId; isRequest: boolean }[] = [];
+  private inboxHead = 0;
+  private draining = false;
+
+  private drain(): void {
+    const start = performance.now();
+    const inbox = this.inbox;
+    while (this.inboxHead < inbox.length) {
+      const m = inbox[this.inboxHead]!;
+      inbox[this.inboxHead++] = undefined as never;
+      if (this.closed) break;
+      if (m.isRequest) this.gotRequest(m.method, m.params, m.id);
+      else this.gotNotify(m.method, m.params);
+      if (performance.now() - start >= SLICE_MS && this.inboxHead < inbox.length) {
+        setImmediate(() => this.drain());
+        return;
+      }
+    }
+    inbox.length = 0;
+    this.inboxHead = 0;
+    this.draining = false;
+  }
 
   private gotRequest(method: string, params: unknown[], id: JsonId): void {
     if (this.socket && this.rpc && this.rpc.backlog > BACKLOG_PAUSE) this.socket.pause();

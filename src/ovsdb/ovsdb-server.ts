@@ -252,12 +252,22 @@ async function main(): Promise<void> {
   }
 
   let reconfigureScheduled = false;
+  let dbRefsKey = '';
+  let dbRefs = false;
+  /** True if some remote or SSL setting reads a database (cached until the
+   * settings change). */
+  function refersToDatabases(): boolean {
+    const key = `${remotes.size}\0${ssl.privateKey}\0${ssl.certificate}\0${ssl.caCert}`;
+    if (key !== dbRefsKey) {
+      dbRefsKey = key;
+      dbRefs = [...remotes, ssl.privateKey, ssl.certificate, ssl.caCert].some((r) => r?.startsWith('db:'));
+    }
+    return dbRefs;
+  }
   /** Re-reads db: remotes and SSL settings once this event-loop turn is over
    * (after commits, only when some setting refers to a database). */
   function scheduleReconfigure(afterCommit = false): void {
-    if (reconfigureScheduled) return;
-    if (afterCommit && ![...remotes, ssl.privateKey, ssl.certificate, ssl.caCert]
-      .some((r) => r?.startsWith('db:'))) return;
+    if (reconfigureScheduled || (afterCommit && !refersToDatabases())) return;
     reconfigureScheduled = true;
     setImmediate(() => {
       reconfigureScheduled = false;
@@ -351,11 +361,13 @@ async function main(): Promise<void> {
       if ('error' in r) throw new UnixctlError(r.error);
     }
     remotes.add(remote);
+    dbRefsKey = '';
     scheduleReconfigure();
   });
 
   unixctlCommandRegister('ovsdb-server/remove-remote', 'REMOTE', 1, 1, (a) => {
     if (!remotes.delete(a[0]!)) throw new UnixctlError('no such remote');
+    dbRefsKey = '';
     scheduleReconfigure();
   });
 
