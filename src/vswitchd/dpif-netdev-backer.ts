@@ -71,6 +71,8 @@ export class DpifNetdevBacker implements DpifBackend {
   private depth = 0;
   /** The bridge whose packet is being processed (actions run synchronously). */
   private current: OfprotoDpif | null = null;
+  /** While capturing, executions are recorded here instead of run. */
+  private captured: { packet: Uint8Array; flow: Uint8Array; actions: readonly OdpAction[] }[] | null = null;
   /** Miss upcalls handed to ofproto. */
   upcalls = 0;
   /** Fast-path megaflows by datapath flow id: whose they are and the counts already credited. */
@@ -266,7 +268,17 @@ export class DpifNetdevBacker implements DpifBackend {
     return any;
   }
 
+  /** Runs 'fn' for 'owner' with executions held back; returns what runs them (bundled packet-outs). */
+  capture(owner: OfprotoDpif, fn: () => void): () => void {
+    const saved = this.captured;
+    const list: { packet: Uint8Array; flow: Uint8Array; actions: readonly OdpAction[] }[] = [];
+    this.captured = list;
+    try { this.runAs(owner, fn); } finally { this.captured = saved; }
+    return () => this.runAs(owner, () => { for (const x of list) this.execute(x.packet, x.flow, x.actions); });
+  }
+
   execute(packet: Uint8Array, flow: Uint8Array, actions: readonly OdpAction[]): void {
+    if (this.captured) { this.captured.push({ packet: packet.slice(), flow: flow.slice(), actions }); return; }
     if (this.depth > 16) return;
     this.depth++;
     try {
