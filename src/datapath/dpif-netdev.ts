@@ -37,6 +37,7 @@
  * expiry (revalidator), multiple rx queues.
  */
 import { vlogModule, RateLimit } from '../lib/vlog.js';
+import { timeMsec } from '../lib/timeval.js';
 import { DpPacketBatch, HEADROOM } from './dp-packet.js';
 import { FLOW_WORDS, W, flowExtract, flowHashRss } from './flow.js';
 import { Emc } from './dpif-netdev-emc.js';
@@ -155,6 +156,8 @@ export interface DpifNetdevOptions {
   batchSize?: number;
   /** EMC insertion inverse probability (other_config:emc-insert-inv-prob); default 100. */
   emcInsertInvProb?: number;
+  /** Clock for flow 'used' times, in ms (default lib/timeval timeMsec(), which tests may warp). */
+  clock?: () => number;
 }
 
 /** A userspace datapath. */
@@ -183,8 +186,11 @@ export class DpifNetdev {
   /** Subtable probes already reported before the last clearStats(). */
   private probesBase = 0;
   private execBatch: DpPacketBatch | null = null;
+  /** The clock flow times are kept in (ms). */
+  readonly clock: () => number;
 
   constructor(readonly name = 'ovs-netdev', opts: DpifNetdevOptions = {}) {
+    this.clock = opts.clock ?? (() => Math.max(1, timeMsec()));
     const n = opts.batchSize ?? 32;
     this.slotSize = HEADROOM + (opts.packetCapacity ?? 2048);
     this.rx = new DpPacketBatch(n, this.slotSize);
@@ -275,7 +281,7 @@ export class DpifNetdev {
       return -EEXIST;
     }
     const f: DpFlow = { id, ufid: ++this.lastUfid, key: mk, mask: mm, actions, packets: 0, bytes: 0, used: 0,
-      tcpFlags: 0, dead: false, singleOutput: singleOutputOf(actions), gen: this.gen, created: Date.now() };
+      tcpFlags: 0, dead: false, singleOutput: singleOutputOf(actions), gen: this.gen, created: this.clock() };
     this.flows[id] = f;
     this.byUfid.set(f.ufid, f);
     this.serials[id] = (this.serials[id]! + 1) >>> 0;
@@ -358,8 +364,8 @@ export class DpifNetdev {
     return this.flows.filter((f): f is DpFlow => f !== undefined);
   }
 
-  /** One dpctl/dump-flows line for 'f' (without ufid). */
-  formatFlow(f: DpFlow, now = Date.now(), verbose = false): string {
+  /** One dpctl/dump-flows line for 'f' (without ufid); 'now' in the datapath's clock. */
+  formatFlow(f: DpFlow, now = this.clock(), verbose = false): string {
     const names = this.portNames();
     let s = `${formatFlowKey(f.key, 0, f.mask, 0, { verbose, portNames: verbose ? names : undefined })}, `;
     s += `packets:${f.packets}, bytes:${f.bytes}, used:${f.used ? `${((now - f.used) / 1000).toFixed(3)}s` : 'never'}`;
@@ -388,7 +394,7 @@ export class DpifNetdev {
     if (n * FLOW_WORDS > keys.length) throw new RangeError('batch larger than the datapath batch size');
     const st = this.stats, emc = this.emc, cls = this.cls, flows = this.flows, acts = this.batchActions;
     const data = batch.data, offsets = batch.offsets, sizes = batch.sizes, inPorts = batch.inPort;
-    const now = Date.now();
+    const now = this.clock();
     st.received += n;
     // The port every packet goes to if each one's flow is a single output; -2: none yet, -1: mixed.
     let out = -2;
