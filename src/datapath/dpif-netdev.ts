@@ -38,6 +38,7 @@
  */
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { timeMsec } from '../lib/timeval.js';
+import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import { DpPacketBatch, HEADROOM } from './dp-packet.js';
 import { FLOW_WORDS, W, flowExtract, flowHashRss } from './flow.js';
 import { Emc } from './dpif-netdev-emc.js';
@@ -664,6 +665,8 @@ class DpifNetdevOpen extends Dpif {
 interface NetdevDpifClass extends DpifClass {
   adopt(dp: DpifNetdev): void;
   unadopt(dp: DpifNetdev): void;
+  /** The datapaths of this class. */
+  datapaths(): DpifNetdev[];
 }
 
 function makeDpifClass(type: string): NetdevDpifClass {
@@ -686,6 +689,7 @@ function makeDpifClass(type: string): NetdevDpifClass {
     unadopt(dp) {
       if (dps.get(dp.name)?.dp === dp) dps.delete(dp.name);
     },
+    datapaths: () => [...dps.values()].map((x) => x.dp),
     enumerate: () => [...dps.keys()].sort(),
     portOpenType: (t) => (t === 'internal' ? (type === 'dummy' ? 'dummy-internal' : 'tap') : t),
     open(name, create) {
@@ -719,7 +723,8 @@ function makeDpifClass(type: string): NetdevDpifClass {
     },
     getStats(d) {
       const st = dpOf(d).stats;
-      return { hit: st.emcHits + st.megaflowHits, missed: st.misses, lost: st.lost,
+      // As OVS: "missed" counts misses whose upcall succeeded, failed ones are "lost".
+      return { hit: st.emcHits + st.megaflowHits, missed: st.misses - st.upcallFails, lost: st.lost,
         flows: dpOf(d).flowCount, maskHit: 0, masks: -1 };
     },
     portAdd: (d, netdev, portNo) => dpOf(d).portAdd(netdev, portNo),
@@ -779,4 +784,66 @@ export function dpifNetdevClassFor(type: string): NetdevDpifClass {
   let c = otherClasses.get(type);
   if (!c) { c = makeDpifClass(type); otherClasses.set(type, c); }
   return c;
+}
+
+/* ---- dpif-netdev/* unixctl commands ----------------------------------------- */
+
+/** Every dpif-netdev datapath by name (OVS's dp_netdevs). */
+function allNetdevDps(): Map<string, DpifNetdev> {
+  const m = new Map<string, DpifNetdev>();
+  for (const c of [dpifNetdevClass, dpifDummyClass, ...otherClasses.values()]) {
+    for (const dp of c.datapaths()) m.set(dp.name, dp);
+  }
+  return m;
+}
+
+/** The datapath a pmd-* command names ("-pmd CORE" filters threads: our one
+ * thread is the main thread, which has no core). */
+function pmdCommandTarget(args: string[]): { dp: DpifNetdev; mainThread: boolean } {
+  const dps = allNetdevDps();
+  let dp: DpifNetdev | undefined, mainThread = true;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-pmd' && i + 1 < args.length) {
+      if (/^\d+$/.test(args[++i]!)) mainThread = false;
+    } else {
+      dp = dps.get(args[i]!);
+    }
+  }
+  if (!dp && dps.size === 1) dp = [...dps.values()][0];
+  if (!dp) throw new UnixctlError('please specify an existing datapath');
+  return { dp, mainThread };
+}
+
+/** dpif-netdev/pmd-stats-show's paragraph for 'dp''s main thread. */
+export function dpifNetdevPmdStatsShow(dp: DpifNetdev): string {
+  const st = dp.stats;
+  const received = st.received, masked = st.megaflowHits;
+  const f2 = (x: number) => x.toFixed(2);
+  return 'main thread:\n'
+    + `  packets received: ${received}\n`
+    + '  packet recirculations: 0\n'
+    + `  avg. datapath passes per packet: ${f2(received ? 1 : 0)}\n`
+    + '  phwol hits: 0\n'
+    + '  mfex opt hits: 0\n'
+    + '  simple match hits: 0\n'
+    + `  emc hits: ${st.emcHits}\n`
+    + '  smc hits: 0\n'
+    + `  megaflow hits: ${masked}\n`
+    + `  avg. subtable lookups per megaflow hit: ${f2(masked ? dp.subtableProbes / masked : 0)}\n`
+    + `  miss with success upcall: ${st.misses - st.upcallFails}\n`
+    + `  miss with failed upcall: ${st.upcallFails}\n`
+    + `  avg. packets per output batch: ${f2(st.txBatches ? st.txPackets / st.txBatches : 0)}\n`;
+}
+
+/** Registers dpif-netdev/pmd-stats-show and dpif-netdev/pmd-stats-clear. */
+export function dpifNetdevUnixctlRegister(): void {
+  unixctlCommandRegister('dpif-netdev/pmd-stats-show', '[-pmd core] [dp]', 0, 3, (args) => {
+    const t = pmdCommandTarget(args);
+    return t.mainThread ? dpifNetdevPmdStatsShow(t.dp) : '';
+  });
+  unixctlCommandRegister('dpif-netdev/pmd-stats-clear', '[-pmd core] [dp]', 0, 3, (args) => {
+    const t = pmdCommandTarget(args);
+    if (t.mainThread) t.dp.clearStats();
+    return '';
+  });
 }

@@ -27,11 +27,12 @@ import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { FL, FLOW_SIZE, get32, put32 } from '../openflow/flow.js';
 import { flowExtract as ofFlowExtract } from '../openflow/flow-extract.js';
 import type { OdpAction } from '../datapath/odp-actions.js';
-import { FLOW_WORDS, W, flowExtract } from '../datapath/flow.js';
+import { FLOW_WORDS, W, VLAN_CFI, flowExtract } from '../datapath/flow.js';
 import { keyToFlow, flowToKey } from '../datapath/flow-convert.js';
 import { odpSetField } from '../datapath/odp-execute.js';
 import { DpifNetdev, dpExecutable, dpifNetdevClassFor, type DpStats } from '../datapath/dpif-netdev.js';
 import { dpifEnumerateTypes, dpifRegisterProvider } from '../datapath/dpif.js';
+import { netdevOpen, netdevClose } from '../datapath/netdev.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
 import type { DpifBackend, DpFlowStats, OfprotoDpif } from '../ofproto/ofproto-dpif.js';
 import { type XlateSupport, xlateActions } from '../ofproto/ofproto-dpif-xlate.js';
@@ -77,6 +78,11 @@ export class DpifNetdevBacker implements DpifBackend {
     this.name = type === 'dummy' ? 'ovs-dummy' : `ovs-${type}`;
     this.dp = new DpifNetdev(this.name, { packetCapacity: 65536 });
     this.ports.set(ODPP_LOCAL, { odp: ODPP_LOCAL, name: this.name, type: 'internal', inDp: false, owner: null, ofp: 0 });
+    if (type === 'dummy') {
+      // The test datapath's own internal port, as dpctl/show lists it.
+      const local = netdevOpen(this.name, 'dummy-internal');
+      if (typeof local !== 'number' && this.dp.portAdd(local, ODPP_LOCAL) < 0) netdevClose(local);
+    }
     this.dp.setUpcallHandler((packet, keys, k, inPort) => this.upcall(packet, keys, k, inPort));
     this.dp.setUserspaceHandler((packet, inPort, a) => {
       const p = this.ports.get(inPort);
@@ -164,6 +170,10 @@ export class DpifNetdevBacker implements DpifBackend {
     this.key[W.IN_PORT] = odpIn;
     this.keyMask[W.IN_PORT] = 0xffffffff;
     this.keyMask[W.RECIRC_ID] = 0xffffffff;
+    // "No VLAN" is an exact TCI of 0 (as OVS's datapath keys have no vlan() then), not a TPID.
+    for (let w = W.VLAN0; w <= W.VLAN1; w++) {
+      if (!(this.key[w]! & VLAN_CFI)) this.keyMask[w] = this.keyMask[w]! & 0xffff;
+    }
     const id = this.dp.flowPut(this.key, 0, this.keyMask, 0, actions as OdpAction[]);
     if (id === -EEXIST) {
       const f = this.dp.flowFind(this.key, 0, this.keyMask, 0);
