@@ -10,6 +10,11 @@
  * other_config:emc-insert-inv-prob, default 100) so that the cache holds the
  * heavy flows.  Everything lives in typed arrays: no allocation per packet.
  *
+ * Keys must have zero metadata words (W.RECIRC_ID .. W.TUN_TP: recirculation,
+ * tunnel, conntrack): only in_port and the packet words are compared, as the
+ * cache holds packets fresh from a port.  (A datapath that recirculates or
+ * decapsulates must bypass the cache for such packets.)
+ *
  * Flow ids belong to dpif-netdev, which reuses them.  The datapath hands the
  * cache its per-id serial numbers (a Uint32Array it bumps whenever an id is
  * installed or deleted): an entry remembers the serial it was inserted with
@@ -17,7 +22,7 @@
  * flow->dead the same lazy way.  Tests may pass an 'alive(id)' function
  * instead.
  */
-import { FLOW_WORDS } from './flow.js';
+import { FLOW_WORDS, W } from './flow.js';
 
 /** Entries in the cache (OVS EM_FLOW_HASH_ENTRIES = 1 << 13). */
 export const EM_FLOW_HASH_ENTRIES = 1 << 13;
@@ -58,12 +63,29 @@ export class Emc {
     return this.serials.length === 0 || this.serials[id] === this.entrySerials[e];
   }
 
-  /** True if entry e holds exactly the key at key[k..]. */
+  /** True if entry e holds the same packet key as key[k..].  Metadata words
+   * (W.RECIRC_ID .. W.TUN_TP) are not compared: see the class comment.  For
+   * IPv4, flowExtract() leaves the IPv6, ARP and ND words zero, so only the
+   * words an IPv4 key can use are compared. */
   private same(key: Uint32Array, k: number, e: number): boolean {
-    const keys = this.keys;
-    let b = e * FLOW_WORDS;
-    const end = k + FLOW_WORDS;
-    for (let i = k; i < end; i++, b++) if (key[i] !== keys[b]) return false;
+    const keys = this.keys, b = e * FLOW_WORDS;
+    const type = key[k + W.DL_TYPE]!;
+    if (key[k + W.IN_PORT] !== keys[b + W.IN_PORT] || type !== keys[b + W.DL_TYPE]) return false;
+    if (type === 0x0800) {
+      return key[k + W.TP] === keys[b + W.TP]
+        && key[k + W.NW_SRC] === keys[b + W.NW_SRC]
+        && key[k + W.NW_DST] === keys[b + W.NW_DST]
+        && key[k + W.NW_INFO] === keys[b + W.NW_INFO]
+        && key[k + W.ETH_SRC_LO] === keys[b + W.ETH_SRC_LO]
+        && key[k + W.ETH_DST_LO] === keys[b + W.ETH_DST_LO]
+        && key[k + W.ETH_SRC_HI] === keys[b + W.ETH_SRC_HI]
+        && key[k + W.ETH_DST_HI] === keys[b + W.ETH_DST_HI]
+        && key[k + W.TCP_FLAGS] === keys[b + W.TCP_FLAGS]
+        && key[k + W.VLAN0] === keys[b + W.VLAN0]
+        && key[k + W.VLAN1] === keys[b + W.VLAN1]
+        && key[k + W.PACKET_TYPE] === keys[b + W.PACKET_TYPE];
+    }
+    for (let i = W.PACKET_TYPE; i < FLOW_WORDS; i++) if (key[k + i] !== keys[b + i]) return false;
     return true;
   }
 

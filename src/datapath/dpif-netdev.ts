@@ -40,7 +40,7 @@ import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { timeMsec } from '../lib/timeval.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import { DpPacketBatch, HEADROOM } from './dp-packet.js';
-import { FLOW_WORDS, W, flowExtract, flowHashRss } from './flow.js';
+import { FLOW_WORDS, W, flowExtractPacket, flowHashRss } from './flow.js';
 import { Emc } from './dpif-netdev-emc.js';
 import { Dpcls } from './dpif-netdev-dpcls.js';
 import { formatFlowKey } from './odp-util.js';
@@ -402,7 +402,7 @@ export class DpifNetdev {
     for (let i = 0; i < n; i++) {
       const k = i * FLOW_WORDS;
       inPorts[i] = inPort;
-      flowExtract(data, offsets[i]!, sizes[i]!, inPort, keys, k);
+      flowExtractPacket(data, offsets[i]!, sizes[i]!, inPort, keys, k);
       const h = flowHashRss(keys, k);
       let id = emc.lookup(keys, k, h);
       const emcHit = id >= 0;
