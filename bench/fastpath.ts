@@ -42,6 +42,9 @@ function arg(name: string, dflt: number): number {
 const millis = arg('--millis', 1000);
 const nSetups = arg('--setups', 20000);
 const withSlow = process.argv.includes('--slow');
+/** --only WORD: run just the cases whose name contains WORD (for profiling). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]! : '';
+const want = (name: string): boolean => name.includes(only);
 const BATCH = 32;
 
 netdevDummyRegister('dummy');
@@ -106,17 +109,17 @@ const fmt = (pps: number): string =>
 function runDatapath(): void {
   const pkts64 = Array.from({ length: 64 }, (_, i) => frame(i));
   const one: [string, string][] = [['recirc_id(0),in_port(1),eth_type(0x0800),ipv4(frag=no)', '2']];
-  {
+  if (want('dp emc hits')) {
     const [dp, p1, p2] = datapath(1, one);
     pump(dp, p1, p2, pkts64, 200); // warm-up
     console.log(`dp emc hits            ${fmt(pump(dp, p1, p2, pkts64, millis))}`);
   }
-  {
+  if (want('dp megaflow hits')) {
     const [dp, p1, p2] = datapath(0, one);
     pump(dp, p1, p2, pkts64, 200);
     console.log(`dp megaflow hits       ${fmt(pump(dp, p1, p2, pkts64, millis))}`);
   }
-  {
+  if (want('dp 8 masks')) {
     // 8 masks: IPv4 source prefixes /25../32, each over its own 10.M.0.0/16, 128 flows each; EMC off.
     const flows: [string, string][] = [], pkts: Uint8Array[] = [];
     for (let m = 0; m < 8; m++) {
@@ -131,7 +134,7 @@ function runDatapath(): void {
     pump(dp, p1, p2, pkts, 200);
     console.log(`dp 8 masks, no EMC     ${fmt(pump(dp, p1, p2, pkts, millis))}`);
   }
-  {
+  if (want('dp set+output')) {
     const [dp, p1, p2] = datapath(1, [['recirc_id(0),in_port(1),eth_type(0x0800),ipv4(frag=no)',
       [{ type: 'set_masked', key: OdpKey.IPV4, value: Uint8Array.of(192, 168, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0),
         mask: Uint8Array.of(255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0) }, { type: 'output', port: 2 }]]]);
@@ -168,16 +171,17 @@ async function runOfproto(): Promise<void> {
   ofprotoDpifSetBackerOpener((type) => (type === 'system' ? slow : type === 'netdev' ? fast : null) as DpifBackend | null);
   ofprotoSetFlowLimit(1 << 20);
   const pkts64 = Array.from({ length: 64 }, (_, i) => frame(i));
-  {
+  if (want('ofproto hits')) {
     const { ports: [p1, p2] } = bridge(fast, 'netdev', ['in_port=1 actions=output:2']);
     const port = fast.portList().find((p) => p.name === p1!.name)!.odp;
     pump(fast.dp, p1!, p2!, pkts64, 200, port);
     const hits = pump(fast.dp, p1!, p2!, pkts64, millis, port);
     console.log(`ofproto hits           ${fmt(hits)}   (upcalls ${fast.upcalls})`);
   }
-  {
+  if (want('ofproto setups')) {
     const { dpif, ports: [p1, p2] } = bridge(fast, 'netdev', ['priority=10,dl_src=02:00:00:ff:ff:ff actions=drop', 'priority=1,in_port=1 actions=output:2']);
     const port = fast.portList().find((p) => p.name === p1!.name)!.odp;
+    dpif.udpif.flowLimit = 1 << 20;
     const pkts = Array.from({ length: nSetups }, (_, i) => frame(i, 0x100000 + i));
     const u0 = fast.upcalls, f0 = fast.dp.flowCount;
     const c0 = process.cpuUsage();

@@ -26,8 +26,8 @@
  * dp_hash, skb_mark, conntrack and tunnel words from packet metadata.
  */
 import { get16, get32 } from '../lib/packets/byte-order.js';
-import { EthType, ETH_TYPE_MIN } from '../lib/packets/ethernet.js';
-import { IpProto, IP_MORE_FRAGMENTS, IP_FRAG_OFF_MASK } from '../lib/packets/ipv4.js';
+import { ETH_TYPE_MIN } from '../lib/packets/ethernet.js';
+import { IP_MORE_FRAGMENTS, IP_FRAG_OFF_MASK } from '../lib/packets/ipv4.js';
 import { walkExtHeaders } from '../lib/packets/ipv6.js';
 import { Icmpv6Type, NdOpt } from '../lib/packets/icmpv6.js';
 
@@ -94,6 +94,10 @@ export const enum Layer { L3 = 0, L4 = 1, L7 = 2 }
 
 const v6out = new Int32Array(3);
 
+/* Plain numbers for the hot loop (cross-module enums are objects in per-file builds). */
+const ETH_IP = 0x0800, ETH_IPV6 = 0x86dd, ETH_ARP = 0x0806, ETH_RARP = 0x8035, ETH_VLAN = 0x8100, ETH_VLAN_AD = 0x88a8;
+const PROTO_TCP = 6, PROTO_UDP = 17, PROTO_SCTP = 132, PROTO_ICMP = 1, PROTO_ICMPV6 = 58;
+
 /** Extracts the key of the frame buf[off .. off+size) received on 'inPort'
  * into key[k .. k+FLOW_WORDS).  All other words are zeroed.  If 'layers' is
  * given, layers[L3/L4/L7] get the offsets of those headers in 'buf' (-1 if
@@ -125,7 +129,7 @@ export function flowExtractPacket(buf: Uint8Array, off: number, size: number, in
   o += 2;
 
   // Up to two VLAN tags.
-  for (let n = 0; n < 2 && (type === EthType.VLAN_8021Q || type === EthType.VLAN_8021AD); n++) {
+  for (let n = 0; n < 2 && (type === ETH_VLAN || type === ETH_VLAN_AD); n++) {
     if (o + 4 > end) return;
     key[k + W.VLAN0 + n] = ((type << 16) | get16(buf, o) | VLAN_CFI) >>> 0;
     type = get16(buf, o + 2);
@@ -144,7 +148,7 @@ export function flowExtractPacket(buf: Uint8Array, off: number, size: number, in
   key[k + W.DL_TYPE] = type;
   if (layers) layers[0] = o;
 
-  if (type === EthType.IP) {
+  if (type === ETH_IP) {
     if (o + 20 > end) return;
     const vihl = buf[o]!;
     const hlen = (vihl & 0x0f) * 4;
@@ -163,7 +167,7 @@ export function flowExtractPacket(buf: Uint8Array, off: number, size: number, in
     key[k + W.NW_INFO] = ((proto << 24) | (buf[o + 1]! << 16) | (buf[o + 8]! << 8) | frag) >>> 0;
     if (frag === FragType.LATER) return;
     extractL4(buf, o + hlen, l4end, proto, key, k, layers, false);
-  } else if (type === EthType.IPV6) {
+  } else if (type === ETH_IPV6) {
     if (o + 40 > end) return;
     if (buf[o]! >>> 4 !== 6) return;
     const plen = get16(buf, o + 4);
@@ -185,10 +189,10 @@ export function flowExtractPacket(buf: Uint8Array, off: number, size: number, in
     key[k + W.NW_INFO] = ((proto << 24) | (tclass << 16) | (hlim << 8) | frag) >>> 0;
     if (frag === FragType.LATER) return;
     extractL4(buf, v6out[1]!, l4end, proto, key, k, layers, true);
-  } else if (type === EthType.ARP || type === EthType.RARP) {
+  } else if (type === ETH_ARP || type === ETH_RARP) {
     if (o + 28 > end) return;
     // Only Ethernet/IPv4 ARP fills the key (hardware type 1, protocol 0x0800, sizes 6/4).
-    if (get16(buf, o) !== 1 || get16(buf, o + 2) !== EthType.IP || buf[o + 4] !== 6 || buf[o + 5] !== 4) return;
+    if (get16(buf, o) !== 1 || get16(buf, o + 2) !== ETH_IP || buf[o + 4] !== 6 || buf[o + 5] !== 4) return;
     const op = get16(buf, o + 6);
     if (op <= 0xff) key[k + W.NW_INFO] = (op << 24) >>> 0;
     key[k + W.ARP_SHA_HI] = get16(buf, o + 8);
@@ -203,23 +207,23 @@ export function flowExtractPacket(buf: Uint8Array, off: number, size: number, in
 function extractL4(buf: Uint8Array, o: number, end: number, proto: number, key: Uint32Array,
                    k: number, layers: Int32Array | undefined, v6: boolean): void {
   if (layers) layers[1] = o;
-  if (proto === IpProto.TCP) {
+  if (proto === PROTO_TCP) {
     if (o + 20 > end) return;
     const hlen = (buf[o + 12]! >>> 4) * 4;
     if (hlen < 20 || o + hlen > end) return;
     key[k + W.TP] = ((get16(buf, o) << 16) | get16(buf, o + 2)) >>> 0;
     key[k + W.TCP_FLAGS] = get16(buf, o + 12) & 0x0fff;
     if (layers) layers[2] = o + hlen;
-  } else if (proto === IpProto.UDP || proto === IpProto.SCTP) {
-    const hlen = proto === IpProto.UDP ? 8 : 12;
+  } else if (proto === PROTO_UDP || proto === PROTO_SCTP) {
+    const hlen = proto === PROTO_UDP ? 8 : 12;
     if (o + hlen > end) return;
     key[k + W.TP] = ((get16(buf, o) << 16) | get16(buf, o + 2)) >>> 0;
     if (layers) layers[2] = o + hlen;
-  } else if (proto === IpProto.ICMP && !v6) {
+  } else if (proto === PROTO_ICMP && !v6) {
     if (o + 8 > end) return;
     key[k + W.TP] = ((buf[o]! << 16) | buf[o + 1]!) >>> 0;
     if (layers) layers[2] = o + 8;
-  } else if (proto === IpProto.ICMPV6 && v6) {
+  } else if (proto === PROTO_ICMPV6 && v6) {
     if (o + 4 > end) return;
     const type = buf[o]!, code = buf[o + 1]!;
     key[k + W.TP] = ((type << 16) | code) >>> 0;
