@@ -77,6 +77,10 @@ test('a flow-mod applies to the next packet of an established flow; idle flows e
     let flows = dpFlows(sb);
     assert.equal(flows.length, 1, flows.join('\n'));
     assert.match(flows[0]!, /packets:1, .*actions:2$/);
+    // The same flow as OVS prints it for the bridge (checked against ovs-vswitchd 3.1).
+    assert.match(appctl(sb, 'dpif/dump-flows', 'br0'),
+      /^recirc_id\(0\),in_port\(1\),packet_type\(ns=0,id=0\),eth_type\(0x0800\),ipv4\(frag=no\), packets:1, bytes:\d+, used:[0-9.]+s, actions:2\n$/);
+    assert.match(appctl(sb, 'dpctl/show'), /^dummy@ovs-dummy:\n {2}lookups: hit:1 missed:1 lost:0\n {2}flows: 1\n {2}port 0: ovs-dummy \(dummy-internal\)\n/);
 
     ok(sb, 'ovs-ofctl', ['mod-flows', 'br0', 'in_port=1,actions=output:3']);
     appctl(sb, 'netdev-dummy/receive', 'p1', TCP);

@@ -26,7 +26,9 @@
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { FL, FLOW_SIZE, get32, put32 } from '../openflow/flow.js';
 import { flowExtract as ofFlowExtract } from '../openflow/flow-extract.js';
-import type { OdpAction } from '../datapath/odp-actions.js';
+import { type OdpAction, formatOdpActions } from '../datapath/odp-actions.js';
+import { formatFlowKey } from '../datapath/odp-util.js';
+import { formatDpifFlowStats } from '../datapath/dpctl.js';
 import { FLOW_WORDS, W, VLAN_CFI, flowExtract } from '../datapath/flow.js';
 import { keyToFlow, flowToKey } from '../datapath/flow-convert.js';
 import { odpSetField } from '../datapath/odp-execute.js';
@@ -217,6 +219,22 @@ export class DpifNetdevBacker implements DpifBackend {
     this.dp.flowFlush();
   }
 
+  /** dpif/dump-flows: the datapath flows whose input port belongs to bridge
+   * 'owner', one per line; 'verbose' (-m) adds ufids and every field, 'names'
+   * prints port names. */
+  dumpFlows(owner: OfprotoDpif, verbose: boolean, names: boolean): string {
+    const portNames = names ? this.dp.portNames() : undefined;
+    const now = this.dp.clock();
+    let out = '';
+    for (const f of this.dp.flowDump()) {
+      if (this.ports.get(f.key[W.IN_PORT]!)?.owner !== owner) continue;
+      if (verbose) out += `ufid:${formatUfid(f.ufid)} `;
+      out += `${formatFlowKey(f.key, 0, f.mask, 0, { verbose, portNames })}, ${formatDpifFlowStats(f, now)}, `;
+      out += `actions:${formatOdpActions(f.actions, (p) => portNames?.get(p) ?? String(p))}\n`;
+    }
+    return out;
+  }
+
   /* ---- Upcalls. ---- */
 
   /** A miss in the fast path: ofproto translates, installs the megaflow, executes. */
@@ -344,6 +362,12 @@ function popVlan(p: Uint8Array): Uint8Array {
   out.set(p.subarray(0, 12), 0);
   out.set(p.subarray(16), 12);
   return out;
+}
+
+/** A datapath flow's number written as OVS writes a 128-bit ufid. */
+function formatUfid(ufid: number): string {
+  const h = ufid.toString(16).padStart(32, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 const backers = new Map<string, DpifNetdevBacker>();

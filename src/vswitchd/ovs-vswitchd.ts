@@ -14,8 +14,9 @@ import { netdevInitialize } from '../datapath/netdev-classes.js';
 import { netdevDummyRegister } from '../datapath/netdev-dummy.js';
 import {
   unixctlFdbShow, unixctlFdbFlush, unixctlFdbStatsShow, unixctlFdbStatsClear, unixctlFdbAdd, unixctlFdbDel,
-  unixctlTrace, unixctlTracePacketOut, type UnixctlReply,
+  unixctlTrace, unixctlTracePacketOut, ofprotoDpifLookup, type UnixctlReply,
 } from '../ofproto/ofproto-dpif.js';
+import { DpifNetdevBacker } from './dpif-netdev-backer.js';
 import {
   ofprotoSetFlowLimit, ofprotoSetMaxIdle, OFPROTO_FLOW_LIMIT_DEFAULT, OFPROTO_MAX_IDLE_DEFAULT,
   unixctlRevalidatorWait, unixctlRevalidatorPurge, unixctlUpcallShow, unixctlUpcallSetFlowLimit,
@@ -95,6 +96,13 @@ function registerDatapathCommands(): void {
   unixctlCommandRegister('revalidator/purge', '', 0, 0, () => unixctlRevalidatorPurge());
   unixctlCommandRegister('upcall/show', '', 0, 0, () => unixctlUpcallShow());
   unixctlCommandRegister('upcall/set-flow-limit', 'flow-limit-number', 1, 1, (a) => unixctlUpcallSetFlowLimit(a[0]!));
+  unixctlCommandRegister('dpif/dump-flows', '[-m] [--names | --no-names] bridge', 1, 4, (a) => {
+    const p = ofprotoDpifLookup(a[a.length - 1]!);
+    if (!p || !(p.backend instanceof DpifNetdevBacker)) throw new UnixctlError('no such bridge');
+    const verbose = a.slice(0, -1).includes('-m');
+    const opt = a.slice(0, -1).filter((x) => x === '--names' || x === '--no-names').pop();
+    return p.backend.dumpFlows(p, verbose, opt ? opt === '--names' : verbose);
+  });
 }
 
 /** Open_vSwitch other_config the datapath flows follow: flow-limit, max-idle. */
