@@ -52,6 +52,8 @@ import { Dpif, type DpifClass, type DpifFlow, DpifFlowPutFlags } from './dpif-pr
 
 const log = vlogModule('dpif_netdev');
 const rl = new RateLimit(5, 20);
+/** Debug logs of upcalls and flow installs (OVS's upcall_rl). */
+const upcallRl = new RateLimit(600, 600);
 const EEXIST = 17, ENOENT = 2, EBUSY = 16, EINVAL = 22, EFBIG = 27;
 /** VLAN ID and CFI bits of a TCI. */
 const VLAN_VID_CFI = 0x1fff;
@@ -283,6 +285,9 @@ export class DpifNetdev {
     }
     const f: DpFlow = { id, ufid: ++this.lastUfid, key: mk, mask: mm, actions, packets: 0, bytes: 0, used: 0,
       tcpFlags: 0, dead: false, singleOutput: singleOutputOf(actions), gen: this.gen, created: this.clock() };
+    // OVS's test suite greps these lines ("flow_add: ufid:U mega_ufid:M FLOW, actions:A").
+    log.dbgRl(upcallRl, () => `flow_add: ufid:${formatUfid(f.ufid)} mega_ufid:${formatUfid(f.ufid)} `
+      + `${formatFlowKey(mk, 0, mm, 0)}, actions:${formatOdpActions(actions)}`);
     this.flows[id] = f;
     this.byUfid.set(f.ufid, f);
     this.serials[id] = (this.serials[id]! + 1) >>> 0;
@@ -480,6 +485,7 @@ export class DpifNetdev {
     st.misses++;
     this.batchActions[i] = undefined;
     const h = this.upcall;
+    log.dbgRl(upcallRl, () => `${this.name}: miss upcall:\n${formatFlowKey(this.keys, k, null, 0)}`);
     if (!h) { st.lost++; st.upcallFails++; return; }
     let r: UpcallResult | null | 'pending' | 'handled';
     try {
@@ -635,6 +641,12 @@ export class DpifNetdev {
   }
 }
 
+/** A flow's ufid number written as OVS writes its 128-bit ufids (a UUID). */
+export function formatUfid(ufid: number): string {
+  const h = ufid.toString(16).padStart(32, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 function singleOutputOf(actions: readonly OdpAction[]): number {
   return actions.length === 1 && actions[0]!.type === 'output' ? actions[0]!.port : -1;
 }
@@ -734,7 +746,10 @@ function makeDpifClass(type: string): NetdevDpifClass {
     portDump: (d) => dpOf(d).portList(),
     portNetdev: (d, portNo) => dpOf(d).portNetdev(portNo),
     flowPut(d, key, mask, actions, flags) {
-      if (mask[W.IN_PORT] !== 0xffffffff) return EINVAL; // OVS: in_port must match exactly
+      if (mask[W.IN_PORT] !== 0xffffffff) { // OVS: in_port must match exactly
+        log.errRl(rl, `failed to put${flags & DpifFlowPutFlags.CREATE ? '[create]' : flags & DpifFlowPutFlags.MODIFY ? '[modify]' : '[zero]'} flow: in_port is not an exact match`);
+        return EINVAL;
+      }
       const dp = dpOf(d), m = fixMask(mask);
       const f = dp.flowFind(key, 0, m, 0);
       if (f) {

@@ -61,6 +61,8 @@ const SLICE_MS = 5;
 const REVALIDATOR_ID = 5;
 
 let flowLimitConfig = OFPROTO_FLOW_LIMIT_DEFAULT;
+/** upcall/disable-megaflows: install exact-match flows instead. */
+let enableMegaflows = true;
 let maxIdleConfig = OFPROTO_MAX_IDLE_DEFAULT;
 const udpifs = new Set<Udpif>();
 
@@ -161,6 +163,7 @@ export class Udpif {
       log.warnRl(rl, `upcall: datapath flow limit reached`);
       return false;
     }
+    if (!enableMegaflows) mask = new Uint8Array(FLOW_SIZE).fill(0xff);
     const h = this.backend.flowPut(flow, mask, xout.odpActions, this.ufid++);
     if (typeof h !== 'number' || h < 0) return false;
     const u = this.ukeys.get(h);
@@ -265,9 +268,12 @@ export class Udpif {
 
   /* ---- Rounds. ---- */
 
-  /** Starts a revalidation round unless one is running. */
+  /** revalidator/pause: no rounds until resumed (flows stay as they are). */
+  paused = false;
+
+  /** Starts a revalidation round unless one is running (or rounds are paused). */
   startRound(): void {
-    if (this.round) return;
+    if (this.round || this.paused) return;
     const n = this.nFlows();
     this.round = {
       iter: this.ukeys.values(), cpu: 0, nFlows: n,
@@ -328,6 +334,7 @@ export class Udpif {
 
   /** Finishes the round in progress, then runs a whole new one (revalidator/wait). */
   wait(): void {
+    if (this.paused) return;
     if (this.round) this.continueRound(Infinity);
     this.startRound();
     if (this.round) this.continueRound(Infinity);
@@ -413,4 +420,28 @@ export function unixctlUpcallSetFlowLimit(arg: string): string {
   const n = Number.isFinite(parsed) ? parsed >>> 0 : 0;
   for (const u of udpifs) u.flowLimit = n;
   return `set flow_limit to ${n}\n`;
+}
+
+/** revalidator/pause and revalidator/resume. */
+export function unixctlRevalidatorPause(pause: boolean): string {
+  for (const u of udpifs) {
+    u.paused = pause;
+    if (!pause) u.startRound();
+  }
+  return '';
+}
+
+/** upcall/enable-megaflows, upcall/disable-megaflows: the datapath flows
+ * installed from now on are megaflows or exact matches; existing ones go. */
+export function unixctlUpcallSetMegaflows(enable: boolean): string {
+  if (enableMegaflows !== enable) {
+    enableMegaflows = enable;
+    for (const u of udpifs) u.purge();
+  }
+  return enable ? 'megaflows enabled\n' : 'megaflows disabled\n';
+}
+
+/** upcall/enable-ufid, upcall/disable-ufid: accepted (flows are always dumped whole here). */
+export function unixctlUpcallSetUfid(enable: boolean): string {
+  return `Datapath dumping tersely using UFID ${enable ? 'enabled' : 'disabled'}\n`;
 }

@@ -32,7 +32,7 @@ import { formatDpifFlowStats } from '../datapath/dpctl.js';
 import { FLOW_WORDS, W, VLAN_CFI, flowExtract } from '../datapath/flow.js';
 import { keyToFlow, flowToKey } from '../datapath/flow-convert.js';
 import { odpSetField } from '../datapath/odp-execute.js';
-import { DpifNetdev, dpExecutable, dpifNetdevClassFor, type DpStats } from '../datapath/dpif-netdev.js';
+import { DpifNetdev, dpExecutable, dpifNetdevClassFor, formatUfid, type DpStats } from '../datapath/dpif-netdev.js';
 import { dpifEnumerateTypes, dpifRegisterProvider } from '../datapath/dpif.js';
 import { netdevOpen, netdevClose } from '../datapath/netdev.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
@@ -173,8 +173,9 @@ export class DpifNetdevBacker implements DpifBackend {
     this.keyMask[W.IN_PORT] = 0xffffffff;
     this.keyMask[W.RECIRC_ID] = 0xffffffff;
     // "No VLAN" is an exact TCI of 0 (as OVS's datapath keys have no vlan() then), not a TPID.
+    // A present tag's TPID always matches exactly (OVS's datapath keys carry it as an eth_type).
     for (let w = W.VLAN0; w <= W.VLAN1; w++) {
-      if (!(this.key[w]! & VLAN_CFI)) this.keyMask[w] = this.keyMask[w]! & 0xffff;
+      this.keyMask[w] = (this.key[w]! & VLAN_CFI ? this.keyMask[w]! | 0xffff0000 : this.keyMask[w]! & 0xffff) >>> 0;
     }
     const id = this.dp.flowPut(this.key, 0, this.keyMask, 0, actions as OdpAction[]);
     if (id === -EEXIST) {
@@ -362,12 +363,6 @@ function popVlan(p: Uint8Array): Uint8Array {
   out.set(p.subarray(0, 12), 0);
   out.set(p.subarray(16), 12);
   return out;
-}
-
-/** A datapath flow's number written as OVS writes a 128-bit ufid. */
-function formatUfid(ufid: number): string {
-  const h = ufid.toString(16).padStart(32, '0');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 const backers = new Map<string, DpifNetdevBacker>();

@@ -20,6 +20,7 @@ import { DpifNetdevBacker } from './dpif-netdev-backer.js';
 import {
   ofprotoSetFlowLimit, ofprotoSetMaxIdle, OFPROTO_FLOW_LIMIT_DEFAULT, OFPROTO_MAX_IDLE_DEFAULT,
   unixctlRevalidatorWait, unixctlRevalidatorPurge, unixctlUpcallShow, unixctlUpcallSetFlowLimit,
+  unixctlRevalidatorPause, unixctlUpcallSetMegaflows, unixctlUpcallSetUfid,
 } from '../ofproto/ofproto-dpif-upcall.js';
 import { dpctlUnixctlRegister } from '../datapath/dpctl.js';
 import { dpifNetdevUnixctlRegister } from '../datapath/dpif-netdev.js';
@@ -96,6 +97,13 @@ function registerDatapathCommands(): void {
   unixctlCommandRegister('revalidator/purge', '', 0, 0, () => unixctlRevalidatorPurge());
   unixctlCommandRegister('upcall/show', '', 0, 0, () => unixctlUpcallShow());
   unixctlCommandRegister('upcall/set-flow-limit', 'flow-limit-number', 1, 1, (a) => unixctlUpcallSetFlowLimit(a[0]!));
+  unixctlCommandRegister('revalidator/pause', '', 0, 0, () => unixctlRevalidatorPause(true));
+  unixctlCommandRegister('revalidator/resume', '', 0, 0, () => unixctlRevalidatorPause(false));
+  for (const on of [true, false]) {
+    const what = on ? 'enable' : 'disable';
+    unixctlCommandRegister(`upcall/${what}-megaflows`, '', 0, 0, () => unixctlUpcallSetMegaflows(on));
+    unixctlCommandRegister(`upcall/${what}-ufid`, '', 0, 0, () => unixctlUpcallSetUfid(on));
+  }
   unixctlCommandRegister('dpif/dump-flows', '[-m] [--names | --no-names] bridge', 1, 4, (a) => {
     const p = ofprotoDpifLookup(a[a.length - 1]!);
     if (!p || !(p.backend instanceof DpifNetdevBacker)) throw new UnixctlError('no such bridge');
