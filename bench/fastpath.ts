@@ -210,7 +210,7 @@ async function runOfproto(): Promise<void> {
     }
     const c = process.cpuUsage(c0);
     lastWallPps = n / ((performance.now() - t0) / 1000);
-    console.log(`slow path (translate)  ${fmt(n / ((c.user + c.system) / 1e6))}`);
+    console.log(`slow path (translate)  ${(n / ((c.user + c.system) / 1e6) / 1000).toFixed(1).padStart(6)} kpps per CPU-second (${(lastWallPps / 1000).toFixed(1)} by wall clock)`);
   }
 }
 
