@@ -7,7 +7,10 @@
  * the output match. */
 import { existsSync, readFileSync } from 'node:fs';
 import { strerror } from '../lib/program.js';
-import { vlogModule } from '../lib/vlog.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
+
+const vconnLog = vlogModule('vconn');
+const vconnRl = new RateLimit(5, 5);
 import type { OfctlOptions } from './ovs-ofctl.js';
 import { fatal } from './ovs-ofctl.js';
 import { Vconn, VconnError, getXid } from '../openflow/vconn.js';
@@ -326,14 +329,27 @@ async function cmdDumpFlows(args: string[], opts: OfctlOptions): Promise<void> {
 }
 
 /** Sends flow stats request 'req' and collects every flow of the reply
- * (vconn_dump_flows); an error reply ends ovs-ofctl. */
+ * (vconn_dump_flows): a reply of another type or one that does not decode
+ * is logged and ends ovs-ofctl with "dump flows (Protocol error)". */
 export async function dumpFlowStats(vc: Vconn, req: Uint8Array): Promise<FlowStats[]> {
   const flows: FlowStats[] = [];
+  let bad = false;
   await talk('dump flows', () => vc.dump(req, (m, msg) => {
-    if (!msg) return;
-    if (msg.info.type === 'ERROR') die(ofpToString(m, 2).trimEnd());
-    flows.push(...decodeFlowStatsReply(msg, false));
+    if (bad) return;
+    if (!msg || msg.info.type !== 'FLOW_STATS_REPLY') {
+      vconnLog.warnRl(vconnRl, `received bad reply: ${ofpToString(m, 1).trimEnd()}`);
+      bad = true;
+      return;
+    }
+    try {
+      flows.push(...decodeFlowStatsReply(msg, false));
+    } catch (e) {
+      if (!(e instanceof OfpError)) throw e;
+      vconnLog.warnRl(vconnRl, `parse error in reply (${e.error})`);
+      bad = true;
+    }
   }));
+  if (bad) die('dump flows (Protocol error)');
   return flows;
 }
 
