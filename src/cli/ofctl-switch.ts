@@ -16,6 +16,7 @@ import { fatal } from './ovs-ofctl.js';
 import { Vconn, VconnError, getXid } from '../openflow/vconn.js';
 import { ovsRundir } from '../lib/dirs.js';
 import { ofpToString } from '../openflow/ofp-print.js';
+import type { PrintNames } from '../openflow/ofp-formatters.js';
 import { startMsg, allocXid, decodeMsg, msgBody, OFPSF_REPLY_MORE, type OfpMsg, type RawName } from '../openflow/ofp-msgs.js';
 import { OfpError } from '../openflow/ofp-errors.js';
 import { OfpReader } from '../openflow/ofp-buffer.js';
@@ -105,14 +106,24 @@ async function talk<T>(what: string, f: () => Promise<T>): Promise<T> {
 export async function dumpTransaction(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
   const verbosity = opts.more.length + 1;
   const reqMsg = msgOf(req)!;
+  // With names, replies print with the switch's port names, which OVS fetches
+  // over a second connection once the first reply is in.
+  const showNames = shouldShowNames(opts);
+  const names = async (): Promise<PrintNames | undefined> => (showNames ? { ports: await getPortMap(vc.name, opts) } : undefined);
   if (reqMsg.info.isStat) {
+    const parts: Uint8Array[] = [];
     await talk('OpenFlow packet receive failed', () => vc.dump(req, (m, msg) => {
-      out(ofpToString(m, verbosity));
+      if (showNames) parts.push(m);
+      else out(ofpToString(m, verbosity));
       if (msg && msg.info.type !== 'ERROR' && !msg.info.isStat) die(`received bad reply: ${ofpToString(m, verbosity)}`);
     }));
+    if (parts.length) {
+      const n = await names();
+      for (const m of parts) out(ofpToString(m, verbosity, n));
+    }
   } else {
     const reply = await talk(`talking to ${vc.name}`, () => vc.transact(req));
-    out(ofpToString(reply, verbosity));
+    out(ofpToString(reply, verbosity, await names()));
   }
 }
 

@@ -283,6 +283,8 @@ export function nxPullRaw(d: Uint8Array, pos: number, len: number, opts: PullOpt
   const end = pos + len;
   if (end > d.length) return new OfpError('OFPBMC_BAD_LEN');
   while (pos < end) {
+    const next = pullFixedEntry(d, pos, end, match, strict, !!opts.pipelineFieldsOnly);
+    if (next > 0) { pos = next; continue; }
     const e = pullEntry(d, pos, end, !!opts.allowCookie, false, true);
     if (e instanceof OfpError) return e;
     let err: OfpErrName | undefined = e.err;
@@ -314,6 +316,50 @@ export function nxPullRaw(d: Uint8Array, pos: number, len: number, opts: PullOpt
     if (err) return new OfpError(err, e.field ? e.field.name : undefined);
   }
   return { match, cookie, cookieMask };
+}
+
+/* The common case of nxPullRaw, without intermediate objects: a standard
+ * (non-experimenter) header of a fixed-width field with the expected
+ * length, whose value is valid and new to the match.  Returns the offset past
+ * the entry once it is in 'match', or 0 to let the general path decide (and
+ * report any error). */
+const byStdKey: (NxmField | undefined)[] = [];
+for (const nf of byKey.values()) {
+  if (nf.header.cls !== OFPXMC_EXPERIMENTER) byStdKey[nf.header.cls * 128 + nf.header.field] = nf;
+}
+
+function pullFixedEntry(d: Uint8Array, pos: number, end: number, match: Match, strict: boolean,
+  pipelineOnly: boolean): number {
+  if (end - pos < 4) return 0;
+  const cls = (d[pos]! << 8) | d[pos + 1]!;
+  if (cls === OFPXMC_EXPERIMENTER) return 0;
+  const fb = d[pos + 2]!, len = d[pos + 3]!;
+  const nf = byStdKey[cls * 128 + (fb >>> 1)];
+  if (!nf) return 0;
+  const f = mfFromId(nf.id);
+  const hasmask = (fb & 1) !== 0;
+  const width = hasmask ? len >>> 1 : len;
+  if (f.variable || width !== nf.header.len || width !== f.nBytes || (hasmask && (len & 1))) return 0;
+  const vpos = pos + 4, next = vpos + len;
+  if (next > end || f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) return 0;
+  if (pipelineOnly && !mfIsPipelineField(f)) return 0;
+  const value = new Uint8Array(width);
+  for (let i = 0; i < width; i++) value[i] = d[vpos + i]!;
+  let mask: Uint8Array | null = null;
+  if (hasmask) {
+    mask = new Uint8Array(width);
+    for (let i = 0; i < width; i++) {
+      const m = d[vpos + width + i]!;
+      if (value[i]! & ~m) return 0;
+      mask[i] = m;
+    }
+    if (!mfIsMaskValid(f, mask)) return 0;
+  }
+  if (!mfIsValueValid(f, value)) return 0;
+  if ((strict && !mfAreMatchPrereqsOk(f, match)) || !mfIsAllWild(f, match)) return 0;
+  if (mfSet(f, value, mask, match).error) return 0;
+  matchAddEthernetPrereq(match, f);
+  return next;
 }
 
 function bytesToBig(b: Uint8Array): bigint {

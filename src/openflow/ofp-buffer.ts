@@ -113,6 +113,20 @@ const SLAB_GRANT = 256;
 let slab = new Uint8Array(SLAB_SIZE);
 let slabOff = 0;
 
+/** A copy of 'src' (in the writers' slab when small). */
+export function copyBytes(src: Uint8Array): Uint8Array {
+  const n = src.length;
+  if (n > SLAB_GRANT) return src.slice();
+  if (slabOff + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabOff = 0;
+  }
+  const out = slab.subarray(slabOff, slabOff + n);
+  out.set(src);
+  slabOff += (n + 7) & ~7;
+  return out;
+}
+
 /** A growable big-endian writer.  finish() returns the bytes written. */
 export class OfpWriter {
   buf: Uint8Array;

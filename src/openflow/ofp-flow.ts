@@ -596,12 +596,12 @@ export function formatFlowStats(fs: FlowStats, showStats = true, ports?: PortNam
   return s + 'actions=' + formatOfpacts(fs.ofpacts, ports);
 }
 
-export function formatFlowStatsReply(ds: Ds, msg: OfpMsg): void {
+export function formatFlowStatsReply(ds: Ds, msg: OfpMsg, _verbosity = 2, names?: { ports?: PortNames }): void {
   const r = new OfpReader(msgBody(msg));
   while (r.remaining) {
     const fs = pullFlowStats(msg, r, true);
     ds.put('\n ');
-    ds.put(formatFlowStats(fs, true));
+    ds.put(formatFlowStats(fs, true, names?.ports));
   }
 }
 

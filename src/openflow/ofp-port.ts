@@ -10,7 +10,7 @@ import type { Ds } from '../lib/dynamic-string.js';
 import { vlogModule } from '../lib/vlog.js';
 import {
   OFPP_MAX, OFPP_ANY, OFPP_NONE, OFPP11_MAX, formatPort as mapFormatPort, parsePort,
-  portFromOfp11 as mapPortFromOfp11, reservedPortName as mapReservedPortName, portToOfp11,
+  portFromOfp11 as mapPortFromOfp11, reservedPortName as mapReservedPortName, portToOfp11, type PortNames,
 } from './ofp-port-map.js';
 
 const log = vlogModule('ofp_port');
@@ -454,9 +454,9 @@ export function putPortStats(w: OfpWriter, version: number, ps: PortStats): void
 function stat(v: bigint): string { return v === UINT64_MAX ? '?' : v.toString(); }
 
 /** The text of one port's statistics (dump-ports). */
-export function formatPortStats(ps: PortStats, map: PortMap = null): string {
+export function formatPortStats(ps: PortStats, map: PortNames = null): string {
   const s = ps.stats;
-  let out = '  port ' + (ps.portNo < 10 ? ' ' : '') + formatPort(ps.portNo, map) + ': rx ';
+  let out = '  port ' + (ps.portNo < 10 ? ' ' : '') + mapFormatPort(ps.portNo, map) + ': rx ';
   out += `pkts=${stat(s.rx_packets)}, bytes=${stat(s.rx_bytes)}, drop=${stat(s.rx_dropped)}, errs=${stat(s.rx_errors)}, frame=${stat(s.rx_frame_errors)}, over=${stat(s.rx_over_errors)}, crc=${stat(s.rx_crc_errors)}\n`;
   out += `           tx pkts=${stat(s.tx_packets)}, bytes=${stat(s.tx_bytes)}, drop=${stat(s.tx_dropped)}, errs=${stat(s.tx_errors)}, coll=${stat(s.collisions)}\n`;
   if (ps.durationSec !== 0xffffffff) out += `           duration=${formatDuration(ps.durationSec, ps.durationNsec)}\n`;
@@ -498,7 +498,7 @@ export function decodePortStatsReply(msg: OfpMsg): PortStats[] {
   }
 }
 
-export function formatPortStatsReply(ds: Ds, msg: OfpMsg, verbosity: number): void {
+export function formatPortStatsReply(ds: Ds, msg: OfpMsg, verbosity: number, names?: { ports?: PortNames }): void {
   const r = new OfpReader(msgBody(msg));
   let n = 0;
   try { while (pullPortStats(msg.version, r)) n++; } catch { /* count what decodes */ }
@@ -508,7 +508,7 @@ export function formatPortStatsReply(ds: Ds, msg: OfpMsg, verbosity: number): vo
   for (;;) {
     const ps = pullPortStats(msg.version, r2);
     if (!ps) return;
-    ds.put(formatPortStats(ps));
+    ds.put(formatPortStats(ps, names?.ports));
   }
 }
 
