@@ -112,10 +112,19 @@ function headerEq(a: NxmHeader, b: NxmHeader): boolean {
 const isCookieHeader = (h: NxmHeader): boolean =>
   headerEq(h, NXM_NX_COOKIE) || headerEq(h, makeWild(NXM_NX_COOKIE));
 
+/** nxmFieldByMfId's answers per version (0 = prefer NXM, 1..6 wire versions). */
+const byMfVersion: (NxmField | null | undefined)[][] = [[], [], [], [], [], [], []];
+
 /** The code point to use for field 'id' in OpenFlow 'version' (0: prefer NXM). */
 export function nxmFieldByMfId(id: MF, version: number): NxmField | undefined {
+  const cache = byMfVersion[version];
+  if (cache) {
+    const c = cache[id];
+    if (c !== undefined) return c ?? undefined;
+  }
   let f: NxmField | undefined;
   for (const e of byMf[id]!) if (!f || version >= e.version) f = e;
+  if (cache) cache[id] = f ?? null;
   return f;
 }
 
@@ -410,9 +419,10 @@ export function oxmDecodeMatch(d: Uint8Array, pos: number, len: number, loose = 
 export function nxPutHeaderLen(b: OfpWriter, id: MF, version: number, masked: boolean, nBytes: number): void {
   const nf = nxmFieldByMfId(id, version);
   if (!nf) throw new Error(`field ${mfFromId(id).name} has no NXM/OXM code point`);
-  let h: NxmHeader = { ...nf.header, hasmask: false, len: expLen(nf.header) + nBytes };
-  if (masked) h = makeWild(h);
-  putHeader(b, h);
+  const h = nf.header, exp = expLen(h);
+  const len = masked ? nBytes * 2 + exp : nBytes + exp;
+  b.u32(((h.cls << 16) | (h.field << 9) | (masked ? 0x100 : 0) | len) >>> 0);
+  if (exp) b.u32(h.vendor);
 }
 
 /** Writes the plain header of field 'id' (for move and learn style actions). */
