@@ -6,7 +6,7 @@
 import { OfpError } from './ofp-errors.js';
 import type { OfpReader, OfpWriter } from './ofp-buffer.js';
 import { Match } from './match.js';
-import { decodeOfp10Match, encodeOfp10Match, normalizeMatch, OFP10_MATCH_LEN } from './ofp-match10.js';
+import { decodeOfp10Match, encodeOfp10Match, normalizeMatch, matchNeedsNormalization, OFP10_MATCH_LEN } from './ofp-match10.js';
 import { pullOfp11Match as pull11, putOfp11Match as put11 } from './ofp-match11.js';
 import { nxPullMatch, nxPullRaw, nxPutMatch, oxmDecodeMatch, oxmPutRaw, nxMatchToString } from './nx-match.js';
 import { formatMatch, OFP_DEFAULT_PRIORITY } from './match-format.js';
@@ -22,9 +22,10 @@ export const OFP_MATCH_RL = new RateLimit(1, 5);
 /** Normalizes 'm' (OVS's ofputil_normalize_match) and logs the change, rate
  * limited as OVS does; true if it changed anything. */
 export function normalizeMatchLogged(m: Match): boolean {
+  if (!matchNeedsNormalization(m)) return false;
   const wantLog = log.isEnabled(Level.INFO);
   const pre = wantLog ? formatMatch(m, undefined, OFP_DEFAULT_PRIORITY) : '';
-  if (!normalizeMatch(m)) return false;
+  normalizeMatch(m);
   if (wantLog && !OFP_MATCH_RL.shouldDrop(log, Level.INFO)) {
     log.info('normalization changed ofp_match, details:');
     log.info(` pre: ${pre}`);
