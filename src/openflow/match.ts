@@ -21,7 +21,7 @@ export const TUN_METADATA_TOT_OPT_SIZE = 256;
 export const TUN_METADATA_NUM_OPTS = 64;
 
 /** Matches per slab of match storage (see the constructor). */
-const SLAB_MATCHES = 16;
+const SLAB_MATCHES = 32;
 let slab = new Uint8Array(SLAB_MATCHES * 2 * FLOW_SIZE);
 let slabOff = 0;
 

@@ -387,7 +387,7 @@ export function nxPullMatch(d: Uint8Array, pos: number, matchLen: number, opts: 
   if (matchLen && pos + padded > d.length) return new OfpError('OFPBMC_BAD_LEN', 'nx_match longer than message');
   const r = nxPullRaw(d, pos, matchLen, opts);
   if (r instanceof OfpError) return r;
-  return { ...r, consumed: matchLen ? padded : 0 };
+  return { match: r.match, cookie: r.cookie, cookieMask: r.cookieMask, consumed: matchLen ? padded : 0 };
 }
 
 /**
@@ -402,7 +402,7 @@ export function oxmPullMatch(d: Uint8Array, pos: number, opts: PullOptions = {})
   if (type !== OFPMT_OXM) return new OfpError('OFPBMC_BAD_TYPE');
   const padded = (len + 7) & ~7;
   if (pos + padded > d.length) return new OfpError('OFPBMC_BAD_LEN', 'oxm longer than message');
-  const r = nxPullRaw(d, pos + 4, len - 4, { ...opts, allowCookie: false });
+  const r = nxPullRaw(d, pos + 4, len - 4, { loose: opts.loose, pipelineFieldsOnly: opts.pipelineFieldsOnly, allowCookie: false });
   if (r instanceof OfpError) return r;
   return { match: r.match, consumed: padded };
 }

@@ -95,7 +95,7 @@ export interface FlowMod {
 /** Decodes a flow-mod.  'tid' says whether the flow_mod_table_id extension
  * is on (OF1.0: table id in the command's high byte). */
 export function decodeFlowMod(msg: OfpMsg, tid = true): FlowMod {
-  const r = new OfpReader(msgBody(msg));
+  const r = new OfpReader(msg.data, msg.hdrsLen);
   const v = msg.version;
   const raw = msg.info.raw;
   let fm: FlowMod;

@@ -59,7 +59,7 @@ export function pullOfp11Match(r: OfpReader): Match {
 
 function pullOfp11MatchAt(r: OfpReader): Match | OfpError {
   const end = r.end;
-  const view = r.data.subarray(0, end);
+  const view = end === r.data.length ? r.data : r.data.subarray(0, end);
   const res = pull11(view, r.pos);
   if (res instanceof OfpError) return res;
   r.pos += res.consumed;
@@ -68,7 +68,7 @@ function pullOfp11MatchAt(r: OfpReader): Match | OfpError {
 
 /** Pulls an NXM match of 'matchLen' bytes (padded to 8), with cookie. */
 export function pullNxMatch(r: OfpReader, matchLen: number, allowCookie = false): { match: Match; cookie: bigint; cookieMask: bigint } {
-  const view = r.data.subarray(0, r.end);
+  const view = r.end === r.data.length ? r.data : r.data.subarray(0, r.end);
   const res = check(nxPullMatch(view, r.pos, matchLen, { allowCookie }));
   r.pos += res.consumed;
   return res;
