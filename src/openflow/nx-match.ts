@@ -215,11 +215,12 @@ export interface NxmEntry {
   end: number;
 }
 
-function copyEntryValue(field: MfField | null, payload: Uint8Array, width: number): Uint8Array {
+function copyEntryValue(field: MfField | null, d: Uint8Array, at: number, width: number): Uint8Array {
   const n = field ? field.nBytes : Math.max(width, 8);
   const out = new Uint8Array(n);
   const len = Math.min(width, n);
-  out.set(payload.subarray(0, len), field && field.variable ? n - len : 0);
+  const to = field && field.variable ? n - len : 0;
+  for (let i = 0; i < len; i++) out[to + i] = d[at + i]!;
   return out;
 }
 
@@ -231,21 +232,21 @@ function pullEntry(d: Uint8Array, pos: number, end: number, allowCookie: boolean
   const h = ph.h;
   const plen = nxmPayloadLen(h);
   if (end - ph.pos < plen) return new OfpError('OFPBMC_BAD_LEN', `OXM entry calls for ${plen}-byte payload`);
-  const payload = d.subarray(ph.pos, ph.pos + plen);
+  const at = ph.pos;
   const width = nxmFieldBytes(h);
   if (h.hasmask) {
     for (let i = 0; i < width; i++) {
-      if (payload[i]! & ~payload[width + i]!) {
+      if (d[at + i]! & ~d[at + width + i]!) {
         log.warnRl(rl, () => `Rejecting NXM/OXM entry ${headerText(h)} with 1-bits in value for bits wildcarded by the mask.`);
         return new OfpError('OFPBMC_BAD_WILDCARDS');
       }
     }
   }
-  const value = copyEntryValue(ph.field, payload, width);
+  const value = copyEntryValue(ph.field, d, at, width);
   let mask: Uint8Array;
   if (h.hasmask) {
     if (!allowMask) return new OfpError('OFPBMC_BAD_MASK');
-    mask = copyEntryValue(ph.field, payload.subarray(width), width);
+    mask = copyEntryValue(ph.field, d, at + width, width);
   } else {
     mask = new Uint8Array(value.length).fill(0xff);
   }
