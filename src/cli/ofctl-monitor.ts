@@ -14,7 +14,7 @@
  * with the child's status if it fails first. */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { OfctlOptions } from './ovs-ofctl.js';
+import { onFatalSignal, type OfctlOptions } from './ovs-ofctl.js';
 import {
   openVconn, transactNoReply, portsToAccept, tablesToAccept, die, fetchConfig, dumpTransaction,
 } from './ofctl-switch.js';
@@ -168,7 +168,7 @@ async function monitorVconn(vc: Vconn, name: string, opts: OfctlOptions, replyTo
     server.close();
     if (pidfile) removePidfile(pidfile);
   };
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => { cleanup(); process.exit(0); });
+  onFatalSignal(cleanup);
   if (statusFd >= 0) {
     try { writeSync(statusFd, 'ready\n'); closeSync(statusFd); } catch { /* parent gone */ }
   }
@@ -314,6 +314,7 @@ export async function cmdSnoop(args: string[], opts: OfctlOptions): Promise<numb
   opts.names = false;
   const statusFd = await detachIfRequested(opts);
   const { vc } = await openVconn(args[0]!, opts, 'snoop');
+  vc.setRecvAnyVersion();
   prepareDaemon(opts);
   return monitorVconn(vc, args[0]!, opts, false, false, statusFd);
 }
