@@ -188,7 +188,7 @@ export function encodeFlowMod(fm: FlowMod, version: number, opts: { nxm?: boolea
     const w = startMsg('OFPT11_FLOW_MOD', version, xid);
     let cookie: bigint;
     if ((version === 2 && (fm.command === OFPFC_MODIFY || fm.command === OFPFC_MODIFY_STRICT) && fm.cookieMask === 0n)
-      || fm.command === OFPFC_ADD) cookie = fm.newCookie === U64_MAX ? 0n : fm.newCookie;
+      || fm.command === OFPFC_ADD) cookie = fm.newCookie;
     else cookie = fm.cookie & fm.cookieMask;
     const tableId = fm.tableId !== OFPTT_ALL || (version !== 2 && (fm.command === OFPFC_DELETE || fm.command === OFPFC_DELETE_STRICT))
       ? fm.tableId : 0;
@@ -200,7 +200,8 @@ export function encodeFlowMod(fm: FlowMod, version: number, opts: { nxm?: boolea
     return w.finishMsg();
   }
   const command = opts.tid ? (fm.command & 0xff) | ((fm.tableId & 0xff) << 8) : fm.command;
-  const newCookie = fm.newCookie === U64_MAX ? 0n : fm.newCookie;
+  // As OVS: the new cookie goes out as is; all-ones means "leave the cookie alone".
+  const newCookie = fm.newCookie;
   if (!opts.nxm) {
     const w = startMsg('OFPT10_FLOW_MOD', 1, xid);
     putOfp10Match(w, fm.match);
