@@ -888,8 +888,8 @@ async function cmdPacketOut(args: string[], opts: OfctlOptions): Promise<void> {
   const name = args[0]!;
   if (args.length > 3) {
     const ports = await portsToAccept(name, opts);
-    await tablesToAccept(name, opts);
-    const pa = parseActions(args[2]!, { ports });
+    const tables = await tablesToAccept(name, opts);
+    const pa = parseActions(args[2]!, { ports, tables });
     if (typeof pa === 'string') die(pa);
     const metadata = new Match();
     setMatchField(metadata, 'in_port', await strToPortNo(name, args[1]!, opts), 2);

@@ -176,7 +176,7 @@ export function parseFlowModStr(text: string, command: number, opts: FlowParseOp
     fm.newCookie = 0n;
   }
   if (fields & F_ACTIONS) {
-    const pa = parseInstructions(actStr!, { ports: opts.ports });
+    const pa = parseInstructions(actStr!, { ports: opts.ports, tables: opts.tables });
     if (typeof pa === 'string') return pa;
     usable.p &= pa.usable;
     const ck = checkActions(pa.ofpacts, match, { maxPorts: 0xff00, tableId: fm.tableId, nTables: 255 });

@@ -447,7 +447,7 @@ export function parsePacketOutStr(text: string, opts: { ports?: PortNames; table
   if (!packet || !packet.length) return 'must specify packet';
   let ofpacts = emptyOfpacts(1);
   if (ex) {
-    const pa = parseActions(ex.actions, { ports: opts.ports });
+    const pa = parseActions(ex.actions, { ports: opts.ports, tables: opts.tables });
     if (typeof pa === 'string') return pa;
     ofpacts = ofpactsFrom(pa.ofpacts, 1);
   }
