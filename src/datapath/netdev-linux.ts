@@ -41,6 +41,7 @@ import {
 import { findL4Checksum } from './dp-packet-gso.js';
 
 const log = vlogModule('netdev_linux');
+const tsoLog = vlogModule('userspace_tso');
 const rl = new RateLimit(5, 20);
 
 let userspaceTso = false;
@@ -49,7 +50,7 @@ let userspaceTso = false;
  * other_config:userspace-tso-enable): system ports take GSO packets whole,
  * taps get virtio-net headers and offloads. */
 export function netdevLinuxSetUserspaceTso(on: boolean): void {
-  if (on !== userspaceTso) log.info(`Userspace TCP Segmentation Offloading support ${on ? 'enabled' : 'disabled'}`);
+  if (on !== userspaceTso) tsoLog.info(`Userspace TCP Segmentation Offloading support ${on ? 'enabled' : 'disabled'}`);
   userspaceTso = on;
 }
 
