@@ -197,11 +197,18 @@ function armWatcher(d: NetdevLinux): void {
     if (!ev) return;
     d.watcher = new FdWatcher(d.fd, ev, (events) => {
       const rx = d.rxWake, tx = d.txWake;
-      if (events < 0 || events & PollEvents.READABLE) d.rxWake = null;
-      if (events < 0 || events & PollEvents.WRITABLE) d.txWake = null;
-      armWatcher(d);
-      if (rx && !d.rxWake) rx();
-      if (tx && !d.txWake) tx();
+      const r = events < 0 || (events & PollEvents.READABLE) !== 0;
+      const w = events < 0 || (events & PollEvents.WRITABLE) !== 0;
+      if (r) d.rxWake = null;
+      if (w) d.txWake = null;
+      // The wakes usually re-arm themselves: update the watcher only after
+      // them, so that it stays armed without a system call per wake-up.
+      try {
+        if (rx && r) rx();
+        if (tx && w) tx();
+      } finally {
+        armWatcher(d);
+      }
     });
   } else {
     d.watcher.setEvents(ev);
