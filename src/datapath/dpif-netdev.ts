@@ -465,14 +465,12 @@ export class DpifNetdev {
       if (!this.running || p.rxq !== rxq) return;
       for (let burst = 0; burst < 64; burst++) {
         const n = netdevRxqRecv(rxq, this.rx);
-        if (n > 0) this.input(this.rx, p.portNo);
-        // A short batch means the queue is drained: wait rather than pay
-        // for one more receive call that finds nothing.
-        if (n < this.rx.maxPackets) {
+        if (n <= 0) {
           p.armed = true;
           netdevRxqWait(rxq, pump);
           return;
         }
+        this.input(this.rx, p.portNo);
       }
       setImmediate(pump);
     };
