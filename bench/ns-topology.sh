@@ -51,18 +51,28 @@ export OVS_RUNDIR=$DIR OVS_LOGDIR=$DIR OVS_DBDIR=$DIR OVS_SYSCONFDIR=$DIR PATH=$
 EOT
 }
 
-# measure: ping, TCP and 64-byte UDP (SECS each), one line.
+# cpu_ms: CPU time (user+system, all threads) ovs-vswitchd has used, in ms.
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / hz)}' "/proc/$(cat "$DIR/ovs-vswitchd.pid")/stat"; }
+# rx_pkts: packets the switch forwarded (sent on its two ports).
+rx_pkts() { nsx $NS_SW cat /sys/class/net/ovtq-a0/statistics/tx_packets /sys/class/net/ovtq-b0/statistics/tx_packets | awk '{s+=$1} END {print s}'; }
+# run_counted CMD...: runs CMD, then prints the switch's CPU µs per packet it forwarded.
+per_pkt() { awk -v c0="$1" -v c1="$2" -v p0="$3" -v p1="$4" 'BEGIN{printf "%.2f", (c1-c0)*1000/(p1-p0>0?p1-p0:1)}'; }
+
+# measure: ping, TCP and 64-byte UDP (SECS each), and the switch's CPU per packet, one line.
 measure() {
-    local secs=${SECS:-3} ping tcp udp
+    local secs=${SECS:-3} ping tcp udp c0 c1 p0 p1 c2 p2
     nsx $NS_A ping -c 3 -i 0.2 -q 10.76.0.2 >/dev/null
     ping=$(nsx $NS_A ping -c 5 -i 0.2 -q 10.76.0.2 | sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
     nsx $NS_B iperf3 -s -B 10.76.0.2 -p 5298 -D -I "$DIR/iperf.pid"; sleep 0.3
+    c0=$(cpu_ms); p0=$(rx_pkts)
     tcp=$(nsx $NS_A iperf3 -c 10.76.0.2 -p 5298 -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
+    c1=$(cpu_ms); p1=$(rx_pkts)
     udp=$(nsx $NS_A iperf3 -c 10.76.0.2 -p 5298 -t "$secs" -u -l 64 -b 0 -J | python3 -c '
 import json,sys
 s = json.load(sys.stdin)["end"]["sum"]; print("%.1f kpps loss %.1f%%" % ((s["packets"] - s["lost_packets"]) / s["seconds"] / 1e3, s["lost_percent"]))')
+    c2=$(cpu_ms); p2=$(rx_pkts)
     kill "$(cat "$DIR/iperf.pid")" 2>/dev/null
-    echo "ping ${ping}ms  TCP ${tcp} Gbit/s  UDP64 ${udp}"
+    echo "ping ${ping}ms  TCP ${tcp} Gbit/s ($(per_pkt $c0 $c1 $p0 $p1) us/pkt, $((c1-c0)) ms cpu)  UDP64 ${udp} ($(per_pkt $c1 $c2 $p1 $p2) us/pkt, $((c2-c1)) ms cpu)"
 }
 
 case "${1:-}" in

@@ -75,6 +75,8 @@ export class NetdevLinux extends Netdev {
   rxErrors = 0;
   /** True for tap-backed devices, whose kernel rx/tx counters are swapped. */
   readonly isTap: boolean = false;
+  /** The last receive returned a short batch: the queue is (most likely) empty. */
+  rxDrained = false;
   /** True if 'fd' belongs to another netdev object (another thread's): not closed here. */
   borrowedFd = false;
 }
@@ -352,7 +354,12 @@ export function linuxCommonHooks(recv: (fd: number, b: DpPacketBatch) => number,
     rxqRecv(rxq, batch) {
       const d = linuxCast(rxq.netdev);
       if (d.fd < 0) return -19;
+      // A short batch drained the queue: report it empty once without a
+      // system call, so that a receive loop goes back to waiting (the fd
+      // watcher fires at once if more packets came in meanwhile).
+      if (d.rxDrained) { d.rxDrained = false; batch.count = 0; return 0; }
       const n = recv(d.fd, batch);
+      d.rxDrained = n > 0 && n < batch.maxPackets;
       if (n <= 0) return n;
       for (let i = 0; i < n; i++) batch.inPort[i] = 0;
       linuxRxFixup(d, batch);
