@@ -95,14 +95,24 @@ test('TCP/IPv6 and UDP GSO segment too', () => {
   segmentCase(4, 17, 5000, 1472);
 });
 
-test('segmentation refuses what does not fit and malformed packets', () => {
+test('segmentation resumes across a full batch; refuses malformed packets', () => {
   const src = new DpPacketBatch(1, HEADROOM + 70000);
   src.append(frame(4, 6, 10000));
   src.gsoType[0] = GsoType.TCPV4;
   src.gsoSize[0] = 1000;
   const small = new DpPacketBatch(4, HEADROOM + 2048);
-  assert.equal(gsoSegment(src, 0, small), -1);
-  assert.equal(small.count, 0);
+  const seqs: number[] = [];
+  for (let next = 0; next < 10;) {
+    small.count = 0;
+    next = gsoSegment(src, 0, small, next);
+    assert.ok(next > 0);
+    for (let k = 0; k < small.count; k++) {
+      const o = small.offsets[k]!;
+      seqs.push((small.data[o + 40]! << 8) | small.data[o + 41]!);
+    }
+  }
+  assert.deepEqual(seqs, [...Array(10).keys()].map((k) => (0xff00 + k * 1000) & 0xffff));
+  assert.equal(gsoSegment(src, 0, new DpPacketBatch(4, HEADROOM + 512)), -1, 'segment larger than a slot');
   src.gsoType[0] = GsoType.UDP; // UFO: not segmentable here
   assert.equal(gsoSegmentable(src, 0), false);
   src.gsoType[0] = GSO_UDP_L4; // but the packet is TCP
@@ -151,6 +161,22 @@ test('netdevSend segments GSO packets for a device without TSO, in order, checks
     b.gsoSize[0] = 1448;
     netdevSend(d, 0, b);
     assert.equal(d.sent.at(-1)!.length, 54 + 4000);
+    // More segments than the scratch batch holds (a small MSS): all go, in order.
+    d.olFlags = 0;
+    d.sent.length = 0;
+    d.keepSent = 1000;
+    b.count = 0;
+    b.append(frame(4, 6, 20000));
+    b.olFlags[0] = OlFlags.GSO | OlFlags.CSUM_PARTIAL;
+    b.gsoType[0] = GsoType.TCPV4;
+    b.gsoSize[0] = 100;
+    assert.equal(netdevSend(d, 0, b), 0);
+    assert.equal(d.sent.length, 200);
+    d.sent.forEach((seg, k) => {
+      const seq = ((seg[38]! << 24) | (seg[39]! << 16) | (seg[40]! << 8) | seg[41]!) >>> 0;
+      assert.equal(seq, (0xffffff00 + k * 100) >>> 0);
+      assert.ok(l4ChecksumOk(seg, 4, 6));
+    });
   } finally {
     netdevClose(d);
   }

@@ -83,10 +83,12 @@ export function gsoSegmentable(batch: DpPacketBatch, i: number): boolean {
   return t === GsoType.TCPV4 || t === GsoType.TCPV6 || t === GSO_UDP_L4;
 }
 
-/** Appends the segments of GSO packet i of 'src' to 'dst'.  Returns the number
- * of segments appended, or -1 if the packet is malformed or 'dst' lacks room
- * for all of them (nothing is appended then). */
-export function gsoSegment(src: DpPacketBatch, i: number, dst: DpPacketBatch): number {
+/** Appends the segments of GSO packet i of 'src' to 'dst', from segment
+ * number 'first' on, as many as 'dst' has room for.  Returns the number of
+ * the next segment to append (the segment count once all are in: call again
+ * with that number after emptying 'dst' while it is less), or -1 if the
+ * packet is malformed or a segment cannot fit in a slot of 'dst'. */
+export function gsoSegment(src: DpPacketBatch, i: number, dst: DpPacketBatch, first = 0): number {
   const data = src.data, off = src.offsets[i]!, size = src.sizes[i]!;
   const gsoSize = src.gsoSize[i]!;
   const t = src.gsoType[i]! & 0x7f;
@@ -100,7 +102,8 @@ export function gsoSegment(src: DpPacketBatch, i: number, dst: DpPacketBatch): n
   const payload = size - hdrLen;
   if (payload <= 0) return -1;
   const nseg = Math.ceil(payload / gsoSize);
-  if (dst.count + nseg > dst.maxPackets || hdrLen + gsoSize > dst.capacity) return -1;
+  if (hdrLen + gsoSize > dst.capacity) return -1;
+  const last = Math.min(nseg, first + dst.maxPackets - dst.count);
 
   const seq0 = tcp ? ((data[off + l4 + 4]! << 24) | (data[off + l4 + 5]! << 16)
     | (data[off + l4 + 6]! << 8) | data[off + l4 + 7]!) >>> 0 : 0;
@@ -112,7 +115,7 @@ export function gsoSegment(src: DpPacketBatch, i: number, dst: DpPacketBatch): n
   else pseudo += csumPartial(data, off + l3 + 8, 32);
 
   const out = dst.data;
-  for (let k = 0; k < nseg; k++) {
+  for (let k = first; k < last; k++) {
     const pOff = k * gsoSize;
     const chunk = Math.min(gsoSize, payload - pOff);
     const j = dst.count;
@@ -160,5 +163,15 @@ export function gsoSegment(src: DpPacketBatch, i: number, dst: DpPacketBatch): n
     dst.inPort[j] = src.inPort[i]!;
     dst.count = j + 1;
   }
-  return nseg;
+  return last;
+}
+
+/** The number of segments GSO packet i of 'src' makes (0 if it is not segmentable). */
+export function gsoSegmentCount(src: DpPacketBatch, i: number): number {
+  const off = src.offsets[i]!, size = src.sizes[i]!, gsoSize = src.gsoSize[i]!;
+  if (!gsoSize || !parseL4(src.data, off, size)) return 0;
+  const l4 = l4Info[1]!;
+  const l4Len = l4Info[3] === 6 ? (l4 + 13 <= size ? (src.data[off + l4 + 12]! >>> 4) * 4 : 0) : 8;
+  const payload = size - l4 - l4Len;
+  return payload > 0 ? Math.ceil(payload / gsoSize) : 0;
 }

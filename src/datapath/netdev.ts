@@ -21,7 +21,7 @@ import { strerror } from '../lib/program.js';
 import { completePartialChecksum } from '../lib/packets/checksum.js';
 import { formatEthAddr } from '../lib/packets/ethernet.js';
 import { DpPacketBatch, HEADROOM, OlFlags, GsoType } from './dp-packet.js';
-import { gsoSegment, gsoSegmentable, GSO_UDP_L4 } from './dp-packet-gso.js';
+import { gsoSegment, gsoSegmentCount, gsoSegmentable, GSO_UDP_L4 } from './dp-packet-gso.js';
 import {
   type Netdev, type NetdevClass, type NetdevRxq, type NetdevStats, type NetdevFeatures, type Smap,
   NetdevOl,
@@ -226,15 +226,20 @@ function sendSegmented(netdev: Netdev, qid: number, batch: DpPacketBatch): numbe
       log.warnRl(rl, () => `${netdev.name}: cannot segment GSO packet (type ${batch.gsoType[i]}), dropped`);
       continue;
     }
-    for (let attempt = 0; ; attempt++) {
-      const ok = needSeg ? gsoSegment(batch, i, seg) >= 0 : seg.appendFrom(batch, i);
-      if (ok) break;
-      if (attempt > 0 || seg.count === 0) {
-        netdev.txPrepareDrops++;
-        log.warnRl(rl, () => `${netdev.name}: malformed GSO packet dropped`);
-        break;
-      }
-      err = sendPrepared(netdev, qid, seg) || err;
+    if (!needSeg) {
+      if (seg.count === seg.maxPackets) err = sendPrepared(netdev, qid, seg) || err;
+      if (!seg.appendFrom(batch, i)) netdev.txPrepareDrops++;
+      continue;
+    }
+    const nseg = gsoSegmentCount(batch, i);
+    let next = nseg > 0 ? 0 : -1;
+    while (next >= 0 && next < nseg) {
+      if (seg.count === seg.maxPackets) err = sendPrepared(netdev, qid, seg) || err;
+      next = gsoSegment(batch, i, seg, next);
+    }
+    if (next < 0) {
+      netdev.txPrepareDrops++;
+      log.warnRl(rl, () => `${netdev.name}: malformed GSO packet dropped`);
     }
   }
   if (seg.count) err = sendPrepared(netdev, qid, seg) || err;
