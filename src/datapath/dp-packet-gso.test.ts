@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DpPacketBatch, GsoType, HEADROOM, OlFlags } from './dp-packet.js';
-import { gsoSegment, gsoSegmentable, findL4Checksum, GSO_UDP_L4 } from './dp-packet-gso.js';
+import { gsoSegment, gsoSegmentable, findL4Checksum, refreshPartialChecksum, GSO_UDP_L4 } from './dp-packet-gso.js';
 import { completePartialChecksum, csum, csumPartial, csumFold } from '../lib/packets/checksum.js';
 import { netdevDummyRegister, type NetdevDummy } from './netdev-dummy.js';
 import { netdevOpen, netdevClose, netdevSend } from './netdev.js';
@@ -179,5 +179,20 @@ test('netdevSend segments GSO packets for a device without TSO, in order, checks
     });
   } finally {
     netdevClose(d);
+  }
+});
+
+test('refreshPartialChecksum re-derives a partial checksum after an address rewrite', () => {
+  for (const v of [4, 6] as const) {
+    const b = new DpPacketBatch(1, HEADROOM + 2048);
+    b.append(frame(v, 6, 300));
+    b.olFlags[0] = OlFlags.CSUM_PARTIAL;
+    b.csumStart[0] = v === 4 ? 34 : 54;
+    b.csumOffset[0] = 16;
+    const o = b.offsets[0]!;
+    b.data[o + (v === 4 ? 29 : 37)] = 0x77; // a new source address byte
+    assert.ok(refreshPartialChecksum(b, 0));
+    assert.ok(completePartialChecksum(b.data, o, b.sizes[0]!, b.csumStart[0]!, 16));
+    assert.ok(l4ChecksumOk(b.packet(0), v, 6), `IPv${v}`);
   }
 });

@@ -175,3 +175,22 @@ export function gsoSegmentCount(src: DpPacketBatch, i: number): number {
   const payload = size - l4 - l4Len;
   return payload > 0 ? Math.ceil(payload / gsoSize) : 0;
 }
+
+/** After header rewrites (set-field actions) on packet i, which has a partial
+ * L4 checksum (OlFlags.CSUM_PARTIAL): rewrites the checksum field as a sender
+ * leaves it for offload, the pseudo-header sum over the packet's current
+ * addresses, protocol and L4 length.  (An incremental update would treat the
+ * field as a full checksum, which a partial one is not.)  False if the packet
+ * is not IP. */
+export function refreshPartialChecksum(batch: DpPacketBatch, i: number): boolean {
+  const data = batch.data, off = batch.offsets[i]!, size = batch.sizes[i]!;
+  if (!parseL4(data, off, size)) return false;
+  const l3 = l4Info[0]!, l4 = l4Info[1]!, field = l4 + batch.csumOffset[i]!;
+  if (field + 2 > size) return false;
+  let s = l4Info[3]! + (size - l4);
+  s = l4Info[2] === 4 ? csumPartial(data, off + l3 + 12, 8, s) : csumPartial(data, off + l3 + 8, 32, s);
+  const ps = csumFold(s);
+  data[off + field] = ps >>> 8;
+  data[off + field + 1] = ps & 0xff;
+  return true;
+}
