@@ -37,7 +37,8 @@
  * expiry (revalidator), multiple rx queues.
  */
 import { vlogModule, RateLimit } from '../lib/vlog.js';
-import { DpPacketBatch, HEADROOM, type PacketOffloads } from './dp-packet.js';
+import { DpPacketBatch, HEADROOM, OlFlags, type PacketOffloads } from './dp-packet.js';
+import { refreshPartialChecksum } from './dp-packet-gso.js';
 import { FLOW_WORDS, W, flowExtract, flowHashRss } from './flow.js';
 import { Emc } from './dpif-netdev-emc.js';
 import { Dpcls } from './dpif-netdev-dpcls.js';
@@ -437,6 +438,7 @@ export class DpifNetdev {
         case 'set':
         case 'set_masked':
           odpSetField(batch.data, batch.offsets[i]!, batch.sizes[i]!, a.key, a.value, a.type === 'set' ? null : a.mask);
+          if (batch.olFlags[i]! & OlFlags.CSUM_PARTIAL) refreshPartialChecksum(batch, i);
           break;
         case 'trunc':
           if (batch.sizes[i]! > a.maxLen) batch.sizes[i] = a.maxLen;
