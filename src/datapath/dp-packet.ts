@@ -17,6 +17,7 @@
  * to a datapath running in a worker_thread (the fds of the ports are plain
  * integers valid in every thread of the process).
  */
+import { completePartialChecksum } from '../lib/packets/checksum.js';
 
 /** Spare bytes at the front of every slot (OVS DP_NETDEV_HEADROOM). */
 export const HEADROOM = 128;
@@ -184,6 +185,17 @@ export class DpPacketBatch {
     this.gsoType[j] = src.gsoType[i]!;
     this.inPort[j] = src.inPort[i]!;
     this.count = j + 1;
+    return true;
+  }
+
+  /** Completes packet i's partial L4 checksum in software, if it has one
+   * (not for GSO packets: their segments get theirs).  False if the offsets
+   * are out of range. */
+  completeChecksum(i: number): boolean {
+    const fl = this.olFlags[i]!;
+    if (!(fl & OlFlags.CSUM_PARTIAL) || fl & OlFlags.GSO) return true;
+    if (!completePartialChecksum(this.data, this.offsets[i]!, this.sizes[i]!, this.csumStart[i]!, this.csumOffset[i]!)) return false;
+    this.olFlags[i] = fl & ~OlFlags.CSUM_PARTIAL;
     return true;
   }
 
