@@ -197,14 +197,23 @@ export class DpifNetdev {
   setUpcallHandler(h: UpcallHandler | null): void {
     // While the handler runs, execute() of that same packet keeps its offload
     // metadata (partial checksum, GSO), which the handler's bytes do not carry.
+    // Handlers see a packet with a complete checksum (packet-ins, slow-path
+    // actions); GSO packets keep their metadata that way too.
     this.upcall = h && ((packet, key, k, inPort) => {
       this.upcallPacket = packet;
+      this.completeUpcallChecksum(packet);
       try { return h(packet, key, k, inPort); } finally { this.upcallPacket = null; }
     });
   }
 
   /** The packet being upcalled (a view into this.rx), during the handler call. */
   private upcallPacket: Uint8Array | null = null;
+
+  private completeUpcallChecksum(packet: Uint8Array): void {
+    const rx = this.rx;
+    if (packet.buffer !== rx.data.buffer) return;
+    for (let i = 0; i < rx.count; i++) if (rx.offsets[i] === packet.byteOffset) { rx.completeChecksum(i); return; }
+  }
 
   /** During an upcall handler call: the offload metadata of the packet being
    * upcalled (null if it has none), for handlers that keep a copy of the
@@ -444,6 +453,7 @@ export class DpifNetdev {
           if (batch.sizes[i]! > a.maxLen) batch.sizes[i] = a.maxLen;
           break;
         case 'userspace':
+          batch.completeChecksum(i); // what goes to a controller has a complete checksum
           if (this.userspace) this.userspace(batch.packet(i), batch.inPort[i]!, a);
           break;
         case 'clone': {
