@@ -2,7 +2,7 @@
 # ns-topology.sh: the lab's datapath topology with our (or the real) daemons, left
 # running for interactive measurement.  `up` builds it, `down` removes it.
 #   NS_A[ovtq-a1 10.76.0.1] <-veth-> ovtq-a0 [NS_SW: ovs-vswitchd] ovtq-b0 <-veth-> [ovtq-b1 10.76.0.2]NS_B
-# Env: BIN_DIR (default: this project's bin/; REAL=1 for the system's OVS),
+# Env: ONLY=tcp|udp (measure), BIN_DIR (default: this project's bin/; REAL=1 for the system's OVS),
 #      TSO=1 (other_config:userspace-tso-enable=true), TX_OFF=1 (senders' tx offload off),
 #      DIR (run directory, default /tmp/ovtq).
 # Then e.g.: ip netns exec ovtq-a ping 10.76.0.2; source $DIR/env.sh; ovs-appctl dpif/show
@@ -65,9 +65,9 @@ measure() {
     ping=$(nsx $NS_A ping -c 5 -i 0.2 -q 10.76.0.2 | sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p')
     nsx $NS_B iperf3 -s -B 10.76.0.2 -p 5298 -D -I "$DIR/iperf.pid"; sleep 0.3
     c0=$(cpu_ms); p0=$(rx_pkts)
-    tcp=$(nsx $NS_A iperf3 -c 10.76.0.2 -p 5298 -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
+    [ "${ONLY:-}" = udp ] && tcp=- || tcp=$(nsx $NS_A iperf3 -c 10.76.0.2 -p 5298 -t "$secs" -J | python3 -c 'import json,sys; print("%.2f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9))')
     c1=$(cpu_ms); p1=$(rx_pkts)
-    udp=$(nsx $NS_A iperf3 -c 10.76.0.2 -p 5298 -t "$secs" -u -l 64 -b 0 -J | python3 -c '
+    [ "${ONLY:-}" = tcp ] && udp=- || udp=$(nsx $NS_A iperf3 -c 10.76.0.2 -p 5298 -t "$secs" -u -l 64 -b 0 -J | python3 -c '
 import json,sys
 s = json.load(sys.stdin)["end"]["sum"]; print("%.1f kpps loss %.1f%%" % ((s["packets"] - s["lost_packets"]) / s["seconds"] / 1e3, s["lost_percent"]))')
     c2=$(cpu_ms); p2=$(rx_pkts)
