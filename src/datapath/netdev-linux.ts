@@ -38,7 +38,7 @@ import {
   setEtherAddr, getIfFlags, updateIfFlags, IffFlags, getSysStats, getSysCarrier, getSysCarrierChanges,
   getLinkSettings, getDriverInfo, FdWatcher, PollEvents, TpStatus,
 } from './netdev-linux-io.js';
-import { findL4Checksum } from './dp-packet-gso.js';
+import { findL4Checksum, GSO_UDP_L4 } from './dp-packet-gso.js';
 
 const log = vlogModule('netdev_linux');
 const tsoLog = vlogModule('userspace_tso');
@@ -165,7 +165,8 @@ export function linuxTxPrepare(batch: DpPacketBatch): void {
       gsoType = batch.gsoType[i]!;
       gsoSize = batch.gsoSize[i]!;
       // Headers end where the L4 header ends: csum_start + L4 header size.
-      hdrLen = start + ((gsoType & 0x7f) === GsoType.UDP ? 8 : tcpHeaderLen(data, batch.offsets[i]! + start));
+      const t = gsoType & 0x7f;
+      hdrLen = start + (t === GsoType.UDP || t === GSO_UDP_L4 ? 8 : tcpHeaderLen(data, batch.offsets[i]! + start));
     }
     putVnetHdr(data, o, flags, gsoType, hdrLen, gsoSize, start, offset);
     batch.offsets[i] = o;
