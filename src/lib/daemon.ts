@@ -19,7 +19,8 @@ import { createPidfile, removePidfile } from './pidfile.js';
 import type { OptionSpec, ParsedOption } from './command-line.js';
 import { ovsRundir, ovsLogdir, absFileName } from './dirs.js';
 import { getProgramName, ovsFatal, versionString, errorText } from './program.js';
-import { UnixctlServer, unixctlCommandRegister } from './unixctl.js';
+import { UnixctlServer, UnixctlError, unixctlCommandRegister } from './unixctl.js';
+import { coverageReadCounter, coverageShow, coverageStart } from './coverage.js';
 import { vlogModule, vlogSetFromString, vlogSetLogFile, vlogDisableConsole } from './vlog.js';
 
 const log = vlogModule('daemon');
@@ -176,6 +177,13 @@ export class Daemon {
       setImmediate(() => void d.exit(0));
     });
     unixctlCommandRegister('memory/show', '', 0, 0, () => formatMemory(memoryReport?.() ?? {}));
+    unixctlCommandRegister('coverage/show', '', 0, 0, () => coverageShow());
+    unixctlCommandRegister('coverage/read-counter', 'COUNTER', 1, 1, (args) => {
+      const n = coverageReadCounter(args[0]!);
+      if (n === null) throw new UnixctlError('No such counter');
+      return `${n}\n`;
+    });
+    coverageStart();
     // OVS logs its peak memory after the first ten seconds of life.
     setTimeout(() => {
       const rss = Math.round(process.resourceUsage().maxRSS);
