@@ -37,6 +37,11 @@ export const enum OlFlags {
 /** virtio-net gso_type values (VIRTIO_NET_HDR_GSO_*). */
 export const enum GsoType { NONE = 0, TCPV4 = 1, UDP = 3, TCPV6 = 4, ECN = 0x80 }
 
+/** A packet's offload metadata outside a batch (packets copied out for an
+ * upcall keep it, so that executing them later still completes checksums and
+ * segments GSO packets where needed). */
+export interface PacketOffloads { olFlags: number; csumStart: number; csumOffset: number; gsoSize: number; gsoType: number }
+
 /** A batch of up to 'maxPackets' packets, each in a slot of 'slotSize' bytes. */
 export class DpPacketBatch {
   /** All packet bytes; packet i is data[offsets[i] .. offsets[i] + sizes[i]). */
@@ -180,6 +185,23 @@ export class DpPacketBatch {
     this.inPort[j] = src.inPort[i]!;
     this.count = j + 1;
     return true;
+  }
+
+  /** Packet i's offload metadata, or null if it has none (plain packet). */
+  getOffloads(i: number): PacketOffloads | null {
+    const fl = this.olFlags[i]! & (OlFlags.CSUM_PARTIAL | OlFlags.CSUM_GOOD | OlFlags.GSO);
+    if (!fl) return null;
+    return { olFlags: fl, csumStart: this.csumStart[i]!, csumOffset: this.csumOffset[i]!,
+      gsoSize: this.gsoSize[i]!, gsoType: this.gsoType[i]! };
+  }
+
+  /** Gives packet i the offload metadata 'o'. */
+  setOffloads(i: number, o: PacketOffloads): void {
+    this.olFlags[i] = o.olFlags;
+    this.csumStart[i] = o.csumStart;
+    this.csumOffset[i] = o.csumOffset;
+    this.gsoSize[i] = o.gsoSize;
+    this.gsoType[i] = o.gsoType;
   }
 
   /** Removes the outermost VLAN tag of packet i (false if it has none). */

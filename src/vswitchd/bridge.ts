@@ -39,6 +39,7 @@ import {
   netdevGetStats, netdevSetConfig, netdevGetIfindex, netdevGetCarrierResets, netdevGetStatus, netdevEnumerateTypes,
   netdevRun,
 } from '../datapath/netdev.js';
+import { netdevLinuxSetUserspaceTso } from '../datapath/netdev-linux.js';
 import { ovsRundir } from '../lib/dirs.js';
 import { OVS_VERSION, strerror } from '../lib/program.js';
 import { vlogModule } from '../lib/vlog.js';
@@ -284,6 +285,8 @@ export class Bridges {
     if (!ovs) return;
     const bit = Number.parseInt(ovs.map('other_config').get('bundle-idle-timeout') ?? '', 10);
     this.bundleIdleTimeout = Number.isFinite(bit) && bit > 0 ? bit * 1000 : 10000;
+    // As OVS: read before ports are opened; once on, it stays on until restart.
+    if (ovs.map('other_config').get('userspace-tso-enable') === 'true') netdevLinuxSetUserspaceTso(true);
     const wanted = new Map<string, IdlRow>();
     for (const br of ovs.refs('bridges')) {
       const name = br.str('name');
