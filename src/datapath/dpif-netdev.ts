@@ -41,7 +41,7 @@ import { timeMsec } from '../lib/timeval.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import { DpPacketBatch, HEADROOM, OlFlags, type PacketOffloads } from './dp-packet.js';
 import { refreshPartialChecksum } from './dp-packet-gso.js';
-import { FLOW_WORDS, W, flowExtract, flowExtractPacket, flowHashRss } from './flow.js';
+import { FLOW_WORDS, W, flowExtractPacket, flowHashRss } from './flow.js';
 import { Emc } from './dpif-netdev-emc.js';
 import { Dpcls } from './dpif-netdev-dpcls.js';
 import { formatFlowKey } from './odp-util.js';
