@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { getProgramName, strerror } from '../lib/program.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
+import { timeMsec } from '../lib/timeval.js';
 import { type Dpif, DpifFlowPutFlags } from './dpif-provider.js';
 import {
   dpifOpen, dpifClose, dpifDelete, dpifGetStats, dpifPortAdd, dpifPortDel, dpifPortDump,
@@ -243,7 +244,7 @@ const cmdDumpFlows: Handler = (args, out, opts) => {
   if (!dp) return;
   const names = opts.names ? new Map(dpifPortDump(dp).map((p) => [p.portNo, p.name])) : undefined;
   let thread = '';
-  const now = Date.now();
+  const now = Math.max(1, timeMsec());
   for (const { thread: t, flow: f } of dpifFlowDump(dp)) {
     if (t !== thread) {
       out.print(`flow-dump from ${t === 'main' ? 'the main thread' : `pmd on cpu core: ${t}`}:\n`);

@@ -159,8 +159,7 @@ function workerMain(init: WorkerInit): void {
         reply(dp.flowDel(m.key as Uint32Array, 0, m.mask as Uint32Array, 0) !== null);
         break;
       case 'dump': {
-        const now = Date.now();
-        reply(dp.flowDump().map((f) => dp.formatFlow(f, now)));
+        reply(dp.flowDump().map((f) => dp.formatFlow(f)));
         break;
       }
       case 'stats':

@@ -100,7 +100,16 @@ const v6out = new Int32Array(3);
  * absent).  Never throws and never reads outside the frame. */
 export function flowExtract(buf: Uint8Array, off: number, size: number, inPort: number,
                             key: Uint32Array, k = 0, layers?: Int32Array): void {
-  key.fill(0, k, k + FLOW_WORDS);
+  key.fill(0, k + W.RECIRC_ID, k + W.PACKET_TYPE);
+  flowExtractPacket(buf, off, size, inPort, key, k, layers);
+}
+
+/** Like flowExtract() but leaves the metadata words W.RECIRC_ID .. W.TUN_TP
+ * as they are (the packet words and in_port are all written): the fast path's
+ * key buffers, whose metadata the datapath keeps, skip zeroing them. */
+export function flowExtractPacket(buf: Uint8Array, off: number, size: number, inPort: number,
+                                  key: Uint32Array, k = 0, layers?: Int32Array): void {
+  key.fill(0, k + W.PACKET_TYPE, k + FLOW_WORDS);
   key[k + W.IN_PORT] = inPort;
   if (layers) { layers[0] = -1; layers[1] = -1; layers[2] = -1; }
   const end = off + Math.min(size, buf.length - off);
@@ -303,14 +312,27 @@ export function flowHashWords(key: Uint32Array, k: number, words: Int32Array,
   return finishHash(h, n);
 }
 
-/** The words a packet's 5-tuple-style hash covers (ports, addresses, types). */
-const RSS_WORDS = Int32Array.of(W.IN_PORT, W.RECIRC_ID, W.ETH_SRC_LO, W.ETH_DST_LO, W.DL_TYPE, W.VLAN0,
-  W.NW_SRC, W.NW_DST, W.IPV6_SRC + 3, W.IPV6_DST + 3, W.NW_INFO, W.TP);
-
 /** A cheap hash of a packet key for the exact-match cache (like the RSS hash
- * OVS takes from the NIC): covers the fields that vary most between flows. */
+ * OVS takes from the NIC): covers the fields that vary most between flows
+ * (ports, addresses, types), one multiply per word, then a full avalanche. */
 export function flowHashRss(key: Uint32Array, k: number): number {
-  return flowHashWords(key, k, RSS_WORDS);
+  let h = Math.imul(key[k + W.IN_PORT]! ^ 0x9747b28c, 0x9e3779b1);
+  h = Math.imul(h ^ key[k + W.RECIRC_ID]!, 0x85ebca6b);
+  h = Math.imul(h ^ key[k + W.ETH_SRC_LO]!, 0xc2b2ae35);
+  h = Math.imul(h ^ key[k + W.ETH_DST_LO]!, 0x27d4eb2f);
+  h = Math.imul(h ^ key[k + W.DL_TYPE]! ^ key[k + W.VLAN0]!, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ key[k + W.NW_SRC]!, 0x85ebca6b);
+  h = Math.imul(h ^ key[k + W.NW_DST]!, 0xc2b2ae35);
+  h = Math.imul(h ^ key[k + W.IPV6_SRC + 3]!, 0x27d4eb2f);
+  h = Math.imul(h ^ key[k + W.IPV6_DST + 3]!, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 13) ^ key[k + W.NW_INFO]!, 0x85ebca6b);
+  h = Math.imul(h ^ key[k + W.TP]!, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** Indexes of the nonzero words of mask[m..]. */

@@ -10,7 +10,6 @@ import { decodeOfp10Match, encodeOfp10Match, normalizeMatch, OFP10_MATCH_LEN } f
 import { pullOfp11Match as pull11, putOfp11Match as put11 } from './ofp-match11.js';
 import { nxPullMatch, nxPullRaw, nxPutMatch, oxmDecodeMatch, oxmPutRaw, nxMatchToString } from './nx-match.js';
 import { formatMatch, OFP_DEFAULT_PRIORITY } from './match-format.js';
-import { WireBuf } from './wire-buf.js';
 import type { PortNames } from './ofp-port-map.js';
 import { vlogModule, Level, RateLimit } from '../lib/vlog.js';
 
@@ -81,25 +80,25 @@ export function decodeOxmEntries(d: Uint8Array, pos: number, len: number, loose 
   return check(nxPullRaw(d, pos, len, { loose, pipelineFieldsOnly: true })).match;
 }
 
-function viaWireBuf(w: OfpWriter, f: (b: WireBuf) => number | void): number {
-  const b = new WireBuf();
-  const n = f(b);
-  w.bytes(b.finish());
+/* The match encoders write at the writer's current end and compute lengths
+ * from where they started, so they write straight into the message. */
+function encodeInto(w: OfpWriter, f: (b: OfpWriter) => number | void): number {
+  const n = f(w);
   return typeof n === 'number' ? n : 0;
 }
 
 /** Appends a 40-byte OF1.0 match. */
-export function putOfp10Match(w: OfpWriter, m: Match): void { viaWireBuf(w, (b) => encodeOfp10Match(b, m)); }
+export function putOfp10Match(w: OfpWriter, m: Match): void { encodeInto(w, (b) => encodeOfp10Match(b, m)); }
 /** Appends an OF1.1 standard match or OXM ofp_match for 'version'. */
-export function putOfp11Match(w: OfpWriter, m: Match, version: number): void { viaWireBuf(w, (b) => put11(b, m, version)); }
+export function putOfp11Match(w: OfpWriter, m: Match, version: number): void { encodeInto(w, (b) => put11(b, m, version)); }
 /** Appends an NXM match (padded); returns the unpadded match length. */
 export function putNxMatch(w: OfpWriter, m: Match, cookie = 0n, cookieMask = 0n): number {
-  return viaWireBuf(w, (b) => nxPutMatch(b, m, cookie, cookieMask));
+  return encodeInto(w, (b) => nxPutMatch(b, m, cookie, cookieMask));
 }
 /** Appends bare OXM entries (no header, no padding). */
 export function putOxmEntries(w: OfpWriter, m: Match, version: number): number {
   const start = w.len;
-  viaWireBuf(w, (b) => oxmPutRaw(b, m, version));
+  encodeInto(w, (b) => oxmPutRaw(b, m, version));
   return w.len - start;
 }
 
