@@ -16,6 +16,7 @@ import { FLOW_WORDS } from '../src/datapath/flow.js';
 import { csum } from '../src/lib/packets/checksum.js';
 import { DpifBacker } from '../src/vswitchd/dpif-backer.js';
 import { DpifNetdevBacker } from '../src/vswitchd/dpif-netdev-backer.js';
+import { ofprotoSetMaxIdle, ofprotoSetFlowLimit, OFPROTO_FLOW_LIMIT_DEFAULT } from '../src/ofproto/ofproto-dpif-upcall.js';
 
 netdevDummyRegister('dummy');
 const slow = new DpifBacker('system');
@@ -97,7 +98,7 @@ test('two packets of one flow cost one upcall; the second hits the fast path', a
   // Rule statistics: the upcalled packet at once, the fast-path hits when pushed.
   const rule = b.dpif.ofproto.allRules()[0]!;
   assert.equal(b.dpif.ofproto.ruleGetStats(rule).packets, 1);
-  fast.pushStats();
+  b.dpif.udpif.wait();
   assert.equal(b.dpif.ofproto.ruleGetStats(rule).packets, 3);
   assert.equal(b.dpif.ofproto.ruleGetStats(rule).bytes, 3 * tcp(1, 2).length);
   assert.equal(b.dpif.nHit, 2);
@@ -144,7 +145,7 @@ test('set-field actions rewrite headers with valid checksums', async () => {
   ofprotoDpifUnregister(b.dpif);
 });
 
-test('a flow-mod invalidates cached flows', async () => {
+test('a flow-mod changes the cached flow in place: the very next packet follows it', async () => {
   const b = bridge(fast, 3, ['in_port=1 actions=output:2']);
   const u0 = fast.upcalls;
   netdevDummyQueuePacket(b.ports[0]!, tcp(1, 2)); await settle();
@@ -152,8 +153,64 @@ test('a flow-mod invalidates cached flows', async () => {
   assert.equal(fast.upcalls - u0, 1);
   assert.equal(b.dpif.ofproto.handleFlowMod(parseFlowMod('in_port=1 actions=output:3')), null);
   netdevDummyQueuePacket(b.ports[0]!, tcp(1, 2)); await settle();
-  assert.equal(fast.upcalls - u0, 2, 'the megaflow was flushed: a new upcall');
+  assert.equal(fast.upcalls - u0, 1, 'revalidated, not flushed: no new upcall');
   assert.equal(b.ports[1]!.sent.length, 2);
   assert.equal(b.ports[2]!.sent.length, 1, 'the new rule applies');
+  // A rule that needs a finer megaflow: the old one is too coarse and goes away.
+  assert.equal(b.dpif.ofproto.handleFlowMod(parseFlowMod('priority=40000,tcp,in_port=1,tp_src=1000 actions=output:2')), null);
+  netdevDummyQueuePacket(b.ports[0]!, tcp(1, 2)); await settle();
+  assert.equal(fast.upcalls - u0, 2, 'the megaflow was too wide: a new upcall');
+  assert.equal(b.ports[1]!.sent.length, 3);
+  // Statistics: all four packets reach the rules they went through.
+  b.dpif.udpif.wait();
+  const counts = b.dpif.ofproto.allRules().map((r) => b.dpif.ofproto.ruleGetStats(r).packets).sort();
+  assert.deepEqual(counts, [1, 3]);
+  ofprotoDpifUnregister(b.dpif);
+});
+
+test('idle datapath flows expire; revalidator/purge empties the datapath', async () => {
+  const b = bridge(fast, 2, ['in_port=1 actions=output:2']);
+  netdevDummyQueuePacket(b.ports[0]!, tcp(1, 2)); await settle();
+  netdevDummyQueuePacket(b.ports[0]!, tcp(1, 2)); await settle();
+  const before = fast.dp.flowCount;
+  assert.ok(before >= 1);
+  ofprotoSetMaxIdle(100);
+  try {
+    await new Promise((r) => setTimeout(r, 150));
+    b.dpif.udpif.wait();
+    assert.equal(fast.dp.flowCount, 0, 'idle for more than max-idle: deleted');
+  } finally {
+    ofprotoSetMaxIdle(10000);
+  }
+  const rule = b.dpif.ofproto.allRules().find((r) => r.priority !== 0) ?? b.dpif.ofproto.allRules()[0]!;
+  assert.equal(b.dpif.ofproto.ruleGetStats(rule).packets, 2, 'statistics credited before deletion');
+  netdevDummyQueuePacket(b.ports[0]!, tcp(1, 2)); await settle();
+  assert.equal(fast.dp.flowCount, 1);
+  b.dpif.udpif.purge();
+  assert.equal(fast.dp.flowCount, 0);
+  ofprotoDpifUnregister(b.dpif);
+});
+
+test('the flow limit bounds the datapath during a storm of new flows', async () => {
+  const b = bridge(fast, 2, ['actions=NORMAL']);
+  b.dpif.setMacTableConfig(300, 100000);
+  fast.dp.flowFlush();
+  ofprotoSetFlowLimit(50);
+  try {
+    const u0 = fast.upcalls;
+    for (let i = 0; i < 400; i++) {
+      // NORMAL's megaflows match the Ethernet source exactly: one flow per source MAC.
+      const src = `50:54:01:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+      netdevDummyQueuePacket(b.ports[0]!, pkt(`in_port(1),eth(src=${src},dst=50:54:00:00:00:02),eth_type(0x0800),ipv4(src=10.0.0.1,dst=10.0.0.2,proto=6,tos=0,ttl=64,frag=no),tcp(src=1,dst=80)`));
+      if (i % 50 === 49) await settle();
+    }
+    await settle();
+    assert.ok(fast.upcalls - u0 > 50, 'more new flows than the limit arrived');
+    assert.ok(fast.dp.flowCount <= 50, `flows ${fast.dp.flowCount}`);
+    assert.equal(b.ports[1]!.sent.length, 400, 'packets over the limit are still forwarded');
+  } finally {
+    ofprotoSetFlowLimit(OFPROTO_FLOW_LIMIT_DEFAULT);
+    b.dpif.udpif.purge();
+  }
   ofprotoDpifUnregister(b.dpif);
 });

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { getProgramName, strerror } from '../lib/program.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
+import { timeMsec } from '../lib/timeval.js';
 import { type Dpif, DpifFlowPutFlags } from './dpif-provider.js';
 import {
   dpifOpen, dpifClose, dpifDelete, dpifGetStats, dpifPortAdd, dpifPortDel, dpifPortDump,
@@ -243,19 +244,25 @@ const cmdDumpFlows: Handler = (args, out, opts) => {
   if (!dp) return;
   const names = opts.names ? new Map(dpifPortDump(dp).map((p) => [p.portNo, p.name])) : undefined;
   let thread = '';
-  const now = Date.now();
+  const now = Math.max(1, timeMsec());
   for (const { thread: t, flow: f } of dpifFlowDump(dp)) {
     if (t !== thread) {
       out.print(`flow-dump from ${t === 'main' ? 'the main thread' : `pmd on cpu core: ${t}`}:\n`);
       thread = t;
     }
     let s = `${formatFlowKey(f.key, 0, f.mask, 0, { verbose: opts.more > 0, portNames: names })}, `;
-    s += `packets:${f.packets}, bytes:${f.bytes}, used:${f.used ? `${((now - f.used) / 1000).toFixed(3)}s` : 'never'}`;
-    if (f.tcpFlags) s += `, flags:${formatTcpFlagsShort(f.tcpFlags)}`;
+    s += formatDpifFlowStats(f, now);
     out.print(`${s}, actions:${formatOdpActions(f.actions, (p) => names?.get(p) ?? String(p))}\n`);
   }
   dpifClose(dp);
 };
+
+/** "packets:N, bytes:N, used:T[, flags:F]" (OVS dpif_flow_stats_format); 'now' in the datapath's clock. */
+export function formatDpifFlowStats(f: { packets: number; bytes: number; used: number; tcpFlags: number }, now: number): string {
+  let s = `packets:${f.packets}, bytes:${f.bytes}, used:${f.used ? `${((now - f.used) / 1000).toFixed(3)}s` : 'never'}`;
+  if (f.tcpFlags) s += `, flags:${formatTcpFlagsShort(f.tcpFlags)}`;
+  return s;
+}
 
 /** Parses FLOW [ACTIONS] for a flow command; null after reporting an error. */
 function parseFlow(flowText: string, actionsText: string | null, out: Out, dp: Dpif) {

@@ -152,6 +152,8 @@ export class Dpcls {
   private subtables: Subtable[] = [];
   private readonly scratch = new Uint32Array(FLOW_WORDS);
   private lookups = 0;
+  /** Subtables probed by lookups that hit (pmd-stats-show's "subtable lookups"). */
+  hitProbes = 0;
   /** Re-sort subtables by hits every this many lookups. */
   resortInterval = 1 << 14;
 
@@ -221,6 +223,7 @@ export class Dpcls {
       const r = st.find(key, k, st.hash(key, k));
       if (r >= 0) {
         st.hits++;
+        this.hitProbes += i + 1;
         return st.ids[r]!;
       }
     }

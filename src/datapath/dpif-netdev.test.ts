@@ -44,7 +44,8 @@ test('a miss is upcalled once; later packets hit the megaflow and are counted', 
     await settle();
     assert.equal(upcalls, 1);
     assert.equal(p2!.sent.length, 4);
-    assert.deepEqual(dp.stats, { emcHits: 2, megaflowHits: 1, misses: 1, lost: 0, upcallsPending: 0 });
+    assert.deepEqual(dp.stats, { received: 4, emcHits: 2, megaflowHits: 1, misses: 1, upcallFails: 0, lost: 0, upcallsPending: 0,
+      txBatches: 2, txPackets: 4 });
     const flows = dp.flowDump();
     assert.equal(flows.length, 1);
     assert.equal(dp.formatFlow(flows[0]!, flows[0]!.used + 1),

@@ -37,8 +37,11 @@
  * expiry (revalidator), multiple rx queues.
  */
 import { vlogModule, RateLimit } from '../lib/vlog.js';
-import { DpPacketBatch, HEADROOM } from './dp-packet.js';
-import { FLOW_WORDS, W, flowExtract, flowHashRss } from './flow.js';
+import { timeMsec } from '../lib/timeval.js';
+import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
+import { DpPacketBatch, HEADROOM, OlFlags, type PacketOffloads } from './dp-packet.js';
+import { refreshPartialChecksum } from './dp-packet-gso.js';
+import { FLOW_WORDS, W, flowExtractPacket, flowHashRss } from './flow.js';
 import { Emc } from './dpif-netdev-emc.js';
 import { Dpcls } from './dpif-netdev-dpcls.js';
 import { formatFlowKey } from './odp-util.js';
@@ -50,6 +53,8 @@ import { Dpif, type DpifClass, type DpifFlow, DpifFlowPutFlags } from './dpif-pr
 
 const log = vlogModule('dpif_netdev');
 const rl = new RateLimit(5, 20);
+/** Debug logs of upcalls and flow installs (OVS's upcall_rl). */
+const upcallRl = new RateLimit(600, 600);
 const EEXIST = 17, ENOENT = 2, EBUSY = 16, EINVAL = 22, EFBIG = 27;
 /** VLAN ID and CFI bits of a TCI. */
 const VLAN_VID_CFI = 0x1fff;
@@ -59,8 +64,10 @@ export const MAX_FLOWS = 65536;
 
 /** A megaflow and its statistics. */
 export interface DpFlow {
-  /** Index in the flow table. */
+  /** Index in the flow table (reused after deletion). */
   readonly id: number;
+  /** Unique number of this flow, never reused (the role of OVS's ufid). */
+  readonly ufid: number;
   /** The key as installed (bits outside the mask included, as OVS keeps them). */
   readonly key: Uint32Array;
   readonly mask: Uint32Array;
@@ -74,6 +81,10 @@ export interface DpFlow {
   dead: boolean;
   /** Port of the flow's only action if that is an output, else -1. */
   singleOutput: number;
+  /** Revalidation generation the actions are known good for (see invalidate()). */
+  gen: number;
+  /** Installation time in ms. */
+  readonly created: number;
 }
 
 /** What ofproto answers to a miss: actions for the packet and the megaflow
@@ -83,14 +94,20 @@ export interface UpcallResult { actions: OdpAction[]; mask: Uint32Array | null }
 /** Called for a packet no flow matches: 'key' is its flow key (FLOW_WORDS
  * words at key[k..]), 'packet' a view of its bytes valid during the call,
  * 'inPort' its port.  Returns the actions and mask; null to drop the packet
- * without a flow; or 'pending' if the handler copied the packet and will
+ * without a flow; 'pending' if the handler copied the packet and will
  * install a flow and execute() the packet itself later (asynchronous upcalls,
- * dpif-netdev-thread.ts). */
+ * dpif-netdev-thread.ts); or 'handled' if it installed the flow (or chose not
+ * to) and executed the packet itself. */
 export type UpcallHandler = (packet: Uint8Array, key: Uint32Array, k: number, inPort: number)
   => UpcallResult | null | 'pending' | 'handled';
 
 /** Called for a userspace action: 'packet' is a view valid during the call. */
 export type UserspaceHandler = (packet: Uint8Array, inPort: number, action: Extract<OdpAction, { type: 'userspace' }>) => void;
+
+/** Called when a packet hits a flow installed before the last invalidate():
+ * the handler re-checks the flow (flowSetActions() to change it, flowDelete()
+ * to remove it) and returns false if the flow must not be used. */
+export type RevalidateHandler = (flow: DpFlow) => boolean;
 
 /** Action types execute() runs; flows with others need the slow path. */
 const EXECUTABLE = new Set(['output', 'push_vlan', 'pop_vlan', 'set', 'set_masked', 'trunc', 'drop', 'clone', 'userspace']);
@@ -105,7 +122,27 @@ export function dpExecutable(actions: readonly OdpAction[]): boolean {
 }
 
 /** Datapath-wide counters, as `dpctl/show` and pmd-stats-show report them. */
-export interface DpStats { emcHits: number; megaflowHits: number; misses: number; lost: number; upcallsPending: number }
+export interface DpStats {
+  /** Packets received from ports. */
+  received: number;
+  emcHits: number;
+  megaflowHits: number;
+  /** Packets no flow matched (each one an upcall attempt). */
+  misses: number;
+  /** Misses whose upcall failed (no handler, no answer, error). */
+  upcallFails: number;
+  /** Packets dropped for lack of a handler, a port or room. */
+  lost: number;
+  upcallsPending: number;
+  /** Output batches sent and the packets in them. */
+  txBatches: number;
+  txPackets: number;
+}
+
+function zeroStats(): DpStats {
+  return { received: 0, emcHits: 0, megaflowHits: 0, misses: 0, upcallFails: 0, lost: 0, upcallsPending: 0,
+    txBatches: 0, txPackets: 0 };
+}
 
 interface Port {
   portNo: number;
@@ -123,6 +160,8 @@ export interface DpifNetdevOptions {
   batchSize?: number;
   /** EMC insertion inverse probability (other_config:emc-insert-inv-prob); default 100. */
   emcInsertInvProb?: number;
+  /** Clock for flow 'used' times, in ms (default lib/timeval timeMsec(), which tests may warp). */
+  clock?: () => number;
 }
 
 /** A userspace datapath. */
@@ -130,28 +169,37 @@ export class DpifNetdev {
   private readonly ports = new Map<number, Port>();
   private readonly flows: (DpFlow | undefined)[] = [];
   private readonly freeIds: number[] = [];
+  private readonly byUfid = new Map<number, DpFlow>();
+  /** Bumped whenever a flow id is installed or deleted (the EMC's liveness check). */
+  private readonly serials = new Uint32Array(MAX_FLOWS);
+  private nFlows = 0;
+  private lastUfid = 0;
   private readonly cls = new Dpcls();
   private readonly emc: Emc;
   private readonly rx: DpPacketBatch;
   private readonly keys: Uint32Array;
-  private readonly hashes: Uint32Array;
-  private readonly flowIds: Int32Array;
   private readonly scratchKey = new Uint32Array(FLOW_WORDS);
   private upcall: UpcallHandler | null = null;
+  private revalidate: RevalidateHandler | null = null;
+  /** Current revalidation generation (see invalidate()). */
+  private gen = 0;
   private running = false;
   private readonly slotSize: number;
   /** Counters. */
-  readonly stats: DpStats = { emcHits: 0, megaflowHits: 0, misses: 0, lost: 0, upcallsPending: 0 };
+  readonly stats: DpStats = zeroStats();
+  /** Subtable probes already reported before the last clearStats(). */
+  private probesBase = 0;
   private execBatch: DpPacketBatch | null = null;
+  /** The clock flow times are kept in (ms). */
+  readonly clock: () => number;
 
   constructor(readonly name = 'ovs-netdev', opts: DpifNetdevOptions = {}) {
+    this.clock = opts.clock ?? (() => Math.max(1, timeMsec()));
     const n = opts.batchSize ?? 32;
     this.slotSize = HEADROOM + (opts.packetCapacity ?? 2048);
     this.rx = new DpPacketBatch(n, this.slotSize);
     this.keys = new Uint32Array(n * FLOW_WORDS);
-    this.hashes = new Uint32Array(n);
-    this.flowIds = new Int32Array(n);
-    this.emc = new Emc((id) => this.flows[id] !== undefined && !this.flows[id]!.dead);
+    this.emc = new Emc(this.serials);
     this.emc.insertInvProb = opts.emcInsertInvProb ?? 100;
   }
 
@@ -194,7 +242,46 @@ export class DpifNetdev {
 
   /** Sets the function called on misses (null: drop them). */
   setUpcallHandler(h: UpcallHandler | null): void {
-    this.upcall = h;
+    // While the handler runs, execute() of that same packet keeps its offload
+    // metadata (partial checksum, GSO), which the handler's bytes do not carry.
+    // Handlers see a packet with a complete checksum (packet-ins, slow-path
+    // actions); GSO packets keep their metadata that way too.
+    this.upcall = h && ((packet, key, k, inPort) => {
+      this.upcallPacket = packet;
+      this.completeUpcallChecksum(packet);
+      try { return h(packet, key, k, inPort); } finally { this.upcallPacket = null; }
+    });
+  }
+
+  /** The packet being upcalled (a view into this.rx), during the handler call. */
+  private upcallPacket: Uint8Array | null = null;
+
+  private completeUpcallChecksum(packet: Uint8Array): void {
+    const rx = this.rx;
+    if (packet.buffer !== rx.data.buffer) return;
+    for (let i = 0; i < rx.count; i++) if (rx.offsets[i] === packet.byteOffset) { rx.completeChecksum(i); return; }
+  }
+
+  /** During an upcall handler call: the offload metadata of the packet being
+   * upcalled (null if it has none), for handlers that keep a copy of the
+   * packet to execute() later. */
+  upcallPacketOffloads(): PacketOffloads | null {
+    const u = this.upcallPacket, rx = this.rx;
+    if (u === null || u.buffer !== rx.data.buffer) return null;
+    for (let i = 0; i < rx.count; i++) if (rx.offsets[i] === u.byteOffset) return rx.getOffloads(i);
+    return null;
+  }
+
+  /** The offload metadata of the packet being upcalled if 'packet' is a copy of it. */
+  private upcallOffloads(packet: Uint8Array): PacketOffloads | null {
+    const u = this.upcallPacket;
+    if (u === null || u.length !== packet.length) return null;
+    const o = this.upcallPacketOffloads();
+    if (o === null) return null;
+    // Same headers (up to and including the L4 checksum field): same packet.
+    const end = Math.min(packet.length, Math.max(o.csumStart + o.csumOffset + 2, 64));
+    for (let j = 0; j < end; j++) if (u[j] !== packet[j]) return null;
+    return o;
   }
 
   private userspace: UserspaceHandler | null = null;
@@ -204,27 +291,52 @@ export class DpifNetdev {
     this.userspace = h;
   }
 
+  /** Sets the function that re-checks a flow hit after invalidate() (null:
+   * flows stay valid). */
+  setRevalidateHandler(h: RevalidateHandler | null): void {
+    this.revalidate = h;
+  }
+
+  /** Marks every installed flow as needing revalidation before its next use
+   * (the OpenFlow tables changed): the next packet to hit a flow calls the
+   * revalidate handler first, so no packet takes actions from before the
+   * change.  Flows installed from now on are current. */
+  invalidate(): void {
+    this.gen = (this.gen + 1) >>> 0;
+  }
+
+  /** The current revalidation generation (flows whose 'gen' differs are stale). */
+  get generation(): number { return this.gen; }
+
   /* ---- flows ------------------------------------------------------------ */
+
+  /** Number of flows. */
+  get flowCount(): number { return this.nFlows; }
 
   /** Installs a megaflow; its id, or -EEXIST if the same (key, mask) exists, -EFBIG if full. */
   flowPut(key: Uint32Array, k: number, mask: Uint32Array, m: number, actions: OdpAction[]): number {
-    const n = this.cls.count;
-    if (n >= MAX_FLOWS) return -EFBIG;
+    if (this.nFlows >= MAX_FLOWS) return -EFBIG;
     // The key is kept as given (dumps print it so, like OVS); lookups use it masked.
-    const mk = key.slice(k, k + FLOW_WORDS), mm = mask.slice(m, m + FLOW_WORDS);
-    // As OVS: a megaflow that does not mention VLANs matches untagged packets only.
-    if ((mm[W.VLAN0]! & 0xffff) === 0) mm[W.VLAN0] = (mm[W.VLAN0]! | VLAN_VID_CFI) >>> 0;
+    const mk = key.slice(k, k + FLOW_WORDS), mm = this.adjustMask(mask, m);
     const id = this.freeIds.pop() ?? this.flows.length;
     if (!this.cls.insert(mk, 0, mm, 0, id)) {
       if (id !== this.flows.length) this.freeIds.push(id);
       return -EEXIST;
     }
-    const single = actions.length === 1 && actions[0]!.type === 'output' ? actions[0]!.port : -1;
-    this.flows[id] = { id, key: mk, mask: mm, actions, packets: 0, bytes: 0, used: 0, tcpFlags: 0, dead: false, singleOutput: single };
+    const f: DpFlow = { id, ufid: ++this.lastUfid, key: mk, mask: mm, actions, packets: 0, bytes: 0, used: 0,
+      tcpFlags: 0, dead: false, singleOutput: singleOutputOf(actions), gen: this.gen, created: this.clock() };
+    // OVS's test suite greps these lines ("flow_add: ufid:U mega_ufid:M FLOW, actions:A").
+    log.dbgRl(upcallRl, () => `flow_add: ufid:${formatUfid(f.ufid)} mega_ufid:${formatUfid(f.ufid)} `
+      + `${formatFlowKey(mk, 0, mm, 0)}, actions:${formatOdpActions(actions)}`);
+    this.flows[id] = f;
+    this.byUfid.set(f.ufid, f);
+    this.serials[id] = (this.serials[id]! + 1) >>> 0;
+    this.nFlows++;
     return id;
   }
 
-  /** 'mask' as flowPut stores it (untagged unless VLANs are mentioned). */
+  /** 'mask' as flowPut stores it: as OVS, a megaflow that does not mention
+   * VLANs matches untagged packets only. */
   private adjustMask(mask: Uint32Array, m: number): Uint32Array {
     const mm = mask.slice(m, m + FLOW_WORDS);
     if ((mm[W.VLAN0]! & 0xffff) === 0) mm[W.VLAN0] = (mm[W.VLAN0]! | VLAN_VID_CFI) >>> 0;
@@ -237,13 +349,29 @@ export class DpifNetdev {
     return id < 0 ? null : this.flows[id] ?? null;
   }
 
+  /** The flow with id 'id', or null. */
+  flowById(id: number): DpFlow | null {
+    return this.flows[id] ?? null;
+  }
+
+  /** The flow numbered 'ufid', or null once it is gone. */
+  flowByUfid(ufid: number): DpFlow | null {
+    return this.byUfid.get(ufid) ?? null;
+  }
+
   /** Replaces the actions of megaflow (key, mask); false if there is none. */
   flowModify(key: Uint32Array, k: number, mask: Uint32Array, m: number, actions: OdpAction[]): boolean {
     const f = this.flowFind(key, k, mask, m);
     if (!f) return false;
-    f.actions = actions;
-    f.singleOutput = actions.length === 1 && actions[0]!.type === 'output' ? actions[0]!.port : -1;
+    this.flowSetActions(f, actions);
     return true;
+  }
+
+  /** Replaces the actions of flow 'f' (current from now on). */
+  flowSetActions(f: DpFlow, actions: OdpAction[]): void {
+    f.actions = actions;
+    f.singleOutput = singleOutputOf(actions);
+    f.gen = this.gen;
   }
 
   /** The netdev of port 'portNo', or null. */
@@ -253,18 +381,27 @@ export class DpifNetdev {
 
   /** Deletes the megaflow (key, mask); its final state, or null if none. */
   flowDel(key: Uint32Array, k: number, mask: Uint32Array, m: number): DpFlow | null {
-    const id = this.cls.remove(key, k, this.adjustMask(mask, m), 0);
-    if (id < 0) return null;
-    const f = this.flows[id]!;
-    f.dead = true;
-    this.flows[id] = undefined;
-    this.freeIds.push(id);
+    const f = this.flowFind(key, k, mask, m);
+    if (!f) return null;
+    this.flowDelete(f);
     return f;
+  }
+
+  /** Deletes flow 'f' (no-op if it is already gone). */
+  flowDelete(f: DpFlow): void {
+    if (f.dead) return;
+    this.cls.remove(f.key, 0, f.mask, 0);
+    f.dead = true;
+    this.flows[f.id] = undefined;
+    this.freeIds.push(f.id);
+    this.serials[f.id] = (this.serials[f.id]! + 1) >>> 0;
+    this.byUfid.delete(f.ufid);
+    this.nFlows--;
   }
 
   /** Deletes every flow. */
   flowFlush(): void {
-    for (const f of this.flowDump()) this.flowDel(f.key, 0, f.mask, 0);
+    for (const f of this.flowDump()) this.flowDelete(f);
     this.emc.clear();
   }
 
@@ -273,8 +410,8 @@ export class DpifNetdev {
     return this.flows.filter((f): f is DpFlow => f !== undefined);
   }
 
-  /** One dpctl/dump-flows line for 'f' (without ufid). */
-  formatFlow(f: DpFlow, now = Date.now(), verbose = false): string {
+  /** One dpctl/dump-flows line for 'f' (without ufid); 'now' in the datapath's clock. */
+  formatFlow(f: DpFlow, now = this.clock(), verbose = false): string {
     const names = this.portNames();
     let s = `${formatFlowKey(f.key, 0, f.mask, 0, { verbose, portNames: verbose ? names : undefined })}, `;
     s += `packets:${f.packets}, bytes:${f.bytes}, used:${f.used ? `${((now - f.used) / 1000).toFixed(3)}s` : 'never'}`;
@@ -282,101 +419,144 @@ export class DpifNetdev {
     return `${s}, actions:${formatOdpActions(f.actions)}`;
   }
 
+  /** Subtables probed by megaflow hits since clearStats(). */
+  get subtableProbes(): number { return this.cls.hitProbes - this.probesBase; }
+
+  /** Number of megaflow subtables (distinct masks). */
+  get maskCount(): number { return this.cls.subtableCount; }
+
+  /** Zeroes the counters (dpif-netdev/pmd-stats-clear). */
+  clearStats(): void {
+    Object.assign(this.stats, zeroStats());
+    this.probesBase = this.cls.hitProbes;
+  }
+
   /* ---- the fast path ------------------------------------------------------ */
 
   /** Processes packets [0, batch.count) of 'batch' received on 'inPort'
    * (the batch may be modified; it is free again on return). */
   input(batch: DpPacketBatch, inPort: number): void {
-    const n = batch.count, keys = this.keys, hashes = this.hashes, ids = this.flowIds;
-    if (n > ids.length) throw new RangeError('batch larger than the datapath batch size');
-    const now = Date.now();
-    this.missActions.length = 0;
-    let sameFlow = -2;
+    const n = batch.count, keys = this.keys;
+    if (n * FLOW_WORDS > keys.length) throw new RangeError('batch larger than the datapath batch size');
+    const st = this.stats, emc = this.emc, cls = this.cls, flows = this.flows, acts = this.batchActions;
+    const data = batch.data, offsets = batch.offsets, sizes = batch.sizes, inPorts = batch.inPort;
+    const now = this.clock();
+    st.received += n;
+    // The port every packet goes to if each one's flow is a single output; -2: none yet, -1: mixed.
+    let out = -2;
     for (let i = 0; i < n; i++) {
       const k = i * FLOW_WORDS;
-      batch.inPort[i] = inPort;
-      flowExtract(batch.data, batch.offsets[i]!, batch.sizes[i]!, inPort, keys, k);
+      inPorts[i] = inPort;
+      flowExtractPacket(data, offsets[i]!, sizes[i]!, inPort, keys, k);
       const h = flowHashRss(keys, k);
-      hashes[i] = h;
-      let id = this.emc.lookup(keys, k, h);
-      if (id >= 0) {
-        this.stats.emcHits++;
-      } else {
-        id = this.cls.lookup(keys, k);
-        if (id >= 0) {
-          this.stats.megaflowHits++;
-          this.emc.probabilisticInsert(keys, k, h, id);
-        } else {
-          this.handleMiss(batch, i, k);
-          ids[i] = -1;
-          sameFlow = -1;
-          continue; // not counted in the flow's statistics
-        }
+      let id = emc.lookup(keys, k, h);
+      const emcHit = id >= 0;
+      if (!emcHit) {
+        id = cls.lookup(keys, k);
+        if (id >= 0) emc.probabilisticInsert(keys, k, h, id);
       }
-      ids[i] = id;
-      const f = this.flows[id]!;
-      this.missActions[i] = f.actions;
+      let f = id >= 0 ? flows[id] : undefined;
+      if (f !== undefined && f.gen !== this.gen) f = this.revalidateStale(f);
+      if (f === undefined) {
+        this.handleMiss(batch, i, k);
+        out = -1;
+        continue; // not counted in the flow's statistics
+      }
+      if (emcHit) st.emcHits++; else st.megaflowHits++;
+      acts[i] = f.actions;
       f.packets++;
-      f.bytes += batch.sizes[i]!;
+      f.bytes += sizes[i]!;
       f.used = now;
       f.tcpFlags |= keys[k + W.TCP_FLAGS]!;
-      sameFlow = sameFlow === -2 ? id : sameFlow === id ? id : -1;
+      const so = f.singleOutput;
+      out = out === -2 || out === so ? so : -1;
     }
-    // Fast path: one flow, one output, nothing to change in the packets.
-    if (sameFlow >= 0) {
-      const out = this.flows[sameFlow]!.singleOutput;
-      if (out >= 0) {
-        const p = this.ports.get(out);
-        if (p) netdevSend(p.netdev, 0, batch);
-        else this.stats.lost += n;
-        return;
+    // Fast path: every packet to one port, nothing to change in them.
+    if (out >= 0) {
+      const p = this.ports.get(out);
+      if (p) {
+        st.txBatches++;
+        st.txPackets += n;
+        netdevSend(p.netdev, 0, batch);
+      } else {
+        st.lost += n;
       }
+      return;
     }
     // Actions were taken at lookup time: an upcall may have flushed or
     // replaced flows since (ids can be reused).
     for (let i = 0; i < n; i++) {
-      const actions = this.missActions[i];
-      if (actions) this.execute1(batch, i, actions);
+      const actions = acts[i];
+      if (actions !== undefined) this.execute1(batch, i, actions);
+      acts[i] = undefined;
     }
-    this.missActions.length = 0;
     this.flushTx();
   }
 
   /** Per packet of the batch being processed: its actions (undefined: drop). */
-  private readonly missActions: (OdpAction[] | undefined)[] = [];
+  private readonly batchActions: (OdpAction[] | undefined)[] = [];
+
+  /** A hit on a flow installed before the last invalidate(): asks the
+   * revalidate handler; the flow, or undefined if it is gone. */
+  private revalidateStale(f: DpFlow): DpFlow | undefined {
+    const h = this.revalidate;
+    const gen = this.gen;
+    if (h !== null) {
+      let ok: boolean;
+      try {
+        ok = h(f);
+      } catch (e) {
+        log.errRl(rl, `revalidation failed: ${(e as Error).message}`);
+        ok = false;
+      }
+      if (!ok || f.dead) {
+        this.flowDelete(f);
+        return undefined;
+      }
+    }
+    f.gen = gen;
+    return f;
+  }
 
   /** Upcall for packet i: installs the flow the handler asks for and leaves
-   * the packet's actions in missActions[i] (undefined: drop). */
+   * the packet's actions in batchActions[i] (undefined: drop). */
   private handleMiss(batch: DpPacketBatch, i: number, k: number): void {
-    this.stats.misses++;
-    this.missActions[i] = undefined;
+    const st = this.stats;
+    st.misses++;
+    this.batchActions[i] = undefined;
     const h = this.upcall;
-    if (!h) { this.stats.lost++; return; }
+    log.dbgRl(upcallRl, () => `${this.name}: miss upcall:\n${formatFlowKey(this.keys, k, null, 0)}`);
+    if (!h) { st.lost++; st.upcallFails++; return; }
     let r: UpcallResult | null | 'pending' | 'handled';
     try {
       r = h(batch.packet(i), this.keys, k, batch.inPort[i]!);
     } catch (e) {
       log.errRl(rl, `upcall handler failed: ${(e as Error).message}`);
-      this.stats.lost++;
+      st.lost++;
+      st.upcallFails++;
       return;
     }
-    if (!r) { this.stats.lost++; return; }
-    if (r === 'pending') { this.stats.upcallsPending++; return; }
+    if (!r) { st.lost++; st.upcallFails++; return; }
+    if (r === 'pending') { st.upcallsPending++; return; }
     if (r === 'handled') return;
     const mask = r.mask ?? this.scratchKey.fill(0xffffffff);
     const id = this.flowPut(this.keys, k, mask, 0, r.actions);
     if (id === -EFBIG) log.warnRl(rl, `${this.name}: flow table full`);
     // If another packet of this batch installed the same megaflow first,
     // flowPut said EEXIST: the actions are the same either way.
-    this.missActions[i] = r.actions;
+    this.batchActions[i] = r.actions;
   }
 
   /** Executes 'actions' on a copy of 'packet' as if received on 'inPort'
-   * (OVS dpif_execute: packet-out, and packets that waited for an upcall). */
-  execute(packet: Uint8Array, inPort: number, actions: readonly OdpAction[]): void {
+   * (OVS dpif_execute: packet-out, and packets that waited for an upcall).
+   * 'offloads' is the packet's offload metadata; a copy of the packet being
+   * upcalled, executed from within the upcall handler, keeps its own. */
+  execute(packet: Uint8Array, inPort: number, actions: readonly OdpAction[], offloads?: PacketOffloads | null): void {
     const b = (this.execBatch ??= new DpPacketBatch(1, this.slotSize));
     b.count = 0;
     if (!b.append(packet, inPort)) { this.stats.lost++; return; }
+    const ol = offloads ?? this.upcallOffloads(packet);
+    if (ol) b.setOffloads(0, ol);
     this.execute1(b, 0, actions);
     this.flushTx();
   }
@@ -385,7 +565,8 @@ export class DpifNetdev {
   private cloneDepth = 0;
 
   private execute1(batch: DpPacketBatch, i: number, actions: readonly OdpAction[]): void {
-    for (const a of actions) {
+    for (let j = 0; j < actions.length; j++) {
+      const a = actions[j]!;
       switch (a.type) {
         case 'output': {
           const p = this.ports.get(a.port);
@@ -403,11 +584,13 @@ export class DpifNetdev {
         case 'set':
         case 'set_masked':
           odpSetField(batch.data, batch.offsets[i]!, batch.sizes[i]!, a.key, a.value, a.type === 'set' ? null : a.mask);
+          if (batch.olFlags[i]! & OlFlags.CSUM_PARTIAL) refreshPartialChecksum(batch, i);
           break;
         case 'trunc':
           if (batch.sizes[i]! > a.maxLen) batch.sizes[i] = a.maxLen;
           break;
         case 'userspace':
+          batch.completeChecksum(i); // what goes to a controller has a complete checksum
           if (this.userspace) this.userspace(batch.packet(i), batch.inPort[i]!, a);
           break;
         case 'clone': {
@@ -430,7 +613,11 @@ export class DpifNetdev {
   }
 
   private flushPort(p: Port): void {
-    if (p.tx.count) netdevSend(p.netdev, 0, p.tx);
+    if (p.tx.count) {
+      this.stats.txBatches++;
+      this.stats.txPackets += p.tx.count;
+      netdevSend(p.netdev, 0, p.tx);
+    }
     p.tx.count = 0;
   }
 
@@ -453,6 +640,18 @@ export class DpifNetdev {
     for (const p of this.ports.values()) this.stopPort(p);
   }
 
+  /** Receives one batch from port 'portNo' and processes it (what the
+   * receive loop does on readiness; benchmarks call it directly).  Returns
+   * the number of packets, 0 if none were waiting, -1 if the port is not
+   * receiving. */
+  pollPort(portNo: number): number {
+    const p = this.ports.get(portNo);
+    if (!p || !p.rxq) return -1;
+    const n = netdevRxqRecv(p.rxq, this.rx);
+    if (n > 0) this.input(this.rx, p.portNo);
+    return n;
+  }
+
   private startPort(p: Port): void {
     const rxq = netdevRxqOpen(p.netdev, 0);
     if (typeof rxq === 'number') {
@@ -464,13 +663,11 @@ export class DpifNetdev {
       p.armed = false;
       if (!this.running || p.rxq !== rxq) return;
       for (let burst = 0; burst < 64; burst++) {
-        const n = netdevRxqRecv(rxq, this.rx);
-        if (n <= 0) {
+        if (this.pollPort(p.portNo) <= 0) {
           p.armed = true;
           netdevRxqWait(rxq, pump);
           return;
         }
-        this.input(this.rx, p.portNo);
       }
       setImmediate(pump);
     };
@@ -488,6 +685,16 @@ export class DpifNetdev {
     for (const no of [...this.ports.keys()]) this.portDel(no);
     this.flowFlush();
   }
+}
+
+/** A flow's ufid number written as OVS writes its 128-bit ufids (a UUID). */
+export function formatUfid(ufid: number): string {
+  const h = ufid.toString(16).padStart(32, '0');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function singleOutputOf(actions: readonly OdpAction[]): number {
+  return actions.length === 1 && actions[0]!.type === 'output' ? actions[0]!.port : -1;
 }
 
 /** TCP flags in dump-flows' short form ("S.", "F", "none"). */
@@ -511,7 +718,16 @@ class DpifNetdevOpen extends Dpif {
   constructor(name: string, cls: DpifClass, readonly shared: SharedDp) { super(name, cls); }
 }
 
-function makeDpifClass(type: 'netdev' | 'dummy'): DpifClass {
+/** A dpif class of type 'type' over dpif-netdev datapaths, with the way to
+ * adopt a datapath created elsewhere (ovs-vswitchd's backer). */
+interface NetdevDpifClass extends DpifClass {
+  adopt(dp: DpifNetdev): void;
+  unadopt(dp: DpifNetdev): void;
+  /** The datapaths of this class. */
+  datapaths(): DpifNetdev[];
+}
+
+function makeDpifClass(type: string): NetdevDpifClass {
   const dps = new Map<string, SharedDp>();
   const dpOf = (d: Dpif) => (d as DpifNetdevOpen).shared.dp;
   const toFlow = (f: DpFlow): DpifFlow => ({ key: f.key, mask: f.mask, actions: f.actions, packets: f.packets,
@@ -523,8 +739,15 @@ function makeDpifClass(type: 'netdev' | 'dummy'): DpifClass {
     m[W.RECIRC_ID] = 0xffffffff;
     return m;
   };
-  const cls: DpifClass = {
+  const cls: NetdevDpifClass = {
     type,
+    adopt(dp) {
+      dps.set(dp.name, { dp, refCount: 1, destroyed: false });
+    },
+    unadopt(dp) {
+      if (dps.get(dp.name)?.dp === dp) dps.delete(dp.name);
+    },
+    datapaths: () => [...dps.values()].map((x) => x.dp),
     enumerate: () => [...dps.keys()].sort(),
     portOpenType: (t) => (t === 'internal' ? (type === 'dummy' ? 'dummy-internal' : 'tap') : t),
     open(name, create) {
@@ -558,8 +781,9 @@ function makeDpifClass(type: 'netdev' | 'dummy'): DpifClass {
     },
     getStats(d) {
       const st = dpOf(d).stats;
-      return { hit: st.emcHits + st.megaflowHits, missed: st.misses, lost: st.lost,
-        flows: dpOf(d).flowDump().length, maskHit: 0, masks: -1 };
+      // As OVS: "missed" counts misses whose upcall succeeded, failed ones are "lost".
+      return { hit: st.emcHits + st.megaflowHits, missed: st.misses - st.upcallFails, lost: st.lost,
+        flows: dpOf(d).flowCount, maskHit: 0, masks: -1 };
     },
     portAdd: (d, netdev, portNo) => dpOf(d).portAdd(netdev, portNo),
     portDel: (d, portNo) => (portNo === 0 ? EINVAL : dpOf(d).portDel(portNo)),
@@ -568,7 +792,10 @@ function makeDpifClass(type: 'netdev' | 'dummy'): DpifClass {
     portDump: (d) => dpOf(d).portList(),
     portNetdev: (d, portNo) => dpOf(d).portNetdev(portNo),
     flowPut(d, key, mask, actions, flags) {
-      if (mask[W.IN_PORT] !== 0xffffffff) return EINVAL; // OVS: in_port must match exactly
+      if (mask[W.IN_PORT] !== 0xffffffff) { // OVS: in_port must match exactly
+        log.errRl(rl, `failed to put${flags & DpifFlowPutFlags.CREATE ? '[create]' : flags & DpifFlowPutFlags.MODIFY ? '[modify]' : '[zero]'} flow: in_port is not an exact match`);
+        return EINVAL;
+      }
       const dp = dpOf(d), m = fixMask(mask);
       const f = dp.flowFind(key, 0, m, 0);
       if (f) {
@@ -606,3 +833,78 @@ export const dpifNetdevClass = makeDpifClass('netdev');
 
 /** The same datapath for tests (ovs-vswitchd --enable-dummy): type "dummy". */
 export const dpifDummyClass = makeDpifClass('dummy');
+
+const otherClasses = new Map<string, NetdevDpifClass>();
+
+/** The dpif-netdev class of datapath type 'type' ("netdev", "dummy", or any
+ * other type whose datapath is a DpifNetdev, e.g. "system" under
+ * --enable-dummy=override); the caller registers it with dpif.ts. */
+export function dpifNetdevClassFor(type: string): NetdevDpifClass {
+  if (type === 'netdev') return dpifNetdevClass;
+  if (type === 'dummy') return dpifDummyClass;
+  let c = otherClasses.get(type);
+  if (!c) { c = makeDpifClass(type); otherClasses.set(type, c); }
+  return c;
+}
+
+/* ---- dpif-netdev/* unixctl commands ----------------------------------------- */
+
+/** Every dpif-netdev datapath by name (OVS's dp_netdevs). */
+function allNetdevDps(): Map<string, DpifNetdev> {
+  const m = new Map<string, DpifNetdev>();
+  for (const c of [dpifNetdevClass, dpifDummyClass, ...otherClasses.values()]) {
+    for (const dp of c.datapaths()) m.set(dp.name, dp);
+  }
+  return m;
+}
+
+/** The datapath a pmd-* command names ("-pmd CORE" filters threads: our one
+ * thread is the main thread, which has no core). */
+function pmdCommandTarget(args: string[]): { dp: DpifNetdev; mainThread: boolean } {
+  const dps = allNetdevDps();
+  let dp: DpifNetdev | undefined, mainThread = true;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-pmd' && i + 1 < args.length) {
+      if (/^\d+$/.test(args[++i]!)) mainThread = false;
+    } else {
+      dp = dps.get(args[i]!);
+    }
+  }
+  if (!dp && dps.size === 1) dp = [...dps.values()][0];
+  if (!dp) throw new UnixctlError('please specify an existing datapath');
+  return { dp, mainThread };
+}
+
+/** dpif-netdev/pmd-stats-show's paragraph for 'dp''s main thread. */
+export function dpifNetdevPmdStatsShow(dp: DpifNetdev): string {
+  const st = dp.stats;
+  const received = st.received, masked = st.megaflowHits;
+  const f2 = (x: number) => x.toFixed(2);
+  return 'main thread:\n'
+    + `  packets received: ${received}\n`
+    + '  packet recirculations: 0\n'
+    + `  avg. datapath passes per packet: ${f2(received ? 1 : 0)}\n`
+    + '  phwol hits: 0\n'
+    + '  mfex opt hits: 0\n'
+    + '  simple match hits: 0\n'
+    + `  emc hits: ${st.emcHits}\n`
+    + '  smc hits: 0\n'
+    + `  megaflow hits: ${masked}\n`
+    + `  avg. subtable lookups per megaflow hit: ${f2(masked ? dp.subtableProbes / masked : 0)}\n`
+    + `  miss with success upcall: ${st.misses - st.upcallFails}\n`
+    + `  miss with failed upcall: ${st.upcallFails}\n`
+    + `  avg. packets per output batch: ${f2(st.txBatches ? st.txPackets / st.txBatches : 0)}\n`;
+}
+
+/** Registers dpif-netdev/pmd-stats-show and dpif-netdev/pmd-stats-clear. */
+export function dpifNetdevUnixctlRegister(): void {
+  unixctlCommandRegister('dpif-netdev/pmd-stats-show', '[-pmd core] [dp]', 0, 3, (args) => {
+    const t = pmdCommandTarget(args);
+    return t.mainThread ? dpifNetdevPmdStatsShow(t.dp) : '';
+  });
+  unixctlCommandRegister('dpif-netdev/pmd-stats-clear', '[-pmd core] [dp]', 0, 3, (args) => {
+    const t = pmdCommandTarget(args);
+    if (t.mainThread) t.dp.clearStats();
+    return '';
+  });
+}

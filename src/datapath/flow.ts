@@ -26,8 +26,8 @@
  * dp_hash, skb_mark, conntrack and tunnel words from packet metadata.
  */
 import { get16, get32 } from '../lib/packets/byte-order.js';
-import { EthType, ETH_TYPE_MIN } from '../lib/packets/ethernet.js';
-import { IpProto, IP_MORE_FRAGMENTS, IP_FRAG_OFF_MASK } from '../lib/packets/ipv4.js';
+import { ETH_TYPE_MIN } from '../lib/packets/ethernet.js';
+import { IP_MORE_FRAGMENTS, IP_FRAG_OFF_MASK } from '../lib/packets/ipv4.js';
 import { walkExtHeaders } from '../lib/packets/ipv6.js';
 import { Icmpv6Type, NdOpt } from '../lib/packets/icmpv6.js';
 
@@ -94,13 +94,26 @@ export const enum Layer { L3 = 0, L4 = 1, L7 = 2 }
 
 const v6out = new Int32Array(3);
 
+/* Plain numbers for the hot loop (cross-module enums are objects in per-file builds). */
+const ETH_IP = 0x0800, ETH_IPV6 = 0x86dd, ETH_ARP = 0x0806, ETH_RARP = 0x8035, ETH_VLAN = 0x8100, ETH_VLAN_AD = 0x88a8;
+const PROTO_TCP = 6, PROTO_UDP = 17, PROTO_SCTP = 132, PROTO_ICMP = 1, PROTO_ICMPV6 = 58;
+
 /** Extracts the key of the frame buf[off .. off+size) received on 'inPort'
  * into key[k .. k+FLOW_WORDS).  All other words are zeroed.  If 'layers' is
  * given, layers[L3/L4/L7] get the offsets of those headers in 'buf' (-1 if
  * absent).  Never throws and never reads outside the frame. */
 export function flowExtract(buf: Uint8Array, off: number, size: number, inPort: number,
                             key: Uint32Array, k = 0, layers?: Int32Array): void {
-  key.fill(0, k, k + FLOW_WORDS);
+  key.fill(0, k + W.RECIRC_ID, k + W.PACKET_TYPE);
+  flowExtractPacket(buf, off, size, inPort, key, k, layers);
+}
+
+/** Like flowExtract() but leaves the metadata words W.RECIRC_ID .. W.TUN_TP
+ * as they are (the packet words and in_port are all written): the fast path's
+ * key buffers, whose metadata the datapath keeps, skip zeroing them. */
+export function flowExtractPacket(buf: Uint8Array, off: number, size: number, inPort: number,
+                                  key: Uint32Array, k = 0, layers?: Int32Array): void {
+  key.fill(0, k + W.PACKET_TYPE, k + FLOW_WORDS);
   key[k + W.IN_PORT] = inPort;
   if (layers) { layers[0] = -1; layers[1] = -1; layers[2] = -1; }
   const end = off + Math.min(size, buf.length - off);
@@ -116,7 +129,7 @@ export function flowExtract(buf: Uint8Array, off: number, size: number, inPort: 
   o += 2;
 
   // Up to two VLAN tags.
-  for (let n = 0; n < 2 && (type === EthType.VLAN_8021Q || type === EthType.VLAN_8021AD); n++) {
+  for (let n = 0; n < 2 && (type === ETH_VLAN || type === ETH_VLAN_AD); n++) {
     if (o + 4 > end) return;
     key[k + W.VLAN0 + n] = ((type << 16) | get16(buf, o) | VLAN_CFI) >>> 0;
     type = get16(buf, o + 2);
@@ -135,7 +148,7 @@ export function flowExtract(buf: Uint8Array, off: number, size: number, inPort: 
   key[k + W.DL_TYPE] = type;
   if (layers) layers[0] = o;
 
-  if (type === EthType.IP) {
+  if (type === ETH_IP) {
     if (o + 20 > end) return;
     const vihl = buf[o]!;
     const hlen = (vihl & 0x0f) * 4;
@@ -154,7 +167,7 @@ export function flowExtract(buf: Uint8Array, off: number, size: number, inPort: 
     key[k + W.NW_INFO] = ((proto << 24) | (buf[o + 1]! << 16) | (buf[o + 8]! << 8) | frag) >>> 0;
     if (frag === FragType.LATER) return;
     extractL4(buf, o + hlen, l4end, proto, key, k, layers, false);
-  } else if (type === EthType.IPV6) {
+  } else if (type === ETH_IPV6) {
     if (o + 40 > end) return;
     if (buf[o]! >>> 4 !== 6) return;
     const plen = get16(buf, o + 4);
@@ -176,10 +189,10 @@ export function flowExtract(buf: Uint8Array, off: number, size: number, inPort: 
     key[k + W.NW_INFO] = ((proto << 24) | (tclass << 16) | (hlim << 8) | frag) >>> 0;
     if (frag === FragType.LATER) return;
     extractL4(buf, v6out[1]!, l4end, proto, key, k, layers, true);
-  } else if (type === EthType.ARP || type === EthType.RARP) {
+  } else if (type === ETH_ARP || type === ETH_RARP) {
     if (o + 28 > end) return;
     // Only Ethernet/IPv4 ARP fills the key (hardware type 1, protocol 0x0800, sizes 6/4).
-    if (get16(buf, o) !== 1 || get16(buf, o + 2) !== EthType.IP || buf[o + 4] !== 6 || buf[o + 5] !== 4) return;
+    if (get16(buf, o) !== 1 || get16(buf, o + 2) !== ETH_IP || buf[o + 4] !== 6 || buf[o + 5] !== 4) return;
     const op = get16(buf, o + 6);
     if (op <= 0xff) key[k + W.NW_INFO] = (op << 24) >>> 0;
     key[k + W.ARP_SHA_HI] = get16(buf, o + 8);
@@ -194,23 +207,23 @@ export function flowExtract(buf: Uint8Array, off: number, size: number, inPort: 
 function extractL4(buf: Uint8Array, o: number, end: number, proto: number, key: Uint32Array,
                    k: number, layers: Int32Array | undefined, v6: boolean): void {
   if (layers) layers[1] = o;
-  if (proto === IpProto.TCP) {
+  if (proto === PROTO_TCP) {
     if (o + 20 > end) return;
     const hlen = (buf[o + 12]! >>> 4) * 4;
     if (hlen < 20 || o + hlen > end) return;
     key[k + W.TP] = ((get16(buf, o) << 16) | get16(buf, o + 2)) >>> 0;
     key[k + W.TCP_FLAGS] = get16(buf, o + 12) & 0x0fff;
     if (layers) layers[2] = o + hlen;
-  } else if (proto === IpProto.UDP || proto === IpProto.SCTP) {
-    const hlen = proto === IpProto.UDP ? 8 : 12;
+  } else if (proto === PROTO_UDP || proto === PROTO_SCTP) {
+    const hlen = proto === PROTO_UDP ? 8 : 12;
     if (o + hlen > end) return;
     key[k + W.TP] = ((get16(buf, o) << 16) | get16(buf, o + 2)) >>> 0;
     if (layers) layers[2] = o + hlen;
-  } else if (proto === IpProto.ICMP && !v6) {
+  } else if (proto === PROTO_ICMP && !v6) {
     if (o + 8 > end) return;
     key[k + W.TP] = ((buf[o]! << 16) | buf[o + 1]!) >>> 0;
     if (layers) layers[2] = o + 8;
-  } else if (proto === IpProto.ICMPV6 && v6) {
+  } else if (proto === PROTO_ICMPV6 && v6) {
     if (o + 4 > end) return;
     const type = buf[o]!, code = buf[o + 1]!;
     key[k + W.TP] = ((type << 16) | code) >>> 0;
@@ -303,14 +316,27 @@ export function flowHashWords(key: Uint32Array, k: number, words: Int32Array,
   return finishHash(h, n);
 }
 
-/** The words a packet's 5-tuple-style hash covers (ports, addresses, types). */
-const RSS_WORDS = Int32Array.of(W.IN_PORT, W.RECIRC_ID, W.ETH_SRC_LO, W.ETH_DST_LO, W.DL_TYPE, W.VLAN0,
-  W.NW_SRC, W.NW_DST, W.IPV6_SRC + 3, W.IPV6_DST + 3, W.NW_INFO, W.TP);
-
 /** A cheap hash of a packet key for the exact-match cache (like the RSS hash
- * OVS takes from the NIC): covers the fields that vary most between flows. */
+ * OVS takes from the NIC): covers the fields that vary most between flows
+ * (ports, addresses, types), one multiply per word, then a full avalanche. */
 export function flowHashRss(key: Uint32Array, k: number): number {
-  return flowHashWords(key, k, RSS_WORDS);
+  let h = Math.imul(key[k + W.IN_PORT]! ^ 0x9747b28c, 0x9e3779b1);
+  h = Math.imul(h ^ key[k + W.RECIRC_ID]!, 0x85ebca6b);
+  h = Math.imul(h ^ key[k + W.ETH_SRC_LO]!, 0xc2b2ae35);
+  h = Math.imul(h ^ key[k + W.ETH_DST_LO]!, 0x27d4eb2f);
+  h = Math.imul(h ^ key[k + W.DL_TYPE]! ^ key[k + W.VLAN0]!, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ key[k + W.NW_SRC]!, 0x85ebca6b);
+  h = Math.imul(h ^ key[k + W.NW_DST]!, 0xc2b2ae35);
+  h = Math.imul(h ^ key[k + W.IPV6_SRC + 3]!, 0x27d4eb2f);
+  h = Math.imul(h ^ key[k + W.IPV6_DST + 3]!, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 13) ^ key[k + W.NW_INFO]!, 0x85ebca6b);
+  h = Math.imul(h ^ key[k + W.TP]!, 0xc2b2ae35);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** Indexes of the nonzero words of mask[m..]. */

@@ -38,6 +38,7 @@ import {
   ODPP_NONE, xlateActions,
 } from './ofproto-dpif-xlate.js';
 import { ofprotoTrace, parseExactFlow } from './ofproto-dpif-trace.js';
+import { Udpif, datapathMask } from './ofproto-dpif-upcall.js';
 import { parseActions } from '../openflow/ofp-actions-all.js';
 import { hmapOrder, hashInt } from './ovs-hash.js';
 
@@ -56,10 +57,27 @@ export interface DpifBackend {
   portAdd(name: string, netdev: unknown, odpPortRequest: number | null): number;
   /** Removes a datapath port; returns 0 or an errno. */
   portDel(odpPort: number): number;
-  /** Installs or replaces a megaflow: packets matching 'flow' under 'mask' get 'actions'. */
-  flowPut(flow: Uint8Array, mask: Uint8Array, actions: readonly OdpAction[], ufid: number): void;
-  /** Removes every megaflow (after table changes, until revalidation is finer). */
+  /** Installs or replaces a megaflow: packets matching 'flow' under 'mask' get
+   * 'actions'.  Backends that cache flows return the flow's handle (>= 0), or
+   * -1 if the flow was not cached (e.g. actions only the slow path runs). */
+  flowPut(flow: Uint8Array, mask: Uint8Array, actions: readonly OdpAction[], ufid: number): number | void;
+  /** Removes every megaflow. */
   flowFlush(): void;
+  /* Revalidation (ofproto-dpif-upcall.ts), for backends that cache flows: */
+  /** Statistics of cached flow 'handle' so far, or null if it is gone. */
+  flowStats?(handle: number): DpFlowStats | null;
+  /** Deletes cached flow 'handle'; its final statistics, or null if it was gone. */
+  flowDel?(handle: number): DpFlowStats | null;
+  /** Replaces the actions of cached flow 'handle'; false if it is gone or cannot take them. */
+  flowModify?(handle: number, actions: readonly OdpAction[]): boolean;
+  /** Number of flows in the datapath. */
+  flowCount?(): number;
+  /** Every cached flow must be revalidated before its next use: the backend
+   * calls 'revalidate(handle)' on the next hit of each, which answers whether
+   * the flow may still be used (after flowModify/flowDel as needed). */
+  invalidate?(): void;
+  /** Sets the function invalidate() hits call. */
+  setRevalidate?(revalidate: (handle: number) => boolean): void;
   /** Runs 'actions' on one packet whose flow is 'flow'. */
   execute(packet: Uint8Array, flow: Uint8Array, actions: readonly OdpAction[]): void;
   meterFeatures?(): MeterFeatures;
@@ -68,11 +86,14 @@ export interface DpifBackend {
   meterDel?(id: number): void;
 }
 
+/** Cumulative statistics of a datapath flow ('used' in the datapath's clock, 0: never). */
+export interface DpFlowStats { packets: number; bytes: number; used: number; tcpFlags: number; created: number }
+
 /** Opens the backend for a datapath type (set by the datapath layer at start-up). */
 export type BackerOpener = (type: string) => DpifBackend | null;
 
 let backerOpener: BackerOpener | null = null;
-const backers = new Map<string, { backend: DpifBackend; rids: RecircIdPool; refs: number }>();
+const backers = new Map<string, { backend: DpifBackend; rids: RecircIdPool; udpif: Udpif; refs: number }>();
 
 /** Tells ofproto-dpif how to reach datapaths. */
 export function ofprotoDpifSetBackerOpener(fn: BackerOpener): void { backerOpener = fn; }
@@ -93,8 +114,10 @@ export interface BundleSettings {
   protected?: boolean;
 }
 
-/** Rule counters (struct rule_dpif's stats). */
-interface RuleDpif { stats: PktStats }
+/** Rule counters (struct rule_dpif's stats).  A rule replaced by a flow-mod
+ * passes what the datapath still credits it to its replacement ('newRule'):
+ * packets and bytes too if the flow-mod forwarded the counts. */
+interface RuleDpif { stats: PktStats; newRule?: Rule | null; forwardCounts?: boolean }
 
 /** Group counters. */
 interface GroupDpif { packets: number; bytes: number; buckets: { packets: number; bytes: number }[] }
@@ -116,7 +139,9 @@ export class OfprotoDpif {
   /** Whether connmgr wants packet-ins on table misses. */
   wantsPacketInOnMiss: () => boolean = () => false;
 
-  constructor(readonly ofproto: Ofproto, readonly backend: DpifBackend, rids: RecircIdPool) {
+  constructor(readonly ofproto: Ofproto, readonly backend: DpifBackend, rids: RecircIdPool,
+              /** The datapath flows' upkeep (shared by the backer's bridges). */
+              readonly udpif: Udpif = new Udpif(`${ofproto.type}@${backend.name}`, backend)) {
     this.ml = new MacLearning<unknown>(MAC_ENTRY_DEFAULT_IDLE_TIME, () => Math.floor(ofproto.now() / 1000));
     this.xbridge = {
       name: ofproto.name, ofproto, ml: this.ml, bundles: [], ports: new Map(), forwardBpdu: false,
@@ -251,9 +276,10 @@ export class OfprotoDpif {
     if (this.xbridge.forwardBpdu !== on) { this.xbridge.forwardBpdu = on; this.flushDatapath(); }
   }
 
-  /** Drops cached datapath flows; they are rebuilt by upcalls. */
+  /** Something translations depend on changed: the datapath flows are
+   * revalidated before they are used again (ofproto-dpif-upcall.ts). */
   flushDatapath(): void {
-    this.backend.flowFlush();
+    this.udpif.invalidate();
   }
 
   /* ---- Packets. ---- */
@@ -266,7 +292,7 @@ export class OfprotoDpif {
     this.nMissed++;
     const stats: XlateStats = { packets: 1, bytes: packet.length, used: this.ofproto.now(), tcpFlags };
     const xout = xlateActions({ bridge: this.xbridge, flow, packet, resubmitStats: stats, tcpFlagsFin: (tcpFlags & 5) !== 0 });
-    if (!xout.slow && !xout.error) this.backend.flowPut(flow, datapathMask(flow, xout.wc), xout.odpActions, this.ufid++);
+    if (!xout.slow && !xout.error) this.udpif.install(this, flow, datapathMask(flow, xout.wc), xout);
     this.backend.execute(packet, flow, xout.odpActions);
     if (this.ml.run()) this.flushDatapath();
     return xout;
@@ -321,16 +347,17 @@ export class OfprotoDpif {
   }
 }
 
-/** The datapath mask for a megaflow: what xlate examined plus "no VLAN" for untagged packets. */
-export function datapathMask(flow: Uint8Array, wc: Uint8Array): Uint8Array {
-  const m = wc.slice(0, FLOW_SIZE);
-  if (!(get16(flow, FL.VLANS + 2) & 0x1000)) m.fill(0xff, FL.VLANS, FL.VLANS + 4);
-  return m;
-}
+export { datapathMask };
 
 function creditRule(rule: Rule, st: XlateStats): void {
   const d = rule.dp as RuleDpif | null;
   if (!d) return;
+  if (d.newRule) {
+    const n = d.newRule.dp as RuleDpif | null;
+    if (n && d.forwardCounts) { creditRule(d.newRule, st); return; }
+    if (n && st.used > n.stats.used) n.stats.used = st.used;
+    return;
+  }
   d.stats.packets += st.packets;
   d.stats.bytes += st.bytes;
   if (st.used > d.stats.used) d.stats.used = st.used;
@@ -357,17 +384,18 @@ export const ofprotoDpifClass: OfprotoClass = {
     if (!b) {
       const backend = backerOpener(ofproto.type);
       if (!backend) return 97; /* EAFNOSUPPORT */
-      b = { backend, rids: new RecircIdPool(), refs: 0 };
+      b = { backend, rids: new RecircIdPool(), udpif: new Udpif(`${ofproto.type}@${backend.name}`, backend), refs: 0 };
       backers.set(ofproto.type, b);
     }
     b.refs++;
-    ofproto.dp = new OfprotoDpif(ofproto, b.backend, b.rids);
+    ofproto.dp = new OfprotoDpif(ofproto, b.backend, b.rids, b.udpif);
     return 0;
   },
 
   destruct(ofproto: Ofproto): void {
     const b = backers.get(ofproto.type);
-    if (b && --b.refs === 0) backers.delete(ofproto.type);
+    if (ofproto.dp) b?.udpif.removeOwner(ofproto.dp as OfprotoDpif);
+    if (b && --b.refs === 0) { b.udpif.destroy(); backers.delete(ofproto.type); }
     ofproto.dp = null;
   },
 
@@ -387,6 +415,7 @@ export const ofprotoDpifClass: OfprotoClass = {
 
   ruleInsert(rule: Rule, old: Rule | null, forwardCounts: boolean): null {
     if (old && forwardCounts) (rule.dp as RuleDpif).stats = { ...(old.dp as RuleDpif).stats };
+    if (old?.dp) { (old.dp as RuleDpif).newRule = rule; (old.dp as RuleDpif).forwardCounts = forwardCounts; }
     return null;
   },
 

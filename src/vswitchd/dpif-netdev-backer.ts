@@ -14,20 +14,29 @@
  * sample, meters, check_pkt_len...) are not installed there: their packets
  * keep taking the slow path, where execute() runs those actions itself.
  * Userspace actions on the fast path (packet-ins) come back through the
- * datapath's userspace handler to the bridge's handleUserspace().  What the
- * megaflows count is credited to OpenFlow rules by pushStats() (every 500 ms
- * and before each flush), re-translating each flow without side effects.
+ * datapath's userspace handler to the bridge's handleUserspace().
+ *
+ * The revalidator (ofproto/ofproto-dpif-upcall.ts) reaches the cached flows
+ * through this backer by handle (the datapath flow's ufid): their statistics,
+ * deletion, new actions, and invalidate(), which makes dpif-netdev ask it
+ * about each flow on that flow's next hit.  The datapath is also registered
+ * with the dpif layer as TYPE@NAME (e.g. dummy@ovs-dummy) so that the
+ * dpctl/* commands see it.
  */
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { FL, FLOW_SIZE, get32, put32 } from '../openflow/flow.js';
 import { flowExtract as ofFlowExtract } from '../openflow/flow-extract.js';
-import type { OdpAction } from '../datapath/odp-actions.js';
-import { FLOW_WORDS, W, flowExtract } from '../datapath/flow.js';
+import { type OdpAction, formatOdpActions } from '../datapath/odp-actions.js';
+import { formatFlowKey } from '../datapath/odp-util.js';
+import { formatDpifFlowStats } from '../datapath/dpctl.js';
+import { FLOW_WORDS, W, VLAN_CFI, flowExtract } from '../datapath/flow.js';
 import { keyToFlow, flowToKey } from '../datapath/flow-convert.js';
 import { odpSetField } from '../datapath/odp-execute.js';
-import { DpifNetdev, dpExecutable, type DpStats } from '../datapath/dpif-netdev.js';
+import { DpifNetdev, dpExecutable, dpifNetdevClassFor, formatUfid, type DpStats } from '../datapath/dpif-netdev.js';
+import { dpifEnumerateTypes, dpifRegisterProvider } from '../datapath/dpif.js';
+import { netdevOpen, netdevClose } from '../datapath/netdev.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
-import type { DpifBackend, OfprotoDpif } from '../ofproto/ofproto-dpif.js';
+import type { DpifBackend, DpFlowStats, OfprotoDpif } from '../ofproto/ofproto-dpif.js';
 import { type XlateSupport, xlateActions } from '../ofproto/ofproto-dpif-xlate.js';
 
 const log = vlogModule('dpif_netdev');
@@ -36,6 +45,8 @@ const EEXIST = 17, ENOENT = 2, EFBIG = 27;
 
 /** Datapath port 0 is the datapath's own internal port. */
 const ODPP_LOCAL = 0;
+/** OpenFlow "no port". */
+const OFPP_NONE = 0xffff;
 
 interface BackerPort {
   odp: number;
@@ -47,16 +58,6 @@ interface BackerPort {
   ofp: number;
 }
 
-/** A megaflow as ofproto-dpif installed it. */
-export interface BackerFlow {
-  flow: Uint8Array;
-  mask: Uint8Array;
-  actions: readonly OdpAction[];
-  ufid: number;
-  /** False if the actions need the slow path (not in the fast path's classifier). */
-  fast: boolean;
-}
-
 /** A fast-path userspace datapath shared by the bridges of one datapath type. */
 export class DpifNetdevBacker implements DpifBackend {
   readonly name: string;
@@ -64,7 +65,6 @@ export class DpifNetdevBacker implements DpifBackend {
   /** The fast path itself. */
   readonly dp: DpifNetdev;
   private readonly ports = new Map<number, BackerPort>();
-  private readonly flows = new Map<string, BackerFlow>();
   private readonly key = new Uint32Array(FLOW_WORDS);
   private readonly keyMask = new Uint32Array(FLOW_WORDS);
   private readonly scratch = new Uint32Array(FLOW_WORDS);
@@ -75,53 +75,35 @@ export class DpifNetdevBacker implements DpifBackend {
   private captured: { packet: Uint8Array; flow: Uint8Array; actions: readonly OdpAction[] }[] | null = null;
   /** Miss upcalls handed to ofproto. */
   upcalls = 0;
-  /** Fast-path megaflows by datapath flow id: whose they are and the counts already credited. */
-  private readonly installed = new Map<number, { owner: OfprotoDpif; flow: Uint8Array; packets: number; bytes: number }>();
-  private readonly statsTimer: ReturnType<typeof setInterval>;
+  /** The revalidator's check for stale flows (ofproto-dpif-upcall.ts). */
+  private revalidate: ((handle: number) => boolean) | null = null;
 
   constructor(readonly type: string) {
     this.name = type === 'dummy' ? 'ovs-dummy' : `ovs-${type}`;
     this.dp = new DpifNetdev(this.name, { packetCapacity: 65536 });
     this.ports.set(ODPP_LOCAL, { odp: ODPP_LOCAL, name: this.name, type: 'internal', inDp: false, owner: null, ofp: 0 });
+    if (type === 'dummy') {
+      // The test datapath's own internal port, as dpctl/show lists it.
+      const local = netdevOpen(this.name, 'dummy-internal');
+      if (typeof local !== 'number' && this.dp.portAdd(local, ODPP_LOCAL) < 0) netdevClose(local);
+    }
     this.dp.setUpcallHandler((packet, keys, k, inPort) => this.upcall(packet, keys, k, inPort));
     this.dp.setUserspaceHandler((packet, inPort, a) => {
+      // A packet-out's packet may come from a port the datapath does not have (in_port=6,
+      // in_port=none): it belongs to the bridge executing it.
       const p = this.ports.get(inPort);
-      if (!a.cookie || !p?.owner) return;
-      const owner = p.owner;
+      const owner = p?.owner ?? this.current;
+      if (!a.cookie || !owner) return;
       const pkt = packet.slice();
-      const flow = this.packetFlow(pkt, p.ofp);
+      const flow = this.packetFlow(pkt, p?.owner ? p.ofp : OFPP_NONE);
       this.runAs(owner, () => owner.handleUserspace(a.cookie!, pkt, flow));
     });
+    this.dp.setRevalidateHandler((f) => (this.revalidate ? this.revalidate(f.ufid) : true));
+    // dpctl/* see this datapath as TYPE@NAME.
+    const cls = dpifNetdevClassFor(type);
+    if (!dpifEnumerateTypes().includes(type)) dpifRegisterProvider(cls);
+    cls.adopt(this.dp);
     this.dp.start();
-    this.statsTimer = setInterval(() => this.pushStats(), 500);
-    this.statsTimer.unref();
-  }
-
-  /**
-   * Credits the rules, groups and bridge hit counters with what the fast
-   * path's megaflows counted since the last push (as OVS's revalidators do
-   * by re-translating each flow with its statistics delta).  Runs every
-   * 500 ms and before a flush; callers wanting exact counters now (dump-flows,
-   * revalidator/wait) may call it directly.
-   */
-  pushStats(): void {
-    if (!this.installed.size) return;
-    const byId = new Map<number, { packets: number; bytes: number; used: number; tcpFlags: number }>();
-    for (const f of this.dp.flowDump()) byId.set(f.id, f);
-    for (const [id, e] of this.installed) {
-      const f = byId.get(id);
-      if (!f) { this.installed.delete(id); continue; }
-      const packets = f.packets - e.packets, bytes = f.bytes - e.bytes;
-      if (packets <= 0) continue;
-      e.packets = f.packets; e.bytes = f.bytes;
-      e.owner.nHit += packets;
-      try {
-        xlateActions({ bridge: e.owner.xbridge, flow: e.flow, allowSideEffects: false,
-          resubmitStats: { packets, bytes, used: e.owner.ofproto.now(), tcpFlags: f.tcpFlags } });
-      } catch (err) {
-        log.warnRl(rl, `${this.name}: statistics push failed: ${(err as Error).message}`);
-      }
-    }
   }
 
   /** Fast-path counters (EMC hits, megaflow hits, misses, lost). */
@@ -153,7 +135,6 @@ export class DpifNetdevBacker implements DpifBackend {
       else port.inDp = true;
     }
     this.ports.set(odp, port);
-    this.flowFlush();
     return odp;
   }
 
@@ -162,7 +143,8 @@ export class DpifNetdevBacker implements DpifBackend {
     if (!p || odpPort === ODPP_LOCAL) return ENOENT;
     this.ports.delete(odpPort);
     if (p.inDp) this.dp.portDel(odpPort);
-    this.flowFlush();
+    // Its flows can never match again (and the number may be reused).
+    for (const f of this.dp.flowDump()) if (f.key[W.IN_PORT] === odpPort) this.dp.flowDelete(f);
     return 0;
   }
 
@@ -177,45 +159,85 @@ export class DpifNetdevBacker implements DpifBackend {
     return [...this.ports.values()].sort((a, b) => a.odp - b.odp).map((p) => ({ odp: p.odp, name: p.name, type: p.type }));
   }
 
-  /** The installed megaflows (dpif/dump-flows). */
-  flowList(): BackerFlow[] { return [...this.flows.values()]; }
-
   /** The datapath port of OpenFlow port 'ofp' of bridge 'owner', or -1. */
   private odpOf(owner: OfprotoDpif | null, ofp: number): number {
     for (const p of this.ports.values()) if (p.owner === owner && p.ofp === ofp) return p.odp;
     return -1;
   }
 
-  flowPut(flow: Uint8Array, mask: Uint8Array, actions: readonly OdpAction[], ufid: number): void {
-    const masked = new Uint8Array(FLOW_SIZE);
-    for (let i = 0; i < FLOW_SIZE; i++) masked[i] = flow[i]! & mask[i]!;
-    const k = String.fromCharCode(...masked) + '|' + String.fromCharCode(...mask);
+  /** Installs a megaflow in the fast path; its handle (the datapath flow's
+   * ufid), or -1 if it stays on the slow path (actions dpif-netdev cannot
+   * run, recirculation) or the table is full. */
+  flowPut(flow: Uint8Array, mask: Uint8Array, actions: readonly OdpAction[], _ufid: number): number {
     const odpIn = this.odpOf(this.current, get32(flow, FL.IN_PORT));
-    const fast = odpIn >= 0 && get32(flow, FL.RECIRC_ID) === 0 && dpExecutable(actions);
-    this.flows.set(k, { flow: masked, mask: mask.slice(), actions, ufid, fast });
-    if (!fast) return;
+    if (odpIn < 0 || get32(flow, FL.RECIRC_ID) !== 0 || !dpExecutable(actions)) return -1;
     flowToKey(flow, this.key, 0);
     flowToKey(mask, this.keyMask, 0, true);
     this.key[W.IN_PORT] = odpIn;
     this.keyMask[W.IN_PORT] = 0xffffffff;
     this.keyMask[W.RECIRC_ID] = 0xffffffff;
-    let id = this.dp.flowPut(this.key, 0, this.keyMask, 0, actions as OdpAction[]);
+    // "No VLAN" is an exact TCI of 0 (as OVS's datapath keys have no vlan() then), not a TPID.
+    // A present tag's TPID always matches exactly (OVS's datapath keys carry it as an eth_type).
+    for (let w = W.VLAN0; w <= W.VLAN1; w++) {
+      this.keyMask[w] = (this.key[w]! & VLAN_CFI ? this.keyMask[w]! | 0xffff0000 : this.keyMask[w]! & 0xffff) >>> 0;
+    }
+    const id = this.dp.flowPut(this.key, 0, this.keyMask, 0, actions as OdpAction[]);
     if (id === -EEXIST) {
-      this.dp.flowModify(this.key, 0, this.keyMask, 0, actions as OdpAction[]);
-      id = this.dp.flowFind(this.key, 0, this.keyMask, 0)?.id ?? -1;
-    } else if (id < 0) {
+      const f = this.dp.flowFind(this.key, 0, this.keyMask, 0);
+      if (!f) return -1;
+      this.dp.flowSetActions(f, actions as OdpAction[]);
+      return f.ufid;
+    }
+    if (id < 0) {
       log.warnRl(rl, `${this.name}: megaflow not installed (error ${-id})`);
+      return -1;
     }
-    if (id >= 0 && this.current && !this.installed.has(id)) {
-      this.installed.set(id, { owner: this.current, flow: flow.slice(), packets: 0, bytes: 0 });
-    }
+    return this.dp.flowById(id)!.ufid;
   }
 
+  flowStats(handle: number): DpFlowStats | null {
+    const f = this.dp.flowByUfid(handle);
+    return f && { packets: f.packets, bytes: f.bytes, used: f.used, tcpFlags: f.tcpFlags, created: f.created };
+  }
+
+  flowDel(handle: number): DpFlowStats | null {
+    const st = this.flowStats(handle);
+    const f = this.dp.flowByUfid(handle);
+    if (f) this.dp.flowDelete(f);
+    return st;
+  }
+
+  flowModify(handle: number, actions: readonly OdpAction[]): boolean {
+    const f = this.dp.flowByUfid(handle);
+    if (!f || !dpExecutable(actions)) return false;
+    this.dp.flowSetActions(f, actions as OdpAction[]);
+    return true;
+  }
+
+  flowCount(): number { return this.dp.flowCount; }
+
+  invalidate(): void { this.dp.invalidate(); }
+
+  setRevalidate(revalidate: (handle: number) => boolean): void { this.revalidate = revalidate; }
+
   flowFlush(): void {
-    this.pushStats();
-    this.installed.clear();
-    this.flows.clear();
     this.dp.flowFlush();
+  }
+
+  /** dpif/dump-flows: the datapath flows whose input port belongs to bridge
+   * 'owner', one per line; 'verbose' (-m) adds ufids and every field, 'names'
+   * prints port names. */
+  dumpFlows(owner: OfprotoDpif, verbose: boolean, names: boolean): string {
+    const portNames = names ? this.dp.portNames() : undefined;
+    const now = this.dp.clock();
+    let out = '';
+    for (const f of this.dp.flowDump()) {
+      if (this.ports.get(f.key[W.IN_PORT]!)?.owner !== owner) continue;
+      if (verbose) out += `ufid:${formatUfid(f.ufid)} `;
+      out += `${formatFlowKey(f.key, 0, f.mask, 0, { verbose, portNames })}, ${formatDpifFlowStats(f, now)}, `;
+      out += `actions:${formatOdpActions(f.actions, (p) => portNames?.get(p) ?? String(p))}\n`;
+    }
+    return out;
   }
 
   /* ---- Upcalls. ---- */

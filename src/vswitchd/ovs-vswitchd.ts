@@ -14,8 +14,16 @@ import { netdevInitialize } from '../datapath/netdev-classes.js';
 import { netdevDummyRegister } from '../datapath/netdev-dummy.js';
 import {
   unixctlFdbShow, unixctlFdbFlush, unixctlFdbStatsShow, unixctlFdbStatsClear, unixctlFdbAdd, unixctlFdbDel,
-  unixctlTrace, unixctlTracePacketOut, type UnixctlReply,
+  unixctlTrace, unixctlTracePacketOut, ofprotoDpifLookup, type UnixctlReply,
 } from '../ofproto/ofproto-dpif.js';
+import { DpifNetdevBacker } from './dpif-netdev-backer.js';
+import {
+  ofprotoSetFlowLimit, ofprotoSetMaxIdle, OFPROTO_FLOW_LIMIT_DEFAULT, OFPROTO_MAX_IDLE_DEFAULT,
+  unixctlRevalidatorWait, unixctlRevalidatorPurge, unixctlUpcallShow, unixctlUpcallSetFlowLimit,
+  unixctlRevalidatorPause, unixctlUpcallSetMegaflows, unixctlUpcallSetUfid,
+} from '../ofproto/ofproto-dpif-upcall.js';
+import { dpctlUnixctlRegister } from '../datapath/dpctl.js';
+import { dpifNetdevUnixctlRegister } from '../datapath/dpif-netdev.js';
 import { Bridges } from './bridge.js';
 
 
@@ -81,11 +89,48 @@ function registerOfprotoDpifCommands(): void {
     2, 6, (a) => unixctlTracePacketOut(a));
 }
 
+/** The datapath commands: dpctl/*, dpif-netdev/pmd-stats-*, revalidator/*, upcall/*. */
+function registerDatapathCommands(): void {
+  dpctlUnixctlRegister();
+  dpifNetdevUnixctlRegister();
+  unixctlCommandRegister('revalidator/wait', '', 0, 0, () => unixctlRevalidatorWait());
+  unixctlCommandRegister('revalidator/purge', '', 0, 0, () => unixctlRevalidatorPurge());
+  unixctlCommandRegister('upcall/show', '', 0, 0, () => unixctlUpcallShow());
+  unixctlCommandRegister('upcall/set-flow-limit', 'flow-limit-number', 1, 1, (a) => unixctlUpcallSetFlowLimit(a[0]!));
+  unixctlCommandRegister('revalidator/pause', '', 0, 0, () => unixctlRevalidatorPause(true));
+  unixctlCommandRegister('revalidator/resume', '', 0, 0, () => unixctlRevalidatorPause(false));
+  for (const on of [true, false]) {
+    const what = on ? 'enable' : 'disable';
+    unixctlCommandRegister(`upcall/${what}-megaflows`, '', 0, 0, () => unixctlUpcallSetMegaflows(on));
+    unixctlCommandRegister(`upcall/${what}-ufid`, '', 0, 0, () => unixctlUpcallSetUfid(on));
+  }
+  unixctlCommandRegister('dpif/dump-flows', '[-m] [--names | --no-names] bridge', 1, 4, (a) => {
+    const p = ofprotoDpifLookup(a[a.length - 1]!);
+    if (!p || !(p.backend instanceof DpifNetdevBacker)) throw new UnixctlError('no such bridge');
+    const verbose = a.slice(0, -1).includes('-m');
+    const opt = a.slice(0, -1).filter((x) => x === '--names' || x === '--no-names').pop();
+    return p.backend.dumpFlows(p, verbose, opt ? opt === '--names' : verbose);
+  });
+}
+
+/** Open_vSwitch other_config the datapath flows follow: flow-limit, max-idle. */
+function applyDatapathConfig(bridges: Bridges): void {
+  const oc = bridges.idl.first('Open_vSwitch')?.map('other_config');
+  if (!oc) return;
+  const num = (k: string, dflt: number) => {
+    const v = Number.parseInt(oc.get(k) ?? '', 10);
+    return Number.isFinite(v) && v >= 0 ? v : dflt;
+  };
+  ofprotoSetFlowLimit(num('flow-limit', OFPROTO_FLOW_LIMIT_DEFAULT));
+  ofprotoSetMaxIdle(num('max-idle', OFPROTO_MAX_IDLE_DEFAULT));
+}
+
 async function main(): Promise<void> {
   netdevInitialize();
   if (enableDummy) netdevDummyRegister(enableDummy === 'override' ? 'override' : 'dummy');
   timevalRegisterCommands();
   registerOfprotoDpifCommands();
+  registerDatapathCommands();
   const daemon = await Daemon.start(cfg, () => ({}));
   // OVS's own "exit" takes --cleanup (delete the datapaths; ours live in the process anyway).
   unixctlCommandRegister('exit', '[--cleanup]', 0, 1, (args) => {
@@ -93,6 +138,7 @@ async function main(): Promise<void> {
     setImmediate(() => void daemon.exit(0));
   });
   const bridges = new Bridges({ remote, enableDummy });
+  bridges.idl.onChange.add(() => applyDatapathConfig(bridges));
   daemon.atExit(() => bridges.stop());
   bridges.start();
   daemon.complete();
