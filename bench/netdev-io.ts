@@ -6,10 +6,11 @@
 //
 // Everything lives in namespaces made here and removed at the end; the relay
 // runs as a child process inside NS_SW.  Modes:
-//   off: no virtio-net headers; TX checksum offload turned off on the senders
+//   off: userspace TSO off; TX checksum offload turned off on the senders
 //        (what OVS users do; the lab's default "ovs" row)
-//   on:  virtio-net headers on the relay's sockets, senders keep offloads:
-//        GSO/TSO packets stay whole (the lab's userspace-tso-enable row)
+//   on:  userspace TSO on, senders keep offloads: GSO/TSO packets stay whole
+//        (the lab's userspace-tso-enable row)
+// (System ports always carry virtio-net headers; see datapath/netdev-linux.ts.)
 //   veth: no relay, one veth pair between the namespaces (the same-run baseline)
 //   dp-off, dp-on: as off/on but through a DpifNetdev (extraction, EMC, megaflows)
 //

@@ -14,7 +14,7 @@
  * with the child's status if it fails first. */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { OfctlOptions } from './ovs-ofctl.js';
+import { onFatalSignal, type OfctlOptions } from './ovs-ofctl.js';
 import {
   openVconn, transactNoReply, portsToAccept, tablesToAccept, die, fetchConfig, dumpTransaction,
 } from './ofctl-switch.js';
@@ -56,7 +56,8 @@ async function detachIfRequested(opts: OfctlOptions): Promise<number> {
   return new Promise<never>(() => {
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       detached: true,
-      stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+      // A detached OVS daemon's stdout is /dev/null; ovs-ofctl keeps its stderr (daemon_save_fd).
+      stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
       env: { ...process.env, [DETACHED_ENV]: '3' },
     });
     let ready = false;
@@ -71,7 +72,8 @@ async function detachIfRequested(opts: OfctlOptions): Promise<number> {
   });
 }
 
-/** Where monitor output goes: stderr until ofctl/set-output-file. */
+/** Where monitor output and errors go: stderr until ofctl/set-output-file (which
+ * OVS implements by dup2()ing the file onto stderr). */
 let outFd = 2;
 function emit(text: string): void {
   try { writeSync(outFd, text); } catch { /* reader gone */ }
@@ -168,7 +170,7 @@ async function monitorVconn(vc: Vconn, name: string, opts: OfctlOptions, replyTo
     server.close();
     if (pidfile) removePidfile(pidfile);
   };
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => { cleanup(); process.exit(0); });
+  onFatalSignal(cleanup);
   if (statusFd >= 0) {
     try { writeSync(statusFd, 'ready\n'); closeSync(statusFd); } catch { /* parent gone */ }
   }
@@ -193,7 +195,7 @@ async function monitorVconn(vc: Vconn, name: string, opts: OfctlOptions, replyTo
     pending = null;
     wake = null;
     if ('e' in got) {
-      process.stderr.write(`ovs-ofctl: vconn_recv (${got.e instanceof Error && got.e.message === 'Protocol error' ? 'Protocol error' : 'End of file'})\n`);
+      emit(`ovs-ofctl: vconn_recv (${got.e instanceof Error && got.e.message === 'Protocol error' ? 'Protocol error' : 'End of file'})\n`);
       status = 1;
       break;
     }
@@ -314,6 +316,7 @@ export async function cmdSnoop(args: string[], opts: OfctlOptions): Promise<numb
   opts.names = false;
   const statusFd = await detachIfRequested(opts);
   const { vc } = await openVconn(args[0]!, opts, 'snoop');
+  vc.setRecvAnyVersion();
   prepareDaemon(opts);
   return monitorVconn(vc, args[0]!, opts, false, false, statusFd);
 }

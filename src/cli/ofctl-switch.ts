@@ -7,12 +7,16 @@
  * the output match. */
 import { existsSync, readFileSync } from 'node:fs';
 import { strerror } from '../lib/program.js';
-import { vlogModule } from '../lib/vlog.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
+
+const vconnLog = vlogModule('vconn');
+const vconnRl = new RateLimit(5, 5);
 import type { OfctlOptions } from './ovs-ofctl.js';
 import { fatal } from './ovs-ofctl.js';
 import { Vconn, VconnError, getXid } from '../openflow/vconn.js';
 import { ovsRundir } from '../lib/dirs.js';
 import { ofpToString } from '../openflow/ofp-print.js';
+import type { PrintNames } from '../openflow/ofp-formatters.js';
 import { startMsg, allocXid, decodeMsg, msgBody, OFPSF_REPLY_MORE, type OfpMsg, type RawName } from '../openflow/ofp-msgs.js';
 import { OfpError } from '../openflow/ofp-errors.js';
 import { OfpReader } from '../openflow/ofp-buffer.js';
@@ -102,14 +106,24 @@ async function talk<T>(what: string, f: () => Promise<T>): Promise<T> {
 export async function dumpTransaction(vc: Vconn, req: Uint8Array, opts: OfctlOptions): Promise<void> {
   const verbosity = opts.more.length + 1;
   const reqMsg = msgOf(req)!;
+  // With names, replies print with the switch's port names, which OVS fetches
+  // over a second connection once the first reply is in.
+  const showNames = shouldShowNames(opts);
+  const names = async (): Promise<PrintNames | undefined> => (showNames ? { ports: await getPortMap(vc.name, opts) } : undefined);
   if (reqMsg.info.isStat) {
+    const parts: Uint8Array[] = [];
     await talk('OpenFlow packet receive failed', () => vc.dump(req, (m, msg) => {
-      out(ofpToString(m, verbosity));
+      if (showNames) parts.push(m);
+      else out(ofpToString(m, verbosity));
       if (msg && msg.info.type !== 'ERROR' && !msg.info.isStat) die(`received bad reply: ${ofpToString(m, verbosity)}`);
     }));
+    if (parts.length) {
+      const n = await names();
+      for (const m of parts) out(ofpToString(m, verbosity, n));
+    }
   } else {
     const reply = await talk(`talking to ${vc.name}`, () => vc.transact(req));
-    out(ofpToString(reply, verbosity));
+    out(ofpToString(reply, verbosity, await names()));
   }
 }
 
@@ -326,14 +340,27 @@ async function cmdDumpFlows(args: string[], opts: OfctlOptions): Promise<void> {
 }
 
 /** Sends flow stats request 'req' and collects every flow of the reply
- * (vconn_dump_flows); an error reply ends ovs-ofctl. */
+ * (vconn_dump_flows): a reply of another type or one that does not decode
+ * is logged and ends ovs-ofctl with "dump flows (Protocol error)". */
 export async function dumpFlowStats(vc: Vconn, req: Uint8Array): Promise<FlowStats[]> {
   const flows: FlowStats[] = [];
+  let bad = false;
   await talk('dump flows', () => vc.dump(req, (m, msg) => {
-    if (!msg) return;
-    if (msg.info.type === 'ERROR') die(ofpToString(m, 2).trimEnd());
-    flows.push(...decodeFlowStatsReply(msg, false));
+    if (bad) return;
+    if (!msg || msg.info.type !== 'FLOW_STATS_REPLY') {
+      vconnLog.warnRl(vconnRl, `received bad reply: ${ofpToString(m, 1).trimEnd()}`);
+      bad = true;
+      return;
+    }
+    try {
+      flows.push(...decodeFlowStatsReply(msg, false));
+    } catch (e) {
+      if (!(e instanceof OfpError)) throw e;
+      vconnLog.warnRl(vconnRl, `parse error in reply (${e.error})`);
+      bad = true;
+    }
   }));
+  if (bad) die('dump flows (Protocol error)');
   return flows;
 }
 
@@ -888,8 +915,8 @@ async function cmdPacketOut(args: string[], opts: OfctlOptions): Promise<void> {
   const name = args[0]!;
   if (args.length > 3) {
     const ports = await portsToAccept(name, opts);
-    await tablesToAccept(name, opts);
-    const pa = parseActions(args[2]!, { ports });
+    const tables = await tablesToAccept(name, opts);
+    const pa = parseActions(args[2]!, { ports, tables });
     if (typeof pa === 'string') die(pa);
     const metadata = new Match();
     setMatchField(metadata, 'in_port', await strToPortNo(name, args[1]!, opts), 2);

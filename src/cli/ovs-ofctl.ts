@@ -387,6 +387,28 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/* fatal_signal: SIGTERM, SIGINT, SIGHUP and SIGALRM (-t) run the cleanup
+ * hooks (monitor's control socket and pidfile), log "terminating with
+ * signal N" as OVS does, and end the process by the same signal. */
+const fatalHooks: (() => void)[] = [];
+const FATAL_SIGNALS: [NodeJS.Signals, number, string][] = [
+  ['SIGTERM', 15, 'Terminated'], ['SIGINT', 2, 'Interrupt'], ['SIGHUP', 1, 'Hangup'], ['SIGALRM', 14, 'Alarm clock'],
+];
+
+/** Runs 'hook' before ovs-ofctl ends on a fatal signal. */
+export function onFatalSignal(hook: () => void): void { fatalHooks.push(hook); }
+
+function installFatalSignals(): void {
+  for (const [sig, num, name] of FATAL_SIGNALS) {
+    process.on(sig, () => {
+      for (const h of fatalHooks.splice(0)) { try { h(); } catch { /* keep going */ } }
+      vlogModule('fatal_signal').warn(`terminating with signal ${num} (${name})`);
+      for (const [s] of FATAL_SIGNALS) process.removeAllListeners(s);
+      process.kill(process.pid, sig);
+    });
+  }
+}
+
 const isMain = process.argv[1] !== undefined && /ovs-ofctl(\.[cm]?js|\.ts)?$/.test(process.argv[1]);
 if (isMain) {
   // A reader that goes away (`ovs-ofctl ... | head -1`) ends us quietly, as
@@ -400,6 +422,7 @@ if (isMain) {
   const exitFlushed = (rc: number): void => {
     process.stdout.write('', () => process.stderr.write('', () => process.exit(rc)));
   };
+  installFatalSignals();
   main(process.argv.slice(2)).then(exitFlushed, (e) => {
     process.stderr.write(`ovs-ofctl: ${e instanceof Error ? e.message : String(e)}\n`);
     exitFlushed(1);

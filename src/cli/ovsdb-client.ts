@@ -15,13 +15,14 @@ import type { Socket } from 'node:net';
 import { setProgramName, ovsFatal, ovsError, printVersionAndExit, errorText } from '../lib/program.js';
 import { parseCommandLine, type OptionSpec } from '../lib/command-line.js';
 import { JsonRpc, JsonRpcError, JsonRpcClosedError } from '../lib/jsonrpc.js';
-import { openActive, openPassive, isPassiveName, OVSDB_PORT, setSslConfig } from '../lib/stream.js';
+import { openActive, openPassive, isPassiveName, OVSDB_PORT } from '../lib/stream.js';
+import { SSL_BOOTSTRAP_OPTION, SSL_OPTIONS, sslOptionApply, streamUsage } from '../lib/stream-ssl-options.js';
 import { ovsRundir } from '../lib/dirs.js';
 import { vlogModule, vlogSetFromString } from '../lib/vlog.js';
 import { type Json, type JsonObject, jsonParse, jsonToString, isJsonObject } from '../lib/json.js';
 import { parseJsonOvs } from '../lib/json-ovs-parse.js';
 import { shashOrder } from '../lib/shash-order.js';
-import { DAEMON_OPTIONS, defaultDaemonConfig, handleDaemonOption, Daemon, daemonUsage } from '../lib/daemon.js';
+import { DAEMON_OPTIONS, defaultDaemonConfig, handleDaemonOption, Daemon, daemonUsage, replayUsage, REPLAY_OPTIONS } from '../lib/daemon.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import type { DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 import type { ColumnSchema } from '../ovsdb/column.js';
@@ -60,7 +61,6 @@ let force = false;
 let dbChangeAware = -1;
 let leaderOnly = true;
 const daemonCfg = defaultDaemonConfig();
-const ssl: { privateKey?: string; certificate?: string; caCert?: string } = {};
 
 const OPTIONS: OptionSpec[] = [
   { name: 'help', short: 'h', arg: 'none' },
@@ -73,12 +73,9 @@ const OPTIONS: OptionSpec[] = [
   { name: 'leader-only', arg: 'none' },
   { name: 'no-leader-only', arg: 'none' },
   ...DAEMON_OPTIONS,
-  { name: 'bootstrap-ca-cert', arg: 'required' },
-  { name: 'private-key', short: 'p', arg: 'required' },
-  { name: 'certificate', short: 'c', arg: 'required' },
-  { name: 'ca-cert', short: 'C', arg: 'required' },
-  { name: 'ssl-protocols', arg: 'required' },
-  { name: 'ssl-ciphers', arg: 'required' },
+  ...REPLAY_OPTIONS,
+  SSL_BOOTSTRAP_OPTION,
+  ...SSL_OPTIONS,
   { name: 'format', short: 'f', arg: 'required' },
   { name: 'data', short: 'd', arg: 'required' },
   { name: 'no-headings', arg: 'none' },
@@ -174,26 +171,7 @@ Valid commands are:
 
 The default SERVER is unix:${rundir}/db.sock.
 The default DATABASE is Open_vSwitch.
-
-Active SERVER connection methods:
-  tcp:HOST:PORT           PORT at remote HOST
-  ssl:HOST:PORT           SSL PORT at remote HOST
-  unix:FILE               Unix domain socket named FILE
-
-Passive SERVER connection methods:
-  ptcp:PORT[:IP]          listen to TCP PORT on IP
-  pssl:PORT[:IP]          listen for SSL on PORT on IP
-  punix:FILE              listen on Unix domain socket FILE
-
-PKI configuration (required to use SSL):
-  -p, --private-key=FILE  file with private key
-  -c, --certificate=FILE  file with certificate for private key
-  -C, --ca-cert=FILE      file with peer CA certificate
-  --bootstrap-ca-cert=FILE  file with peer CA certificate to read or create
-SSL options:
-  --ssl-protocols=PROTOS  list of SSL protocols to enable
-  --ssl-ciphers=CIPHERS   list of SSL ciphers to enable
-${tableUsage()}  --timestamp                 timestamp "monitor" output${daemonUsage()}
+${streamUsage('SERVER', true, true, true)}${tableUsage()}  --timestamp                 timestamp "monitor" output${daemonUsage()}${replayUsage()}
 Other options:
   -h, --help                  display this help message
   -V, --version               display version information
@@ -227,10 +205,6 @@ function parseOptions(argv: string[]): string[] {
       case 'no-db-change-aware': dbChangeAware = 0; break;
       case 'leader-only': leaderOnly = true; break;
       case 'no-leader-only': leaderOnly = false; break;
-      case 'bootstrap-ca-cert': case 'ca-cert': ssl.caCert = v; break;
-      case 'private-key': ssl.privateKey = v; break;
-      case 'certificate': ssl.certificate = v; break;
-      case 'ssl-protocols': case 'ssl-ciphers': break;
       case 'format': {
         const f = parseTableFormat(v);
         if (typeof f === 'object') ovsFatal(0, f.error);
@@ -248,11 +222,11 @@ function parseOptions(argv: string[]): string[] {
       case 'bare': style.format = 'list'; style.cellFormat = 'bare'; style.headings = false; break;
       case 'max-column-width': style.maxColumnWidth = parseInt(v, 10) || 0; break;
       default:
+        if (sslOptionApply(o.name, v)) break;
         if (!handleDaemonOption(daemonCfg, o) && o.name === 'verbose') vlogSetFromString(v);
         break;
     }
   }
-  setSslConfig(ssl);
   if (!timeout) {
     const env = process.env.OVS_CTL_TIMEOUT;
     if (env && /^\d+$/.test(env)) timeout = Number(env);

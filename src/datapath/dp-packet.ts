@@ -17,6 +17,7 @@
  * to a datapath running in a worker_thread (the fds of the ports are plain
  * integers valid in every thread of the process).
  */
+import { completePartialChecksum } from '../lib/packets/checksum.js';
 
 /** Spare bytes at the front of every slot (OVS DP_NETDEV_HEADROOM). */
 export const HEADROOM = 128;
@@ -36,6 +37,11 @@ export const enum OlFlags {
 
 /** virtio-net gso_type values (VIRTIO_NET_HDR_GSO_*). */
 export const enum GsoType { NONE = 0, TCPV4 = 1, UDP = 3, TCPV6 = 4, ECN = 0x80 }
+
+/** A packet's offload metadata outside a batch (packets copied out for an
+ * upcall keep it, so that executing them later still completes checksums and
+ * segments GSO packets where needed). */
+export interface PacketOffloads { olFlags: number; csumStart: number; csumOffset: number; gsoSize: number; gsoType: number }
 
 /** A batch of up to 'maxPackets' packets, each in a slot of 'slotSize' bytes. */
 export class DpPacketBatch {
@@ -180,6 +186,34 @@ export class DpPacketBatch {
     this.inPort[j] = src.inPort[i]!;
     this.count = j + 1;
     return true;
+  }
+
+  /** Completes packet i's partial L4 checksum in software, if it has one
+   * (not for GSO packets: their segments get theirs).  False if the offsets
+   * are out of range. */
+  completeChecksum(i: number): boolean {
+    const fl = this.olFlags[i]!;
+    if (!(fl & OlFlags.CSUM_PARTIAL) || fl & OlFlags.GSO) return true;
+    if (!completePartialChecksum(this.data, this.offsets[i]!, this.sizes[i]!, this.csumStart[i]!, this.csumOffset[i]!)) return false;
+    this.olFlags[i] = fl & ~OlFlags.CSUM_PARTIAL;
+    return true;
+  }
+
+  /** Packet i's offload metadata, or null if it has none (plain packet). */
+  getOffloads(i: number): PacketOffloads | null {
+    const fl = this.olFlags[i]! & (OlFlags.CSUM_PARTIAL | OlFlags.CSUM_GOOD | OlFlags.GSO);
+    if (!fl) return null;
+    return { olFlags: fl, csumStart: this.csumStart[i]!, csumOffset: this.csumOffset[i]!,
+      gsoSize: this.gsoSize[i]!, gsoType: this.gsoType[i]! };
+  }
+
+  /** Gives packet i the offload metadata 'o'. */
+  setOffloads(i: number, o: PacketOffloads): void {
+    this.olFlags[i] = o.olFlags;
+    this.csumStart[i] = o.csumStart;
+    this.csumOffset[i] = o.csumOffset;
+    this.gsoSize[i] = o.gsoSize;
+    this.gsoType[i] = o.gsoType;
   }
 
   /** Removes the outermost VLAN tag of packet i (false if it has none). */

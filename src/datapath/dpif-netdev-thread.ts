@@ -26,6 +26,7 @@ import { netdevLinuxAdopt, netdevLinuxClass, type LinuxPortHandle } from './netd
 import { netdevInternalClass, netdevTapClass } from './netdev-tap.js';
 import { type OdpAction } from './odp-actions.js';
 import { FLOW_WORDS } from './flow.js';
+import { type PacketOffloads } from './dp-packet.js';
 
 /** This module's own file when run unbundled (build/), else the separately
  * bundled worker entry next to the program (dist/dpif-netdev-thread.cjs; scripts/build.mjs
@@ -128,12 +129,12 @@ function workerMain(init: WorkerInit): void {
     dp.portAdd(netdevLinuxAdopt(p.handle, cls), p.portNo);
   }
   let nextId = 0;
-  const pending = new Map<number, { packet: Uint8Array; key: Uint32Array; inPort: number }>();
+  const pending = new Map<number, { packet: Uint8Array; key: Uint32Array; inPort: number; ol: PacketOffloads | null }>();
   dp.setUpcallHandler((packet, key, k, inPort) => {
     if (pending.size >= MAX_PENDING) return null;
     const id = nextId++;
     const u = { packet: packet.slice(), key: key.slice(k, k + FLOW_WORDS), inPort };
-    pending.set(id, u);
+    pending.set(id, { ...u, ol: dp.upcallPacketOffloads() });
     port.postMessage({ upcall: id, ...u });
     return 'pending';
   });
@@ -148,7 +149,7 @@ function workerMain(init: WorkerInit): void {
         if (!u || !r) { dp.stats.lost++; break; }
         const mask = r.mask ?? new Uint32Array(FLOW_WORDS).fill(0xffffffff);
         dp.flowPut(u.key, 0, mask, 0, r.actions);
-        dp.execute(u.packet, u.inPort, r.actions);
+        dp.execute(u.packet, u.inPort, r.actions, u.ol);
         break;
       }
       case 'put':

@@ -39,7 +39,8 @@
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { timeMsec } from '../lib/timeval.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
-import { DpPacketBatch, HEADROOM } from './dp-packet.js';
+import { DpPacketBatch, HEADROOM, OlFlags, type PacketOffloads } from './dp-packet.js';
+import { refreshPartialChecksum } from './dp-packet-gso.js';
 import { FLOW_WORDS, W, flowExtractPacket, flowHashRss } from './flow.js';
 import { Emc } from './dpif-netdev-emc.js';
 import { Dpcls } from './dpif-netdev-dpcls.js';
@@ -241,7 +242,46 @@ export class DpifNetdev {
 
   /** Sets the function called on misses (null: drop them). */
   setUpcallHandler(h: UpcallHandler | null): void {
-    this.upcall = h;
+    // While the handler runs, execute() of that same packet keeps its offload
+    // metadata (partial checksum, GSO), which the handler's bytes do not carry.
+    // Handlers see a packet with a complete checksum (packet-ins, slow-path
+    // actions); GSO packets keep their metadata that way too.
+    this.upcall = h && ((packet, key, k, inPort) => {
+      this.upcallPacket = packet;
+      this.completeUpcallChecksum(packet);
+      try { return h(packet, key, k, inPort); } finally { this.upcallPacket = null; }
+    });
+  }
+
+  /** The packet being upcalled (a view into this.rx), during the handler call. */
+  private upcallPacket: Uint8Array | null = null;
+
+  private completeUpcallChecksum(packet: Uint8Array): void {
+    const rx = this.rx;
+    if (packet.buffer !== rx.data.buffer) return;
+    for (let i = 0; i < rx.count; i++) if (rx.offsets[i] === packet.byteOffset) { rx.completeChecksum(i); return; }
+  }
+
+  /** During an upcall handler call: the offload metadata of the packet being
+   * upcalled (null if it has none), for handlers that keep a copy of the
+   * packet to execute() later. */
+  upcallPacketOffloads(): PacketOffloads | null {
+    const u = this.upcallPacket, rx = this.rx;
+    if (u === null || u.buffer !== rx.data.buffer) return null;
+    for (let i = 0; i < rx.count; i++) if (rx.offsets[i] === u.byteOffset) return rx.getOffloads(i);
+    return null;
+  }
+
+  /** The offload metadata of the packet being upcalled if 'packet' is a copy of it. */
+  private upcallOffloads(packet: Uint8Array): PacketOffloads | null {
+    const u = this.upcallPacket;
+    if (u === null || u.length !== packet.length) return null;
+    const o = this.upcallPacketOffloads();
+    if (o === null) return null;
+    // Same headers (up to and including the L4 checksum field): same packet.
+    const end = Math.min(packet.length, Math.max(o.csumStart + o.csumOffset + 2, 64));
+    for (let j = 0; j < end; j++) if (u[j] !== packet[j]) return null;
+    return o;
   }
 
   private userspace: UserspaceHandler | null = null;
@@ -508,11 +548,15 @@ export class DpifNetdev {
   }
 
   /** Executes 'actions' on a copy of 'packet' as if received on 'inPort'
-   * (OVS dpif_execute: packet-out, and packets that waited for an upcall). */
-  execute(packet: Uint8Array, inPort: number, actions: readonly OdpAction[]): void {
+   * (OVS dpif_execute: packet-out, and packets that waited for an upcall).
+   * 'offloads' is the packet's offload metadata; a copy of the packet being
+   * upcalled, executed from within the upcall handler, keeps its own. */
+  execute(packet: Uint8Array, inPort: number, actions: readonly OdpAction[], offloads?: PacketOffloads | null): void {
     const b = (this.execBatch ??= new DpPacketBatch(1, this.slotSize));
     b.count = 0;
     if (!b.append(packet, inPort)) { this.stats.lost++; return; }
+    const ol = offloads ?? this.upcallOffloads(packet);
+    if (ol) b.setOffloads(0, ol);
     this.execute1(b, 0, actions);
     this.flushTx();
   }
@@ -540,11 +584,13 @@ export class DpifNetdev {
         case 'set':
         case 'set_masked':
           odpSetField(batch.data, batch.offsets[i]!, batch.sizes[i]!, a.key, a.value, a.type === 'set' ? null : a.mask);
+          if (batch.olFlags[i]! & OlFlags.CSUM_PARTIAL) refreshPartialChecksum(batch, i);
           break;
         case 'trunc':
           if (batch.sizes[i]! > a.maxLen) batch.sizes[i] = a.maxLen;
           break;
         case 'userspace':
+          batch.completeChecksum(i); // what goes to a controller has a complete checksum
           if (this.userspace) this.userspace(batch.packet(i), batch.inPort[i]!, a);
           break;
         case 'clone': {

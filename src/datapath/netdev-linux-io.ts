@@ -105,6 +105,8 @@ export function readTapBatch(fd: number, batch: DpPacketBatch, max = batch.maxPa
   batch.resetForReceive(max);
   const n = addon().readBatch(fd, batch.data, batch.rxOffsets, batch.capacity, batch.sizes, max);
   if (n < 0) return n === -11 ? 0 : n;
+  // No kernel receive information here: clear what a packet socket left in this batch.
+  batch.aux.fill(0, 0, 2 * n);
   batch.count = n;
   return n;
 }

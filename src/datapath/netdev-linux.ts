@@ -7,13 +7,16 @@
  * both directions, many packets per system call (netdev-linux-io.ts).
  * Attributes go through ioctls and /sys.
  *
- * Offloads.  With userspace TSO enabled (netdevLinuxSetUserspaceTso, OVS's
- * other_config:userspace-tso-enable) the socket uses virtio-net headers:
- * received GSO super-packets stay whole and partial checksums stay partial,
- * recorded in the DpPacketBatch metadata; on send the header is rebuilt from
- * that metadata in the packet's headroom.  Such a device advertises
- * NetdevOl.TX_L4_CSUM | TX_TCP_TSO, so netdev.ts leaves those packets alone;
- * a device without them gets its checksums completed by netdev.ts.
+ * Offloads.  Packet sockets always use virtio-net headers: received GSO
+ * super-packets (a sender's TSO) stay whole and partial checksums stay
+ * partial, recorded in the DpPacketBatch metadata; on send the header is
+ * rebuilt from that metadata in the packet's headroom, so a system port takes
+ * partial checksums (NetdevOl.TX_L4_CSUM).  With userspace TSO enabled
+ * (netdevLinuxSetUserspaceTso, OVS's other_config:userspace-tso-enable) it
+ * also takes GSO packets whole (TX_TCP_TSO | TX_UDP_GSO); without it netdev.ts
+ * cuts them into segments first (dp-packet-gso.ts).  Devices without
+ * TX_L4_CSUM (taps without offload, dummies) get checksums completed by
+ * netdev.ts.
  *
  * netdev-tap.ts builds the "internal" and "tap" types on the helpers
  * exported here (vnet header handling, ioctls), as OVS keeps all three in
@@ -35,21 +38,23 @@ import {
   setEtherAddr, getIfFlags, updateIfFlags, IffFlags, getSysStats, getSysCarrier, getSysCarrierChanges,
   getLinkSettings, getDriverInfo, FdWatcher, PollEvents, TpStatus,
 } from './netdev-linux-io.js';
-import { walkExtHeaders } from '../lib/packets/ipv6.js';
+import { findL4Checksum, GSO_UDP_L4 } from './dp-packet-gso.js';
 
 const log = vlogModule('netdev_linux');
+const tsoLog = vlogModule('userspace_tso');
 const rl = new RateLimit(5, 20);
 
 let userspaceTso = false;
 
-/** Turns virtio-net headers (GSO and checksum offload) on or off for devices
- * opened from now on (OVS other_config:userspace-tso-enable). */
+/** Turns userspace TSO on or off for devices opened from now on (OVS
+ * other_config:userspace-tso-enable): system ports take GSO packets whole,
+ * taps get virtio-net headers and offloads. */
 export function netdevLinuxSetUserspaceTso(on: boolean): void {
-  if (on !== userspaceTso) log.info(`Userspace TCP Segmentation Offloading support ${on ? 'enabled' : 'disabled'}`);
+  if (on !== userspaceTso) tsoLog.info(`Userspace TCP Segmentation Offloading support ${on ? 'enabled' : 'disabled'}`);
   userspaceTso = on;
 }
 
-/** True if devices are opened with virtio-net headers. */
+/** True if userspace TSO is on for devices opened from now on. */
 export function netdevLinuxUserspaceTso(): boolean {
   return userspaceTso;
 }
@@ -70,6 +75,8 @@ export class NetdevLinux extends Netdev {
   rxErrors = 0;
   /** True for tap-backed devices, whose kernel rx/tx counters are swapped. */
   readonly isTap: boolean = false;
+  /** The last receive returned a short batch: the queue is (most likely) empty. */
+  rxDrained = false;
   /** True if 'fd' belongs to another netdev object (another thread's): not closed here. */
   borrowedFd = false;
 }
@@ -87,7 +94,11 @@ export function linuxRxFixup(d: NetdevLinux, batch: DpPacketBatch): void {
   let j = 0;
   for (let i = 0; i < batch.count; i++) {
     let off = batch.offsets[i]!, size = batch.sizes[i]!;
-    if (size > batch.capacity) { d.rxErrors++; continue; }
+    if (size > batch.capacity) {
+      d.rxErrors++;
+      log.warnRl(rl, () => `${d.name}: Dropped packet: Too big (${size} bytes, room for ${batch.capacity})`);
+      continue;
+    }
     let fl = batch.olFlags[i]!;
     if (d.vnetHdr) {
       if (size < VNET_HDR_LEN + 14) { d.rxErrors++; continue; }
@@ -136,39 +147,6 @@ export function linuxRxFixup(d: NetdevLinux, batch: DpPacketBatch): void {
 }
 
 const csumOut = new Int32Array(2);
-const v6Out = new Int32Array(3);
-
-/** Finds the TCP or UDP checksum of the frame data[off..off+size): out[0] =
- * L4 offset from the frame start, out[1] = checksum offset within L4.  False
- * if the frame is not TCP/UDP over IPv4/IPv6 (VLAN tags allowed). */
-export function findL4Checksum(data: Uint8Array, off: number, size: number, out: Int32Array): boolean {
-  const end = off + size;
-  let o = off + 12;
-  if (o + 2 > end) return false;
-  let type = (data[o]! << 8) | data[o + 1]!;
-  o += 2;
-  while ((type === 0x8100 || type === 0x88a8) && o + 4 <= end) {
-    type = (data[o + 2]! << 8) | data[o + 3]!;
-    o += 4;
-  }
-  let proto: number;
-  if (type === 0x0800) {
-    if (o + 20 > end) return false;
-    proto = data[o + 9]!;
-    o += (data[o]! & 0x0f) * 4;
-  } else if (type === 0x86dd) {
-    if (o + 40 > end || !walkExtHeaders(data, o + 40, end, data[o + 6]!, v6Out)) return false;
-    proto = v6Out[0]!;
-    o = v6Out[1]!;
-  } else {
-    return false;
-  }
-  const field = proto === 6 ? 16 : proto === 17 ? 6 : -1;
-  if (field < 0 || o + field + 2 > end) return false;
-  out[0] = o - off;
-  out[1] = field;
-  return true;
-}
 
 /** Before sending on a vnet-header fd: writes a virtio-net header in front of
  * every packet (moving its offset back).  Undo with linuxTxRestore(). */
@@ -187,7 +165,8 @@ export function linuxTxPrepare(batch: DpPacketBatch): void {
       gsoType = batch.gsoType[i]!;
       gsoSize = batch.gsoSize[i]!;
       // Headers end where the L4 header ends: csum_start + L4 header size.
-      hdrLen = start + ((gsoType & 0x7f) === GsoType.UDP ? 8 : tcpHeaderLen(data, batch.offsets[i]! + start));
+      const t = gsoType & 0x7f;
+      hdrLen = start + (t === GsoType.UDP || t === GSO_UDP_L4 ? 8 : tcpHeaderLen(data, batch.offsets[i]! + start));
     }
     putVnetHdr(data, o, flags, gsoType, hdrLen, gsoSize, start, offset);
     batch.offsets[i] = o;
@@ -221,11 +200,18 @@ function armWatcher(d: NetdevLinux): void {
     if (!ev) return;
     d.watcher = new FdWatcher(d.fd, ev, (events) => {
       const rx = d.rxWake, tx = d.txWake;
-      if (events < 0 || events & PollEvents.READABLE) d.rxWake = null;
-      if (events < 0 || events & PollEvents.WRITABLE) d.txWake = null;
-      armWatcher(d);
-      if (rx && !d.rxWake) rx();
-      if (tx && !d.txWake) tx();
+      const r = events < 0 || (events & PollEvents.READABLE) !== 0;
+      const w = events < 0 || (events & PollEvents.WRITABLE) !== 0;
+      if (r) d.rxWake = null;
+      if (w) d.txWake = null;
+      // The wakes usually re-arm themselves: update the watcher only after
+      // them, so that it stays armed without a system call per wake-up.
+      try {
+        if (rx && r) rx();
+        if (tx && w) tx();
+      } finally {
+        armWatcher(d);
+      }
     });
   } else {
     d.watcher.setEvents(ev);
@@ -285,7 +271,8 @@ export function linuxCommonHooks(recv: (fd: number, b: DpPacketBatch) => number,
       if (d.vnetHdr) linuxTxRestore(batch, count);
       if (n < 0) {
         d.txDropped += count;
-        if (-n !== 11) log.warnRl(rl, () => `error sending Ethernet packet on ${d.name}: ${strerror(-n)}`);
+        // A tap that is down refuses packets with EIO: that is a drop, not an error (as OVS).
+        if (-n !== 11 && !(d.isTap && -n === 5)) log.warnRl(rl, () => `error sending Ethernet packet on ${d.name}: ${strerror(-n)}`);
         return -n;
       }
       if (n < count) {
@@ -368,7 +355,12 @@ export function linuxCommonHooks(recv: (fd: number, b: DpPacketBatch) => number,
     rxqRecv(rxq, batch) {
       const d = linuxCast(rxq.netdev);
       if (d.fd < 0) return -19;
+      // A short batch drained the queue: report it empty once without a
+      // system call, so that a receive loop goes back to waiting (the fd
+      // watcher fires at once if more packets came in meanwhile).
+      if (d.rxDrained) { d.rxDrained = false; batch.count = 0; return 0; }
       const n = recv(d.fd, batch);
+      d.rxDrained = n > 0 && n < batch.maxPackets;
       if (n <= 0) return n;
       for (let i = 0; i < n; i++) batch.inPort[i] = 0;
       linuxRxFixup(d, batch);
@@ -396,14 +388,14 @@ export const netdevLinuxClass: NetdevClass = {
     const d = linuxCast(netdev);
     const ifindex = getIfindex(d.name);
     if (ifindex < 0) return -ifindex;
-    d.vnetHdr = userspaceTso;
-    const fd = openPacketSocket(d.name, { vnetHdr: d.vnetHdr, bufSize: 4 << 20 });
+    d.vnetHdr = true;
+    const fd = openPacketSocket(d.name, { vnetHdr: true, bufSize: 4 << 20 });
     if (fd < 0) {
       log.warn(`${d.name}: could not open packet socket (${strerror(-fd)})`);
       return -fd;
     }
     d.fd = fd;
-    d.olFlags = d.vnetHdr ? NetdevOl.TX_L4_CSUM | NetdevOl.TX_TCP_TSO | NetdevOl.TX_UDP_GSO : 0;
+    d.olFlags = NetdevOl.TX_L4_CSUM | (userspaceTso ? NetdevOl.TX_TCP_TSO | NetdevOl.TX_UDP_GSO : 0);
     return 0;
   },
   destruct(netdev) {

@@ -38,16 +38,19 @@ class Direction {
     if (!this.running) return;
     for (let i = 0; i < this.burst; i++) {
       const n = netdevRxqRecv(this.rxq, this.batch);
-      if (n <= 0) {
+      if (n > 0) {
+        const c = this.counters;
+        c.batches++;
+        c.packets += n;
+        for (let k = 0; k < n; k++) c.bytes += this.batch.sizes[k]!;
+        if (netdevSend(this.to, 0, this.batch)) c.sendErrors++;
+      }
+      // A short batch means the queue is drained: wait for readiness.
+      if (n < this.batch.maxPackets) {
         this.armed = true;
         netdevRxqWait(this.rxq, this.pump);
         return;
       }
-      const c = this.counters;
-      c.batches++;
-      c.packets += n;
-      for (let k = 0; k < n; k++) c.bytes += this.batch.sizes[k]!;
-      if (netdevSend(this.to, 0, this.batch)) c.sendErrors++;
     }
     setImmediate(this.pump);
   };

@@ -10,15 +10,18 @@
  * netdev-classes.ts registers the built-in ones.
  *
  * Before a batch reaches a device, netdevSend() prepares it as OVS's
- * netdev_send_prepare_batch() does: a packet whose L4 checksum was left to
- * offload gets it computed here if the device cannot (no NetdevOl.TX_L4_CSUM),
- * and a GSO super-packet is dropped if the device cannot segment it.
+ * netdev_send_prepare_batch() does: a GSO super-packet goes to a device that
+ * cannot segment it (no NetdevOl.TX_TCP_TSO / TX_UDP_GSO) cut into segments in
+ * software (dp-packet-gso.ts; the batch is then copied into a scratch batch
+ * in order), and a packet whose L4 checksum was left to offload gets it
+ * computed here if the device cannot (no NetdevOl.TX_L4_CSUM).
  */
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { strerror } from '../lib/program.js';
 import { completePartialChecksum } from '../lib/packets/checksum.js';
 import { formatEthAddr } from '../lib/packets/ethernet.js';
-import { type DpPacketBatch, OlFlags } from './dp-packet.js';
+import { DpPacketBatch, HEADROOM, OlFlags, GsoType } from './dp-packet.js';
+import { gsoSegment, gsoSegmentCount, gsoSegmentable, GSO_UDP_L4 } from './dp-packet-gso.js';
 import {
   type Netdev, type NetdevClass, type NetdevRxq, type NetdevStats, type NetdevFeatures, type Smap,
   NetdevOl,
@@ -162,14 +165,22 @@ export function netdevReconfigure(netdev: Netdev): number {
 
 /* ---- packets ------------------------------------------------------------- */
 
-/** Completes partial checksums and drops what 'netdev' cannot take; returns
- * the number of packets dropped.  The batch is compacted in place. */
+/** True if 'netdev' can take GSO packet i of 'batch' whole. */
+function gsoAccepted(netdev: Netdev, batch: DpPacketBatch, i: number): boolean {
+  const t = batch.gsoType[i]! & 0x7f;
+  const need = t === GSO_UDP_L4 || t === GsoType.UDP ? NetdevOl.TX_UDP_GSO : NetdevOl.TX_TCP_TSO;
+  return (netdev.olFlags & need) !== 0;
+}
+
+/** Completes partial checksums and drops what 'netdev' cannot take (GSO
+ * packets it cannot segment: netdevSend() segments those first); returns the
+ * number of packets dropped.  The batch is compacted in place. */
 export function netdevSendPrepareBatch(netdev: Netdev, batch: DpPacketBatch): number {
   const ol = netdev.olFlags;
   let dropped = 0;
   for (let i = 0; i < batch.count;) {
     const fl = batch.olFlags[i]!;
-    if (fl & OlFlags.GSO && !(ol & NetdevOl.TX_TCP_TSO)) {
+    if (fl & OlFlags.GSO && !gsoAccepted(netdev, batch, i)) {
       log.warnRl(rl, () => `${netdev.name}: No TSO support on port, packet dropped`);
       batch.remove(i);
       dropped++;
@@ -189,14 +200,69 @@ export function netdevSendPrepareBatch(netdev: Netdev, batch: DpPacketBatch): nu
   return dropped;
 }
 
+/** Scratch batch for software segmentation (one per thread: module state). */
+let segBatch: DpPacketBatch | null = null;
+const SEG_BATCH_PACKETS = 64;
+
+/** Sends the prepared scratch batch and empties it; the class's error. */
+function sendPrepared(netdev: Netdev, qid: number, batch: DpPacketBatch): number {
+  const dropped = netdevSendPrepareBatch(netdev, batch);
+  if (dropped) netdev.txPrepareDrops += dropped;
+  const e = batch.count ? netdev.netdevClass.send(netdev, qid, batch) : 0;
+  batch.count = 0;
+  return e;
+}
+
+/** netdevSend() for a batch holding GSO packets 'netdev' cannot take whole:
+ * copies the packets in order into a scratch batch, segmenting those. */
+function sendSegmented(netdev: Netdev, qid: number, batch: DpPacketBatch): number {
+  const seg = (segBatch ??= new DpPacketBatch(SEG_BATCH_PACKETS, HEADROOM + 65536 + 64));
+  seg.count = 0;
+  let err = 0;
+  for (let i = 0; i < batch.count; i++) {
+    const needSeg = (batch.olFlags[i]! & OlFlags.GSO) !== 0 && !gsoAccepted(netdev, batch, i);
+    if (needSeg && !gsoSegmentable(batch, i)) {
+      netdev.txPrepareDrops++;
+      log.warnRl(rl, () => `${netdev.name}: cannot segment GSO packet (type ${batch.gsoType[i]}), dropped`);
+      continue;
+    }
+    if (!needSeg) {
+      if (seg.count === seg.maxPackets) err = sendPrepared(netdev, qid, seg) || err;
+      if (!seg.appendFrom(batch, i)) netdev.txPrepareDrops++;
+      continue;
+    }
+    const nseg = gsoSegmentCount(batch, i);
+    let next = nseg > 0 ? 0 : -1;
+    while (next >= 0 && next < nseg) {
+      if (seg.count === seg.maxPackets) err = sendPrepared(netdev, qid, seg) || err;
+      next = gsoSegment(batch, i, seg, next);
+    }
+    if (next < 0) {
+      netdev.txPrepareDrops++;
+      log.warnRl(rl, () => `${netdev.name}: malformed GSO packet dropped`);
+    }
+  }
+  if (seg.count) err = sendPrepared(netdev, qid, seg) || err;
+  batch.count = 0;
+  return err;
+}
+
 /** Sends packets [0, batch.count) on tx queue 'qid' (every packet is sent or
  * dropped; the batch may be reused afterwards); 0 or errno. */
 export function netdevSend(netdev: Netdev, qid: number, batch: DpPacketBatch): number {
   if (batch.count === 0) return 0;
+  const q = qid < netdev.nTxq ? qid : qid % netdev.nTxq;
+  for (let i = 0; i < batch.count; i++) {
+    if (batch.olFlags[i]! & OlFlags.GSO && !gsoAccepted(netdev, batch, i)) {
+      const e = sendSegmented(netdev, q, batch);
+      if (e && e !== 11) log.dbgRl(rl, () => `${netdev.name}: send failed (${strerror(e)})`);
+      return e;
+    }
+  }
   const dropped = netdevSendPrepareBatch(netdev, batch);
   if (dropped) netdev.txPrepareDrops += dropped;
   if (batch.count === 0) return 0;
-  const e = netdev.netdevClass.send(netdev, qid < netdev.nTxq ? qid : qid % netdev.nTxq, batch);
+  const e = netdev.netdevClass.send(netdev, q, batch);
   if (e && e !== 11) log.dbgRl(rl, () => `${netdev.name}: send failed (${strerror(e)})`);
   return e;
 }

@@ -19,7 +19,8 @@ import { createPidfile, removePidfile } from './pidfile.js';
 import type { OptionSpec, ParsedOption } from './command-line.js';
 import { ovsRundir, ovsLogdir, absFileName } from './dirs.js';
 import { getProgramName, ovsFatal, versionString, errorText } from './program.js';
-import { UnixctlServer, unixctlCommandRegister } from './unixctl.js';
+import { UnixctlServer, UnixctlError, unixctlCommandRegister } from './unixctl.js';
+import { coverageReadCounter, coverageShow, coverageStart } from './coverage.js';
 import { vlogModule, vlogSetFromString, vlogSetLogFile, vlogDisableConsole } from './vlog.js';
 
 const log = vlogModule('daemon');
@@ -82,8 +83,8 @@ export function daemonUsage(): string {
   return `
 Daemon options:
   --detach                run in background as daemon
-  --monitor               creates a process to monitor this daemon (accepted, no effect)
-  --user=username[:group] changes the effective daemon user:group (ignored)
+  --monitor               creates a process to monitor this daemon
+  --user=username[:group] changes the effective daemon user:group
   --no-chdir              do not chdir to '/'
   --pidfile[=FILE]        create pidfile (default: ${ovsRundir()}/${getProgramName()}.pid)
   --overwrite-pidfile     with --pidfile, start even if already running
@@ -93,6 +94,25 @@ Logging options:
   -v, --verbose            set maximum verbosity level
   --log-file[=FILE]        enable logging to specified FILE
                            (default: ${ovsLogdir()}/${getProgramName()}.log)
+  --syslog-method=(libc|unix:file|udp:ip:port)
+                           specify how to send messages to syslog daemon
+  --syslog-target=HOST:PORT  also send syslog msgs to HOST:PORT via UDP
+`;
+}
+
+/** --record[=DIR] and --replay[=DIR] (accepted and ignored). */
+export const REPLAY_OPTIONS: OptionSpec[] = [
+  { name: 'record', arg: 'optional' },
+  { name: 'replay', arg: 'optional' },
+];
+
+/** The help text of --record/--replay, which OVS's database programs list
+ * (accepted; ovs-ts does not record or replay). */
+export function replayUsage(): string {
+  return `
+Replay options:
+  --record[=DIR]            turn on writing replay files
+  --replay[=DIR]            run from replay files
 `;
 }
 
@@ -176,6 +196,13 @@ export class Daemon {
       setImmediate(() => void d.exit(0));
     });
     unixctlCommandRegister('memory/show', '', 0, 0, () => formatMemory(memoryReport?.() ?? {}));
+    unixctlCommandRegister('coverage/show', '', 0, 0, () => coverageShow());
+    unixctlCommandRegister('coverage/read-counter', 'COUNTER', 1, 1, (args) => {
+      const n = coverageReadCounter(args[0]!);
+      if (n === null) throw new UnixctlError('No such counter');
+      return `${n}\n`;
+    });
+    coverageStart();
     // OVS logs its peak memory after the first ten seconds of life.
     setTimeout(() => {
       const rss = Math.round(process.resourceUsage().maxRSS);

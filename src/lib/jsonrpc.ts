@@ -155,6 +155,11 @@ export class JsonRpc {
     this.shutdown();
   }
 
+  /** Writes what is queued now rather than at the end of this tick. */
+  flushOutput(): void {
+    if (this.out.length !== 0) this.flush();
+  }
+
   private flush(): void {
     this.flushScheduled = false;
     if (this.closed || this.out.length === 0) return;

@@ -14,6 +14,10 @@ import type * as tls from 'node:tls';
 import { readFileSync, unlinkSync, existsSync, writeFileSync } from 'node:fs';
 import { ovsRundir, absFileName } from './dirs.js';
 import { errorText, strerror } from './program.js';
+import { vlogModule } from './vlog.js';
+
+const socketLog = vlogModule('socket_util');
+const sslLog = vlogModule('stream_ssl');
 
 export type ActiveAddress =
   | { kind: 'unix'; path: string }
@@ -141,8 +145,10 @@ function bootstrapCaCert(sock: tls.TLSSocket, file: string): string | null {
        && cert.issuerCertificate.fingerprint256 !== cert.fingerprint256; i++) {
     cert = cert.issuerCertificate;
   }
-  if (cert.issuerCertificate && cert.issuerCertificate.fingerprint256 !== cert.fingerprint256) {
-    return 'root of peer certificate chain is not self-signed';
+  // The last certificate must be a CA's, i.e. self-signed (Node links a
+  // self-signed certificate to itself; a chain that stops short has no issuer).
+  if (!cert.issuerCertificate || cert.issuerCertificate.fingerprint256 !== cert.fingerprint256) {
+    return 'could not bootstrap CA cert: obtained certificate is not self-signed';
   }
   const b64 = cert.raw.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
   try {
@@ -218,8 +224,15 @@ export function openPassive(name: string, defaultPort: number,
     return Promise.reject(e);
   }
   const a = addr;
-  return a.kind === 'pssl' ? loadTls().then((t) => listenPassive(a, t, onConnection))
+  const listening = a.kind === 'pssl' ? loadTls().then((t) => listenPassive(a, t, onConnection))
     : listenPassive(a, null, onConnection);
+  if (a.kind === 'punix' || a.port !== 0) return listening;
+  // A port chosen by the kernel is logged as OVS does ("0:127.0.0.1: listening
+  // on port N"): tests find the port in the log.
+  return listening.then((server) => {
+    socketLog.info(`${name.slice(name.indexOf(':') + 1)}: listening on port ${boundPort(server)}`);
+    return server;
+  });
 }
 
 function listenPassive(addr: PassiveAddress, tlsMod: TlsModule | null,
@@ -230,7 +243,11 @@ function listenPassive(addr: PassiveAddress, tlsMod: TlsModule | null,
       let opts;
       try { opts = tlsOptions(); } catch (e) { reject(e); return; }
       const { bootstrap: _b, ...serverOpts } = opts;
-      server = tlsMod!.createServer(serverOpts, (s) => onConnection(s, `ssl:${s.remoteAddress}:${s.remotePort}`));
+      server = tlsMod!.createServer(serverOpts, (s) => {
+        const sni = s.servername;
+        if (sni) sslLog.dbg(`connection indicated server name ${sni}`);
+        onConnection(s, `ssl:${s.remoteAddress}:${s.remotePort}`);
+      });
     } else {
       server = net.createServer((s) => {
         const peer = addr.kind === 'punix' ? `unix#${s.remotePort ?? ''}` : `tcp:${s.remoteAddress}:${s.remotePort}`;

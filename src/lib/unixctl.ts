@@ -17,8 +17,11 @@ import { openPassive } from './stream.js';
 import { vlogModule, vlogListText, vlogPatternsText, vlogSetFromString, vlogSetLogFile,
   vlogCloseLogFile, vlogLogFileName, vlogSetRateLimit } from './vlog.js';
 import { versionString } from './program.js';
+import { coverageCounter } from './coverage.js';
 
 const log = vlogModule('unixctl');
+const coverageReceived = coverageCounter('unixctl_received');
+const coverageReplied = coverageCounter('unixctl_replied');
 
 /** An error reply: its message is the text ovs-appctl prints on stderr. */
 export class UnixctlError extends Error {}
@@ -116,6 +119,7 @@ export class UnixctlServer {
   }
 
   private async run(rpc: JsonRpc, method: string, params: unknown[], id: JsonId): Promise<void> {
+    coverageReceived.inc();
     const cmd = commands.get(method);
     let error: string | null = null;
     if (!cmd) {
@@ -135,6 +139,7 @@ export class UnixctlServer {
       const result = await cmd!.handler(params as string[]);
       log.dbg(`replying with success, id=${JSON.stringify(id)}: "${result ?? ''}"`);
       rpc.reply(id, withNewline(result ?? ''));
+      coverageReplied.inc();
     } catch (e) {
       const text = e instanceof UnixctlError ? e.message : `internal error: ${(e as Error).message}`;
       if (!(e instanceof UnixctlError)) log.err(`${method}: ${(e as Error).stack ?? e}`);

@@ -20,6 +20,11 @@ import {
 export const TUN_METADATA_TOT_OPT_SIZE = 256;
 export const TUN_METADATA_NUM_OPTS = 64;
 
+/** Matches per slab of match storage (see the constructor). */
+const SLAB_MATCHES = 32;
+let slab = new Uint8Array(SLAB_MATCHES * 2 * FLOW_SIZE);
+let slabOff = 0;
+
 /** One tun_metadataN option of a match. */
 export interface TunMdEntry {
   /** Length of the option in bytes (value and mask have this length). */
@@ -45,10 +50,16 @@ export class Match {
       this.flow = flow;
       this.wc = wc;
     } else {
-      // One allocation for both halves: typed arrays this size live off-heap.
-      const both = new Uint8Array(2 * FLOW_SIZE);
-      this.flow = flow ?? both.subarray(0, FLOW_SIZE);
-      this.wc = wc ?? both.subarray(FLOW_SIZE);
+      // Both halves come from a shared zero-filled slab: typed arrays this size
+      // live off-heap, and one ArrayBuffer per match costs more than the views.
+      if (slabOff === SLAB_MATCHES * 2 * FLOW_SIZE) {
+        slab = new Uint8Array(SLAB_MATCHES * 2 * FLOW_SIZE);
+        slabOff = 0;
+      }
+      const at = slabOff;
+      slabOff = at + 2 * FLOW_SIZE;
+      this.flow = flow ?? slab.subarray(at, at + FLOW_SIZE);
+      this.wc = wc ?? slab.subarray(at + FLOW_SIZE, at + 2 * FLOW_SIZE);
     }
     this.tunMd = [];
   }

@@ -112,10 +112,19 @@ function headerEq(a: NxmHeader, b: NxmHeader): boolean {
 const isCookieHeader = (h: NxmHeader): boolean =>
   headerEq(h, NXM_NX_COOKIE) || headerEq(h, makeWild(NXM_NX_COOKIE));
 
+/** nxmFieldByMfId's answers per version (0 = prefer NXM, 1..6 wire versions). */
+const byMfVersion: (NxmField | null | undefined)[][] = [[], [], [], [], [], [], []];
+
 /** The code point to use for field 'id' in OpenFlow 'version' (0: prefer NXM). */
 export function nxmFieldByMfId(id: MF, version: number): NxmField | undefined {
+  const cache = byMfVersion[version];
+  if (cache) {
+    const c = cache[id];
+    if (c !== undefined) return c ?? undefined;
+  }
   let f: NxmField | undefined;
   for (const e of byMf[id]!) if (!f || version >= e.version) f = e;
+  if (cache) cache[id] = f ?? null;
   return f;
 }
 
@@ -206,11 +215,12 @@ export interface NxmEntry {
   end: number;
 }
 
-function copyEntryValue(field: MfField | null, payload: Uint8Array, width: number): Uint8Array {
+function copyEntryValue(field: MfField | null, d: Uint8Array, at: number, width: number): Uint8Array {
   const n = field ? field.nBytes : Math.max(width, 8);
   const out = new Uint8Array(n);
   const len = Math.min(width, n);
-  out.set(payload.subarray(0, len), field && field.variable ? n - len : 0);
+  const to = field && field.variable ? n - len : 0;
+  for (let i = 0; i < len; i++) out[to + i] = d[at + i]!;
   return out;
 }
 
@@ -222,21 +232,21 @@ function pullEntry(d: Uint8Array, pos: number, end: number, allowCookie: boolean
   const h = ph.h;
   const plen = nxmPayloadLen(h);
   if (end - ph.pos < plen) return new OfpError('OFPBMC_BAD_LEN', `OXM entry calls for ${plen}-byte payload`);
-  const payload = d.subarray(ph.pos, ph.pos + plen);
+  const at = ph.pos;
   const width = nxmFieldBytes(h);
   if (h.hasmask) {
     for (let i = 0; i < width; i++) {
-      if (payload[i]! & ~payload[width + i]!) {
+      if (d[at + i]! & ~d[at + width + i]!) {
         log.warnRl(rl, () => `Rejecting NXM/OXM entry ${headerText(h)} with 1-bits in value for bits wildcarded by the mask.`);
         return new OfpError('OFPBMC_BAD_WILDCARDS');
       }
     }
   }
-  const value = copyEntryValue(ph.field, payload, width);
+  const value = copyEntryValue(ph.field, d, at, width);
   let mask: Uint8Array;
   if (h.hasmask) {
     if (!allowMask) return new OfpError('OFPBMC_BAD_MASK');
-    mask = copyEntryValue(ph.field, payload.subarray(width), width);
+    mask = copyEntryValue(ph.field, d, at + width, width);
   } else {
     mask = new Uint8Array(value.length).fill(0xff);
   }
@@ -283,6 +293,8 @@ export function nxPullRaw(d: Uint8Array, pos: number, len: number, opts: PullOpt
   const end = pos + len;
   if (end > d.length) return new OfpError('OFPBMC_BAD_LEN');
   while (pos < end) {
+    const next = pullFixedEntry(d, pos, end, match, strict, !!opts.pipelineFieldsOnly);
+    if (next > 0) { pos = next; continue; }
     const e = pullEntry(d, pos, end, !!opts.allowCookie, false, true);
     if (e instanceof OfpError) return e;
     let err: OfpErrName | undefined = e.err;
@@ -316,6 +328,50 @@ export function nxPullRaw(d: Uint8Array, pos: number, len: number, opts: PullOpt
   return { match, cookie, cookieMask };
 }
 
+/* The common case of nxPullRaw, without intermediate objects: a standard
+ * (non-experimenter) header of a fixed-width field with the expected
+ * length, whose value is valid and new to the match.  Returns the offset past
+ * the entry once it is in 'match', or 0 to let the general path decide (and
+ * report any error). */
+const byStdKey: (NxmField | undefined)[] = [];
+for (const nf of byKey.values()) {
+  if (nf.header.cls !== OFPXMC_EXPERIMENTER) byStdKey[nf.header.cls * 128 + nf.header.field] = nf;
+}
+
+function pullFixedEntry(d: Uint8Array, pos: number, end: number, match: Match, strict: boolean,
+  pipelineOnly: boolean): number {
+  if (end - pos < 4) return 0;
+  const cls = (d[pos]! << 8) | d[pos + 1]!;
+  if (cls === OFPXMC_EXPERIMENTER) return 0;
+  const fb = d[pos + 2]!, len = d[pos + 3]!;
+  const nf = byStdKey[cls * 128 + (fb >>> 1)];
+  if (!nf) return 0;
+  const f = mfFromId(nf.id);
+  const hasmask = (fb & 1) !== 0;
+  const width = hasmask ? len >>> 1 : len;
+  if (f.variable || width !== nf.header.len || width !== f.nBytes || (hasmask && (len & 1))) return 0;
+  const vpos = pos + 4, next = vpos + len;
+  if (next > end || f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) return 0;
+  if (pipelineOnly && !mfIsPipelineField(f)) return 0;
+  const value = new Uint8Array(width);
+  for (let i = 0; i < width; i++) value[i] = d[vpos + i]!;
+  let mask: Uint8Array | null = null;
+  if (hasmask) {
+    mask = new Uint8Array(width);
+    for (let i = 0; i < width; i++) {
+      const m = d[vpos + width + i]!;
+      if (value[i]! & ~m) return 0;
+      mask[i] = m;
+    }
+    if (!mfIsMaskValid(f, mask)) return 0;
+  }
+  if (!mfIsValueValid(f, value)) return 0;
+  if ((strict && !mfAreMatchPrereqsOk(f, match)) || !mfIsAllWild(f, match)) return 0;
+  if (mfSet(f, value, mask, match).error) return 0;
+  matchAddEthernetPrereq(match, f);
+  return next;
+}
+
 function bytesToBig(b: Uint8Array): bigint {
   let x = 0n;
   for (const v of b.subarray(0, 8)) x = (x << 8n) | BigInt(v);
@@ -332,7 +388,7 @@ export function nxPullMatch(d: Uint8Array, pos: number, matchLen: number, opts: 
   if (matchLen && pos + padded > d.length) return new OfpError('OFPBMC_BAD_LEN', 'nx_match longer than message');
   const r = nxPullRaw(d, pos, matchLen, opts);
   if (r instanceof OfpError) return r;
-  return { ...r, consumed: matchLen ? padded : 0 };
+  return { match: r.match, cookie: r.cookie, cookieMask: r.cookieMask, consumed: matchLen ? padded : 0 };
 }
 
 /**
@@ -347,7 +403,7 @@ export function oxmPullMatch(d: Uint8Array, pos: number, opts: PullOptions = {})
   if (type !== OFPMT_OXM) return new OfpError('OFPBMC_BAD_TYPE');
   const padded = (len + 7) & ~7;
   if (pos + padded > d.length) return new OfpError('OFPBMC_BAD_LEN', 'oxm longer than message');
-  const r = nxPullRaw(d, pos + 4, len - 4, { ...opts, allowCookie: false });
+  const r = nxPullRaw(d, pos + 4, len - 4, { loose: opts.loose, pipelineFieldsOnly: opts.pipelineFieldsOnly, allowCookie: false });
   if (r instanceof OfpError) return r;
   return { match: r.match, consumed: padded };
 }
@@ -364,9 +420,10 @@ export function oxmDecodeMatch(d: Uint8Array, pos: number, len: number, loose = 
 export function nxPutHeaderLen(b: OfpWriter, id: MF, version: number, masked: boolean, nBytes: number): void {
   const nf = nxmFieldByMfId(id, version);
   if (!nf) throw new Error(`field ${mfFromId(id).name} has no NXM/OXM code point`);
-  let h: NxmHeader = { ...nf.header, hasmask: false, len: expLen(nf.header) + nBytes };
-  if (masked) h = makeWild(h);
-  putHeader(b, h);
+  const h = nf.header, exp = expLen(h);
+  const len = masked ? nBytes * 2 + exp : nBytes + exp;
+  b.u32(((h.cls << 16) | (h.field << 9) | (masked ? 0x100 : 0) | len) >>> 0);
+  if (exp) b.u32(h.vendor);
 }
 
 /** Writes the plain header of field 'id' (for move and learn style actions). */

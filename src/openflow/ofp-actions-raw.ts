@@ -218,9 +218,21 @@ export function pullRaw(d: Uint8Array, pos: number, end: number, version: number
     log.warnRl(actionsRl, `OpenFlow action ${inst.name} length ${len} is not a multiple of 8`);
     return new OfpError('OFPBAC_BAD_LEN');
   }
-  let arg = 0n;
-  for (let i = 0; i < inst.argLen; i++) arg = (arg << 8n) | BigInt(d[pos + inst.argOfs + i]!);
-  return { inst, arg, pos, len };
+  return { inst, arg: readArg(d, pos + inst.argOfs, inst.argLen), pos, len };
+}
+
+/** The big-endian integer argument of 'n' bytes at d[p] (one BigInt made). */
+function readArg(d: Uint8Array, p: number, n: number): bigint {
+  if (n === 0) return 0n;
+  if (n <= 6) {
+    let x = 0;
+    for (let i = 0; i < n; i++) x = x * 256 + d[p + i]!;
+    return BigInt(x);
+  }
+  let hi = 0, lo = 0;
+  for (let i = 0; i < n - 4; i++) hi = hi * 256 + d[p + i]!;
+  for (let i = n - 4; i < n; i++) lo = lo * 256 + d[p + i]!;
+  return hi ? (BigInt(hi) << 32n) | BigInt(lo) : BigInt(lo);
 }
 
 /**

@@ -326,6 +326,10 @@ function decodeOne(d: Uint8Array, r: PulledRaw, version: number): Ofpact | Ofpac
  * (OFPBRC_BAD_LEN, OFPBAC_*...).
  */
 export function decodeActions(d: Uint8Array, pos: number, len: number, version: number): Ofpact[] | OfpError {
+  return decodeActionsAllowing(d, pos, len, version, (1 << Inst.APPLY_ACTIONS) | (1 << Inst.METER));
+}
+
+function decodeActionsAllowing(d: Uint8Array, pos: number, len: number, version: number, allowed: number): Ofpact[] | OfpError {
   if (len % 8) {
     log.warnRl(actionsRl, `OpenFlow message actions length ${len} is not a multiple of 8`);
     return new OfpError('OFPBRC_BAD_LEN');
@@ -336,7 +340,7 @@ export function decodeActions(d: Uint8Array, pos: number, len: number, version: 
   }
   const acts = decodeList(d, pos, len, version);
   if (acts instanceof OfpError) return acts;
-  return verifyDecoded(acts, version, (1 << Inst.APPLY_ACTIONS) | (1 << Inst.METER), null) ?? acts;
+  return verifyDecoded(acts, version, allowed, null) ?? acts;
 }
 
 /**
@@ -344,12 +348,7 @@ export function decodeActions(d: Uint8Array, pos: number, len: number, version: 
  * (ofpacts_pull_openflow_instructions); in OF1.0 they are plain actions.
  */
 export function decodeInstructions(d: Uint8Array, pos: number, len: number, version: number): Ofpact[] | OfpError {
-  if (version === 1) {
-    if (len % 8 || pos + len > d.length) return new OfpError('OFPBRC_BAD_LEN');
-    const acts = decodeList(d, pos, len, version);
-    if (acts instanceof OfpError) return acts;
-    return verifyDecoded(acts, version, (1 << N_INSTS) - 1, null) ?? acts;
-  }
+  if (version === 1) return decodeActionsAllowing(d, pos, len, version, (1 << N_INSTS) - 1);
   if (len % 8) {
     log.warnRl(actionsRl, `OpenFlow message instructions length ${len} is not a multiple of 8`);
     return new OfpError('OFPBIC_BAD_LEN');

@@ -9,18 +9,18 @@
  */
 import { OfpError, type OfpErrName } from './ofp-errors.js';
 
-/** A bounds-checked big-endian read cursor over a byte range. */
+/** A bounds-checked big-endian read cursor over a byte range.  Fields are
+ * assembled from the bytes directly (no DataView: creating one per message
+ * costs more than decoding a flow-mod's header). */
 export class OfpReader {
-  readonly dv: DataView;
   pos: number;
   end: number;
   /** Error thrown when a pull runs past 'end'. */
   shortError: OfpErrName;
 
   constructor(readonly data: Uint8Array, start = 0, end = data.length, shortError: OfpErrName = 'OFPBRC_BAD_LEN') {
-    this.dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
     this.pos = start;
-    this.end = Math.min(end, data.length);
+    this.end = end < data.length ? end : data.length;
     this.shortError = shortError;
   }
 
@@ -29,14 +29,34 @@ export class OfpReader {
 
   /** Throws unless 'n' more bytes are available. */
   need(n: number): void {
-    if (n < 0 || this.pos + n > this.end) throw new OfpError(this.shortError, `need ${n} bytes, have ${this.remaining}`);
+    if (n < 0 || this.pos + n > this.end) this.short(n);
   }
 
-  u8(): number { this.need(1); return this.data[this.pos++]!; }
-  u16(): number { this.need(2); const v = this.dv.getUint16(this.pos); this.pos += 2; return v; }
-  u32(): number { this.need(4); const v = this.dv.getUint32(this.pos); this.pos += 4; return v; }
-  u64(): bigint { this.need(8); const v = this.dv.getBigUint64(this.pos); this.pos += 8; return v; }
-  i32(): number { this.need(4); const v = this.dv.getInt32(this.pos); this.pos += 4; return v; }
+  private short(n: number): never {
+    throw new OfpError(this.shortError, `need ${n} bytes, have ${this.remaining}`);
+  }
+
+  u8(): number {
+    if (this.pos + 1 > this.end) this.short(1);
+    return this.data[this.pos++]!;
+  }
+  u16(): number {
+    const p = this.pos;
+    if (p + 2 > this.end) this.short(2);
+    this.pos = p + 2;
+    return (this.data[p]! << 8) | this.data[p + 1]!;
+  }
+  u32(): number {
+    const p = this.pos, d = this.data;
+    if (p + 4 > this.end) this.short(4);
+    this.pos = p + 4;
+    return ((d[p]! << 24) | (d[p + 1]! << 16) | (d[p + 2]! << 8) | d[p + 3]!) >>> 0;
+  }
+  u64(): bigint {
+    const hi = this.u32(), lo = this.u32();
+    return hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+  }
+  i32(): number { return this.u32() | 0; }
 
   /** The next 'n' bytes as a view (not a copy). */
   bytes(n: number): Uint8Array {
@@ -60,8 +80,16 @@ export class OfpReader {
   }
 
   /** Peeks a u16 at 'ofs' bytes ahead without moving. */
-  peek16(ofs = 0): number { this.need(ofs + 2); return this.dv.getUint16(this.pos + ofs); }
-  peek32(ofs = 0): number { this.need(ofs + 4); return this.dv.getUint32(this.pos + ofs); }
+  peek16(ofs = 0): number {
+    this.need(ofs + 2);
+    const p = this.pos + ofs;
+    return (this.data[p]! << 8) | this.data[p + 1]!;
+  }
+  peek32(ofs = 0): number {
+    this.need(ofs + 4);
+    const p = this.pos + ofs, d = this.data;
+    return ((d[p]! << 24) | (d[p + 1]! << 16) | (d[p + 2]! << 8) | d[p + 3]!) >>> 0;
+  }
 
   /** A NUL-padded fixed-size string field of 'n' bytes. */
   str(n: number): string {
@@ -74,37 +102,91 @@ export class OfpReader {
   }
 }
 
+/* Writers start in a shared slab: a fresh zero-filled block from which each
+ * writer takes SLAB_GRANT bytes (one typed-array view instead of a separate
+ * ArrayBuffer per message, which V8 allocates off-heap and slowly).  A
+ * finished writer gives back what it did not use when it was the last to
+ * take from the slab.  Messages are views of the slab, so a long-lived one
+ * keeps its (small) slab alive, as Node's Buffer pool does. */
+const SLAB_SIZE = 16384;
+const SLAB_GRANT = 256;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabOff = 0;
+
+/** A copy of 'src' (in the writers' slab when small). */
+export function copyBytes(src: Uint8Array): Uint8Array {
+  const n = src.length;
+  if (n > SLAB_GRANT) return src.slice();
+  if (slabOff + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabOff = 0;
+  }
+  const out = slab.subarray(slabOff, slabOff + n);
+  out.set(src);
+  slabOff += (n + 7) & ~7;
+  return out;
+}
+
 /** A growable big-endian writer.  finish() returns the bytes written. */
 export class OfpWriter {
   buf: Uint8Array;
-  dv: DataView;
   len = 0;
+  /** Slab offset of 'buf' while it may hand back unused space (-1 if not). */
+  private slabAt: number;
 
   constructor(capacity = 64) {
-    this.buf = new Uint8Array(capacity);
-    this.dv = new DataView(this.buf.buffer);
+    if (capacity <= SLAB_GRANT) {
+      if (slabOff + SLAB_GRANT > SLAB_SIZE) {
+        slab = new Uint8Array(SLAB_SIZE);
+        slabOff = 0;
+      }
+      this.slabAt = slabOff;
+      this.buf = slab.subarray(slabOff, slabOff + SLAB_GRANT);
+      slabOff += SLAB_GRANT;
+    } else {
+      this.slabAt = -1;
+      this.buf = new Uint8Array(capacity);
+    }
   }
 
   /** Makes room for 'n' more bytes; returns the offset they start at. */
   reserve(n: number): number {
-    const need = this.len + n;
-    if (need > this.buf.length) {
-      let cap = this.buf.length * 2;
-      while (cap < need) cap *= 2;
-      const nb = new Uint8Array(cap);
-      nb.set(this.buf.subarray(0, this.len));
-      this.buf = nb;
-      this.dv = new DataView(nb.buffer);
-    }
     const at = this.len;
+    const need = at + n;
+    if (need > this.buf.length) this.grow(need);
     this.len = need;
     return at;
   }
 
-  u8(v: number): this { const at = this.reserve(1); this.buf[at] = v; return this; }
-  u16(v: number): this { const at = this.reserve(2); this.dv.setUint16(at, v & 0xffff); return this; }
-  u32(v: number): this { const at = this.reserve(4); this.dv.setUint32(at, v >>> 0); return this; }
-  u64(v: bigint): this { const at = this.reserve(8); this.dv.setBigUint64(at, BigInt.asUintN(64, v)); return this; }
+  private grow(need: number): void {
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf.subarray(0, this.len));
+    this.buf = nb;
+    this.slabAt = -1;
+  }
+
+  u8(v: number): this {
+    const at = this.reserve(1);
+    this.buf[at] = v;
+    return this;
+  }
+  u16(v: number): this {
+    const at = this.reserve(2), b = this.buf;
+    b[at] = v >>> 8; b[at + 1] = v;
+    return this;
+  }
+  u32(v: number): this {
+    const at = this.reserve(4), b = this.buf;
+    b[at] = v >>> 24; b[at + 1] = v >>> 16; b[at + 2] = v >>> 8; b[at + 3] = v;
+    return this;
+  }
+  u64(v: bigint): this {
+    const x = BigInt.asUintN(64, v);
+    if (x <= 0xffffffffn) return this.u32(0).u32(Number(x));
+    return this.u32(Number(x >> 32n)).u32(Number(x & 0xffffffffn));
+  }
   bytes(b: Uint8Array): this { const at = this.reserve(b.length); this.buf.set(b, at); return this; }
   zeros(n: number): this { this.reserve(n); return this; }
 
@@ -122,15 +204,31 @@ export class OfpWriter {
     return this;
   }
 
-  set16(at: number, v: number): void { this.dv.setUint16(at, v & 0xffff); }
-  set32(at: number, v: number): void { this.dv.setUint32(at, v >>> 0); }
+  set16(at: number, v: number): void { this.buf[at] = v >>> 8; this.buf[at + 1] = v; }
+  set32(at: number, v: number): void {
+    const b = this.buf;
+    b[at] = v >>> 24; b[at + 1] = v >>> 16; b[at + 2] = v >>> 8; b[at + 3] = v;
+  }
+  get16(at: number): number { return (this.buf[at]! << 8) | this.buf[at + 1]!; }
 
-  /** The bytes written so far (a copy-free view). */
-  finish(): Uint8Array { return this.buf.subarray(0, this.len); }
+  /** The bytes written so far (a copy-free view).  Writing on afterwards
+   * moves the writer to a buffer of its own. */
+  finish(): Uint8Array {
+    const len = this.len;
+    if (this.slabAt >= 0) {
+      // Hand back the unused part of the grant if nobody took slab space since.
+      const b = this.buf;
+      if (b.buffer === slab.buffer && slabOff === this.slabAt + SLAB_GRANT) slabOff = this.slabAt + ((len + 7) & ~7);
+      this.slabAt = -1;
+      this.buf = b.subarray(0, len);
+      return this.buf;
+    }
+    return this.buf.subarray(0, len);
+  }
 
   /** Sets the 16-bit OpenFlow header length at offset 2, then finish(). */
   finishMsg(): Uint8Array {
-    this.dv.setUint16(2, this.len);
+    this.set16(2, this.len);
     return this.finish();
   }
 }

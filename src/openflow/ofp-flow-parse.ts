@@ -10,7 +10,7 @@ import { parseMatchKeyValue, finishMatchParse, type Usable } from './ofp-match-p
 import { parseInstructions, checkActions } from './ofp-actions-all.js';
 import { normalizeMatchLogged } from './ofp-match-codec.js';
 import { Proto } from './ofp-protocol.js';
-import { parsePort, type PortNames } from './ofp-port-map.js';
+import { parsePort, parseTable, type PortNames } from './ofp-port-map.js';
 import { ofpactsFrom, emptyOfpacts } from './ofpact-codec.js';
 import {
   OFPFC_ADD, OFPFC_MODIFY, OFPFC_MODIFY_STRICT, OFPFC_DELETE, OFPFC_DELETE_STRICT, U64_MAX,
@@ -31,24 +31,7 @@ export interface FlowParseOptions { ports?: PortNames; tables?: ReadonlyMap<numb
 
 /** ofputil_table_from_string: a number (0-255) or a table name; null if neither. */
 export function tableFromString(s: string, tables?: ReadonlyMap<number, string>): number | null {
-  if (s.startsWith('-')) {
-    log.warn(`Negative value ${s} is not a valid table number.`);
-    return null;
-  }
-  if (/^[0-9]+$/.test(s)) {
-    const t = Number(s);
-    if (t > 255) {
-      log.warn(`table ${t} is outside the supported range 0 through 255`);
-      return null;
-    }
-    return t;
-  }
-  let name = s;
-  if (s.startsWith('"') && s.endsWith('"') && s.length > 1) {
-    try { name = JSON.parse(s) as string; } catch { return null; }
-  }
-  if (tables) for (const [id, n] of tables) if (n === name) return id;
-  return null;
+  return parseTable(s, tables) ?? null;
 }
 
 function groupFromString(s: string): number | null {
@@ -176,7 +159,7 @@ export function parseFlowModStr(text: string, command: number, opts: FlowParseOp
     fm.newCookie = 0n;
   }
   if (fields & F_ACTIONS) {
-    const pa = parseInstructions(actStr!, { ports: opts.ports });
+    const pa = parseInstructions(actStr!, { ports: opts.ports, tables: opts.tables });
     if (typeof pa === 'string') return pa;
     usable.p &= pa.usable;
     const ck = checkActions(pa.ofpacts, match, { maxPorts: 0xff00, tableId: fm.tableId, nTables: 255 });

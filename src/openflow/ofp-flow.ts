@@ -12,13 +12,14 @@ import {
   Match, OFP_DEFAULT_PRIORITY, pullOfp10Match, pullOfp11Match, pullNxMatch, putOfp10Match, putOfp11Match,
   putNxMatch, matchToString, nxMatchText,
 } from './ofp-match-codec.js';
-import { pullActions, pullInstructions, putActions, putInstructions, formatOfpacts, type Ofpacts } from './ofpact-codec.js';
+import { pullInstructions, putActions, putInstructions, formatOfpacts, type Ofpacts } from './ofpact-codec.js';
 import { OFPG_ANY } from './ofp-group.js';
 import type { Ds } from '../lib/dynamic-string.js';
-import { vlogModule } from '../lib/vlog.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
 import type { PortNames } from './ofp-port-map.js';
 
 const log = vlogModule('ofp_flow');
+const statsRl = new RateLimit(1, 5);
 
 export const OFPFC_ADD = 0, OFPFC_MODIFY = 1, OFPFC_MODIFY_STRICT = 2, OFPFC_DELETE = 3, OFPFC_DELETE_STRICT = 4;
 export const OFPTT_ALL = 0xff;
@@ -94,7 +95,7 @@ export interface FlowMod {
 /** Decodes a flow-mod.  'tid' says whether the flow_mod_table_id extension
  * is on (OF1.0: table id in the command's high byte). */
 export function decodeFlowMod(msg: OfpMsg, tid = true): FlowMod {
-  const r = new OfpReader(msgBody(msg));
+  const r = new OfpReader(msg.data, msg.hdrsLen);
   const v = msg.version;
   const raw = msg.info.raw;
   let fm: FlowMod;
@@ -171,7 +172,7 @@ export function decodeFlowMod(msg: OfpMsg, tid = true): FlowMod {
     }
   }
   if (fm.command > OFPFC_DELETE_STRICT) throw new OfpError('OFPFMFC_BAD_COMMAND');
-  fm.ofpacts = v === 1 ? pullActions(r.data, r.pos, r.remaining, v) : pullInstructions(r.data, r.pos, r.remaining, v);
+  fm.ofpacts = pullInstructions(r.data, r.pos, r.remaining, v);
   fm.flags = decodeFlowModFlags(rawFlags, fm.command, v);
   if (fm.flags & FF_EMERG) {
     throw new OfpError(fm.hardTimeout || fm.idleTimeout ? 'OFPFMFC_BAD_EMERG_TIMEOUT' : 'OFPFMFC_TABLE_FULL');
@@ -188,7 +189,7 @@ export function encodeFlowMod(fm: FlowMod, version: number, opts: { nxm?: boolea
     const w = startMsg('OFPT11_FLOW_MOD', version, xid);
     let cookie: bigint;
     if ((version === 2 && (fm.command === OFPFC_MODIFY || fm.command === OFPFC_MODIFY_STRICT) && fm.cookieMask === 0n)
-      || fm.command === OFPFC_ADD) cookie = fm.newCookie === U64_MAX ? 0n : fm.newCookie;
+      || fm.command === OFPFC_ADD) cookie = fm.newCookie;
     else cookie = fm.cookie & fm.cookieMask;
     const tableId = fm.tableId !== OFPTT_ALL || (version !== 2 && (fm.command === OFPFC_DELETE || fm.command === OFPFC_DELETE_STRICT))
       ? fm.tableId : 0;
@@ -200,7 +201,8 @@ export function encodeFlowMod(fm: FlowMod, version: number, opts: { nxm?: boolea
     return w.finishMsg();
   }
   const command = opts.tid ? (fm.command & 0xff) | ((fm.tableId & 0xff) << 8) : fm.command;
-  const newCookie = fm.newCookie === U64_MAX ? 0n : fm.newCookie;
+  // As OVS: the new cookie goes out as is; all-ones means "leave the cookie alone".
+  const newCookie = fm.newCookie;
   if (!opts.nxm) {
     const w = startMsg('OFPT10_FLOW_MOD', 1, xid);
     putOfp10Match(w, fm.match);
@@ -522,7 +524,12 @@ function pullFlowStats(msg: OfpMsg, r: OfpReader, flowAge: boolean): FlowStats {
     instrLen = length - 48 - ((matchLen + 7) & ~7);
   }
   if (instrLen < 0 || instrLen > r.remaining) throw new OfpError('OFPBRC_BAD_LEN');
-  fs.ofpacts = v === 1 ? pullActions(r.data, r.pos, instrLen, v) : pullInstructions(r.data, r.pos, instrLen, v);
+  try {
+    fs.ofpacts = pullInstructions(r.data, r.pos, instrLen, v);
+  } catch (e) {
+    if (e instanceof OfpError) log.warnRl(statsRl, 'OFPST_FLOW reply bad instructions');
+    throw e;
+  }
   r.pos += instrLen;
   return fs;
 }
@@ -590,12 +597,12 @@ export function formatFlowStats(fs: FlowStats, showStats = true, ports?: PortNam
   return s + 'actions=' + formatOfpacts(fs.ofpacts, ports);
 }
 
-export function formatFlowStatsReply(ds: Ds, msg: OfpMsg): void {
+export function formatFlowStatsReply(ds: Ds, msg: OfpMsg, _verbosity = 2, names?: { ports?: PortNames }): void {
   const r = new OfpReader(msgBody(msg));
   while (r.remaining) {
     const fs = pullFlowStats(msg, r, true);
     ds.put('\n ');
-    ds.put(formatFlowStats(fs, true));
+    ds.put(formatFlowStats(fs, true, names?.ports));
   }
 }
 

@@ -1,6 +1,7 @@
 /* ofp-formatters: which family formatter prints each message type (the
  * switch statement of OVS's ofp_to_string__, as a table).  Types without an
  * entry print nothing after their header. */
+import type { PortNames } from './ofp-port-map.js';
 import type { Ds } from '../lib/dynamic-string.js';
 import type { OfpMsg, OfpType } from './ofp-msgs.js';
 import { formatHello, formatEcho } from './ofp-hello.js';
@@ -39,7 +40,10 @@ import {
   formatPortDescRequest, formatPortDescReply,
 } from './ofp-port.js';
 
-type Formatter = (ds: Ds, msg: OfpMsg, verbosity: number) => void;
+/** Port (and table) names ovs-ofctl shows with --names. */
+export interface PrintNames { ports?: PortNames }
+
+type Formatter = (ds: Ds, msg: OfpMsg, verbosity: number, names?: PrintNames) => void;
 
 /** Message type -> formatter. */
 export const FORMATTERS: Partial<Record<OfpType, Formatter>> = {

@@ -2,6 +2,7 @@
  * OF1.0 extension), group stats, group description and group features
  * requests and replies, with their text.  Bucket actions go through
  * ofpact-codec.ts; OF1.5 selection-method fields through nx-match.ts. */
+import { formatPort as formatPortName, type PortNames } from './ofp-port-map.js';
 import { OfpReader, type OfpWriter } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 import { startMsg, msgBody, type OfpMsg } from './ofp-msgs.js';
@@ -315,7 +316,7 @@ function bucketIdText(label: string, id: number, version: number): string {
 
 /** A group as ovs-ofctl prints it (dump-groups / group-mod text). */
 export function formatGroup(groupId: number, type: number, buckets: Bucket[] | null, props: GroupProps,
-  version: number, suppressType: boolean): string {
+  version: number, suppressType: boolean, ports?: PortNames): string {
   let s = `group_id=${groupId >>> 0}`;
   if (!suppressType) s += ',type=' + (['all', 'select', 'indirect', 'ff'][type] ?? 'unknown');
   if (props.selectionMethod) {
@@ -331,9 +332,9 @@ export function formatGroup(groupId: number, type: number, buckets: Bucket[] | n
   for (const b of buckets) {
     s += 'bucket=' + bucketIdText('bucket_id:', b.bucketId, version);
     if (b.weight !== (type === OFPGT11_SELECT ? 1 : 0)) s += `weight:${b.weight},`;
-    if (b.watchPort !== OFPP_NONE) s += `watch_port:${formatPort(b.watchPort)},`;
+    if (b.watchPort !== OFPP_NONE) s += `watch_port:${formatPortName(b.watchPort, ports)},`;
     if (b.watchGroup !== OFPG_ANY) s += `watch_group:${b.watchGroup >>> 0},`;
-    s += 'actions=' + formatOfpacts(b.actions) + ',';
+    s += 'actions=' + formatOfpacts(b.actions, ports) + ',';
   }
   return s.endsWith(',') ? s.slice(0, -1) : s;
 }
@@ -418,11 +419,11 @@ export function putGroupDesc(w: OfpWriter, gd: GroupDesc, version: number): void
   w.set16(start, w.len - start);
 }
 
-export function formatGroupDescReply(ds: Ds, msg: OfpMsg): void {
+export function formatGroupDescReply(ds: Ds, msg: OfpMsg, _verbosity = 2, names?: { ports?: PortNames }): void {
   const r = new OfpReader(msgBody(msg));
   while (r.remaining) {
     const gd = pullGroupDesc(r, msg.version);
-    ds.put('\n ' + formatGroup(gd.groupId, gd.type, gd.buckets, gd.props, msg.version, false));
+    ds.put('\n ' + formatGroup(gd.groupId, gd.type, gd.buckets, gd.props, msg.version, false, names?.ports));
   }
 }
 

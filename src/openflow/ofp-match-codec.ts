@@ -6,11 +6,10 @@
 import { OfpError } from './ofp-errors.js';
 import type { OfpReader, OfpWriter } from './ofp-buffer.js';
 import { Match } from './match.js';
-import { decodeOfp10Match, encodeOfp10Match, normalizeMatch, OFP10_MATCH_LEN } from './ofp-match10.js';
+import { decodeOfp10Match, encodeOfp10Match, normalizeMatch, matchNeedsNormalization, OFP10_MATCH_LEN } from './ofp-match10.js';
 import { pullOfp11Match as pull11, putOfp11Match as put11 } from './ofp-match11.js';
 import { nxPullMatch, nxPullRaw, nxPutMatch, oxmDecodeMatch, oxmPutRaw, nxMatchToString } from './nx-match.js';
 import { formatMatch, OFP_DEFAULT_PRIORITY } from './match-format.js';
-import { WireBuf } from './wire-buf.js';
 import type { PortNames } from './ofp-port-map.js';
 import { vlogModule, Level, RateLimit } from '../lib/vlog.js';
 
@@ -23,9 +22,10 @@ export const OFP_MATCH_RL = new RateLimit(1, 5);
 /** Normalizes 'm' (OVS's ofputil_normalize_match) and logs the change, rate
  * limited as OVS does; true if it changed anything. */
 export function normalizeMatchLogged(m: Match): boolean {
+  if (!matchNeedsNormalization(m)) return false;
   const wantLog = log.isEnabled(Level.INFO);
   const pre = wantLog ? formatMatch(m, undefined, OFP_DEFAULT_PRIORITY) : '';
-  if (!normalizeMatch(m)) return false;
+  normalizeMatch(m);
   if (wantLog && !OFP_MATCH_RL.shouldDrop(log, Level.INFO)) {
     log.info('normalization changed ofp_match, details:');
     log.info(` pre: ${pre}`);
@@ -59,7 +59,7 @@ export function pullOfp11Match(r: OfpReader): Match {
 
 function pullOfp11MatchAt(r: OfpReader): Match | OfpError {
   const end = r.end;
-  const view = r.data.subarray(0, end);
+  const view = end === r.data.length ? r.data : r.data.subarray(0, end);
   const res = pull11(view, r.pos);
   if (res instanceof OfpError) return res;
   r.pos += res.consumed;
@@ -68,7 +68,7 @@ function pullOfp11MatchAt(r: OfpReader): Match | OfpError {
 
 /** Pulls an NXM match of 'matchLen' bytes (padded to 8), with cookie. */
 export function pullNxMatch(r: OfpReader, matchLen: number, allowCookie = false): { match: Match; cookie: bigint; cookieMask: bigint } {
-  const view = r.data.subarray(0, r.end);
+  const view = r.end === r.data.length ? r.data : r.data.subarray(0, r.end);
   const res = check(nxPullMatch(view, r.pos, matchLen, { allowCookie }));
   r.pos += res.consumed;
   return res;
@@ -81,25 +81,25 @@ export function decodeOxmEntries(d: Uint8Array, pos: number, len: number, loose 
   return check(nxPullRaw(d, pos, len, { loose, pipelineFieldsOnly: true })).match;
 }
 
-function viaWireBuf(w: OfpWriter, f: (b: WireBuf) => number | void): number {
-  const b = new WireBuf();
-  const n = f(b);
-  w.bytes(b.finish());
+/* The match encoders write at the writer's current end and compute lengths
+ * from where they started, so they write straight into the message. */
+function encodeInto(w: OfpWriter, f: (b: OfpWriter) => number | void): number {
+  const n = f(w);
   return typeof n === 'number' ? n : 0;
 }
 
 /** Appends a 40-byte OF1.0 match. */
-export function putOfp10Match(w: OfpWriter, m: Match): void { viaWireBuf(w, (b) => encodeOfp10Match(b, m)); }
+export function putOfp10Match(w: OfpWriter, m: Match): void { encodeInto(w, (b) => encodeOfp10Match(b, m)); }
 /** Appends an OF1.1 standard match or OXM ofp_match for 'version'. */
-export function putOfp11Match(w: OfpWriter, m: Match, version: number): void { viaWireBuf(w, (b) => put11(b, m, version)); }
+export function putOfp11Match(w: OfpWriter, m: Match, version: number): void { encodeInto(w, (b) => put11(b, m, version)); }
 /** Appends an NXM match (padded); returns the unpadded match length. */
 export function putNxMatch(w: OfpWriter, m: Match, cookie = 0n, cookieMask = 0n): number {
-  return viaWireBuf(w, (b) => nxPutMatch(b, m, cookie, cookieMask));
+  return encodeInto(w, (b) => nxPutMatch(b, m, cookie, cookieMask));
 }
 /** Appends bare OXM entries (no header, no padding). */
 export function putOxmEntries(w: OfpWriter, m: Match, version: number): number {
   const start = w.len;
-  viaWireBuf(w, (b) => oxmPutRaw(b, m, version));
+  encodeInto(w, (b) => oxmPutRaw(b, m, version));
   return w.len - start;
 }
 

@@ -41,6 +41,12 @@ function wcbitsToNetmask(bits: number): number {
   return bits < 32 ? (~((1 << bits) - 1)) >>> 0 : 0;
 }
 
+/** Flow members an ofp10_match sets: [offset, size]. */
+const OFP10_MEMBERS: ReadonlyArray<readonly [number, number]> = [
+  [FL.IN_PORT, 4], [FL.DL_SRC, 6], [FL.DL_DST, 6], [FL.DL_TYPE, 2], [FL.VLANS + 2, 2], [FL.NW_SRC, 4],
+  [FL.NW_DST, 4], [FL.NW_TOS, 1], [FL.NW_PROTO, 1], [FL.TP_SRC, 2], [FL.TP_DST, 2],
+];
+
 /** Decodes the 40-byte ofp10_match at d[pos..]; OFPBMC_BAD_LEN if short. */
 export function decodeOfp10Match(d: Uint8Array, pos = 0): Match | OfpError {
   if (d.length - pos < OFP10_MATCH_LEN) return new OfpError('OFPBMC_BAD_LEN');
@@ -76,8 +82,10 @@ export function decodeOfp10Match(d: Uint8Array, pos = 0): Match | OfpError {
   put16(f, FL.DL_TYPE, get16(d, pos + 22));
   put16(f, FL.TP_SRC, get16(d, pos + 36));
   put16(f, FL.TP_DST, get16(d, pos + 38));
-  f.set(d.subarray(pos + 6, pos + 12), FL.DL_SRC);
-  f.set(d.subarray(pos + 12, pos + 18), FL.DL_DST);
+  for (let i = 0; i < 6; i++) {
+    f[FL.DL_SRC + i] = d[pos + 6 + i]!;
+    f[FL.DL_DST + i] = d[pos + 12 + i]!;
+  }
   f[FL.NW_TOS] = d[pos + 24]! & 0xfc;
   f[FL.NW_PROTO] = d[pos + 25]!;
 
@@ -89,7 +97,8 @@ export function decodeOfp10Match(d: Uint8Array, pos = 0): Match | OfpError {
     const tci = (dlVlan & VLAN_VID_MASK) | ((dlVlanPcp << 13) & VLAN_PCP_MASK) | VLAN_CFI;
     put16(f, T, tci & get16(w, T));
   }
-  for (let i = 0; i < FLOW_SIZE; i++) f[i]! &= w[i]!;
+  // Only the members written above can have bits outside their masks.
+  for (const [off, n] of OFP10_MEMBERS) for (let i = off; i < off + n; i++) f[i]! &= w[i]!;
   return m;
 }
 
@@ -130,13 +139,10 @@ export function encodeOfp10Match(b: OfpWriter, m: Match): void {
 const MAY_NW_ADDR = 1, MAY_TP_ADDR = 2, MAY_NW_PROTO = 4, MAY_IPVX = 8, MAY_ARP_SHA = 16,
   MAY_ARP_THA = 32, MAY_IPV6 = 64, MAY_ND_TARGET = 128, MAY_MPLS = 256, MAY_ETHER = 512;
 
-/**
- * Wildcards the fields 'm' cannot meaningfully match given its protocols
- * (ofputil_normalize_match); returns true if it changed anything.
- */
-export function normalizeMatch(m: Match): boolean {
+/** The MAY_* members 'm' can meaningfully match given its protocols. */
+function mayOf(m: Match): number {
   const f = m.flow;
-  const w = m.wc.slice();
+  const w = m.wc;
   let may: number, dl: number;
   const ptm = get32(w, FL.PACKET_TYPE), pt = get32(f, FL.PACKET_TYPE);
   if (ptm === 0 || m.hasDefaultPacketType()) { may = MAY_ETHER; dl = get16(f, FL.DL_TYPE); }
@@ -160,22 +166,33 @@ export function normalizeMatch(m: Match): boolean {
   } else if (dl === ETH_TYPE_MPLS || dl === ETH_TYPE_MPLS_MCAST) {
     may |= MAY_MPLS;
   }
-  const clear = (off: number, n: number): void => { w.fill(0, off, off + n); };
-  if (!(may & MAY_ETHER)) { clear(FL.DL_SRC, 6); clear(FL.DL_DST, 6); }
-  if (!(may & MAY_NW_ADDR)) { clear(FL.NW_SRC, 4); clear(FL.NW_DST, 4); }
-  if (!(may & MAY_TP_ADDR)) { clear(FL.TP_SRC, 2); clear(FL.TP_DST, 2); }
-  if (!(may & MAY_NW_PROTO)) clear(FL.NW_PROTO, 1);
-  if (!(may & MAY_IPVX)) { clear(FL.NW_TOS, 1); clear(FL.NW_TTL, 1); }
-  if (!(may & MAY_ARP_SHA)) clear(FL.ARP_SHA, 6);
-  if (!(may & MAY_ARP_THA)) clear(FL.ARP_THA, 6);
-  if (!(may & MAY_IPV6)) { clear(FL.IPV6_SRC, 16); clear(FL.IPV6_DST, 16); clear(FL.IPV6_LABEL, 4); }
-  if (!(may & MAY_ND_TARGET)) clear(FL.ND_TARGET, 16);
-  if (!(may & MAY_MPLS)) clear(FL.MPLS_LSE, 16);
-  let changed = false;
-  for (let i = 0; i < FLOW_SIZE; i++) if (w[i] !== m.wc[i]) { changed = true; break; }
-  if (changed) {
-    m.wc.set(w);
-    for (let i = 0; i < FLOW_SIZE; i++) f[i]! &= w[i]!;
-  }
-  return changed;
+  return may;
+}
+
+/** Flow members a match may only look at when the MAY_* bit is set: [bit, offset, size]. */
+const MAY_MEMBERS: ReadonlyArray<readonly [number, number, number]> = [
+  [MAY_ETHER, FL.DL_SRC, 6], [MAY_ETHER, FL.DL_DST, 6],
+  [MAY_NW_ADDR, FL.NW_SRC, 4], [MAY_NW_ADDR, FL.NW_DST, 4],
+  [MAY_TP_ADDR, FL.TP_SRC, 2], [MAY_TP_ADDR, FL.TP_DST, 2],
+  [MAY_NW_PROTO, FL.NW_PROTO, 1], [MAY_IPVX, FL.NW_TOS, 1], [MAY_IPVX, FL.NW_TTL, 1],
+  [MAY_ARP_SHA, FL.ARP_SHA, 6], [MAY_ARP_THA, FL.ARP_THA, 6],
+  [MAY_IPV6, FL.IPV6_SRC, 16], [MAY_IPV6, FL.IPV6_DST, 16], [MAY_IPV6, FL.IPV6_LABEL, 4],
+  [MAY_ND_TARGET, FL.ND_TARGET, 16], [MAY_MPLS, FL.MPLS_LSE, 16],
+];
+
+/** True if normalizeMatch() would change 'm'. */
+export function matchNeedsNormalization(m: Match): boolean {
+  const may = mayOf(m), w = m.wc;
+  for (const [bit, off, n] of MAY_MEMBERS) if (!(may & bit) && !isAllZeros(w, off, n)) return true;
+  return false;
+}
+
+/** Wildcards the members 'm' cannot meaningfully match given its protocols
+ * (ofputil_normalize_match); returns true if it changed anything. */
+export function normalizeMatch(m: Match): boolean {
+  if (!matchNeedsNormalization(m)) return false;
+  const may = mayOf(m), f = m.flow, w = m.wc;
+  for (const [bit, off, n] of MAY_MEMBERS) if (!(may & bit)) w.fill(0, off, off + n);
+  for (let i = 0; i < FLOW_SIZE; i++) f[i]! &= w[i]!;
+  return true;
 }

@@ -209,7 +209,7 @@ export function encodeFlowMonitorRequest(rq: FlowMonitorRequest, version: number
     w.u32(rq.id).u16(ofpToNxFlags(rq.flags)).u16(0).u32(portToOfp11(rq.outPort)).u8(rq.tableId).zeros(3);
     const ms = w.len;
     putOfp11Match(w, rq.match, version);
-    w.set16(start + 6, w.dv.getUint16(ms + 2));
+    w.set16(start + 6, w.get16(ms + 2));
     return w.finishMsg();
   }
   const w = startMsg('OFPST14_FLOW_MONITOR_REQUEST', version, xid);
@@ -346,7 +346,7 @@ export function putFlowUpdate(w: OfpWriter, version: number, u: FlowUpdate): voi
     if (version === 4) {
       const ms = w.len;
       putOfp11Match(w, u.match!, version);
-      matchLen = w.dv.getUint16(ms + 2);
+      matchLen = w.get16(ms + 2);
       putInstructions(w, u.ofpacts ?? empty, version);
     } else {
       matchLen = putNxMatch(w, u.match!, 0n, 0n);

@@ -253,10 +253,14 @@ export const RAWS: RawInfo[] = RAW_TABLE.map(([raw, kind, vers, number, minBody,
 });
 
 const byName = new Map<string, RawInfo>(RAWS.map((r) => [r.raw, r]));
-const byHdrs = new Map<string, RawInfo>();
+const byHdrs = new Map<number, RawInfo>();
 
-function hdrsKey(h: OfpHdrs): string {
-  return `${h.version},${h.type},${h.stat},${h.vendor},${h.subtype}`;
+/** A number naming headers 'h' (exact: below 2^51), or -1 for headers no
+ * raw message has (unknown vendor, subtype out of range). */
+function hdrsKey(h: OfpHdrs): number {
+  const vendor = h.vendor === 0 ? 0 : h.vendor === NX_VENDOR_ID ? 1 : h.vendor === ONF_VENDOR_ID ? 2 : -1;
+  if (vendor < 0 || h.subtype > 0xffff) return -1;
+  return (((vendor * 256 + h.version) * 256 + h.type) * 65536 + h.stat) * 65536 + h.subtype;
 }
 
 /** The headers 'raw' has in 'version'. */
@@ -318,27 +322,31 @@ function badVendor(vendor: number): never {
   throw new OfpError('OFPBRC_BAD_VENDOR');
 }
 
+function be16(d: Uint8Array, o: number): number { return (d[o]! << 8) | d[o + 1]!; }
+function be32(d: Uint8Array, o: number): number {
+  return ((d[o]! << 24) | (d[o + 1]! << 16) | (d[o + 2]! << 8) | d[o + 3]!) >>> 0;
+}
+
 /** Reads the identifying headers of the message in 'data' (of which only
  * 'length' bytes count).  Throws OfpError. */
 export function decodeHdrs(data: Uint8Array, length = data.length): OfpHdrs {
   if (length < 8) throw new OfpError('OFPBRC_BAD_LEN');
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const h: OfpHdrs = { version: data[0]!, type: data[1]!, stat: 0, vendor: 0, subtype: 0 };
   if (h.type === OFPT_VENDOR) {
     if (length < 16) throw new OfpError('OFPBRC_BAD_LEN');
-    h.vendor = dv.getUint32(8);
+    h.vendor = be32(data, 8);
     if (h.vendor !== NX_VENDOR_ID && h.vendor !== ONF_VENDOR_ID) badVendor(h.vendor);
-    h.subtype = dv.getUint32(12);
+    h.subtype = be32(data, 12);
   } else if (isStatType(h.version, h.type)) {
     const v10 = h.version === 1;
     if (length < (v10 ? 12 : 16)) throw new OfpError('OFPBRC_BAD_LEN');
-    h.stat = dv.getUint16(8);
+    h.stat = be16(data, 8);
     if (h.stat === OFPST_VENDOR) {
       if (length < (v10 ? 16 : 20)) throw new OfpError('OFPBRC_BAD_LEN');
-      h.vendor = dv.getUint32(v10 ? 12 : 16);
+      h.vendor = be32(data, v10 ? 12 : 16);
       if (h.vendor !== NX_VENDOR_ID && (v10 || h.vendor !== ONF_VENDOR_ID)) badVendor(h.vendor);
       if (length < (v10 ? 24 : 24)) throw new OfpError('OFPBRC_BAD_LEN');
-      h.subtype = dv.getUint32(v10 ? 16 : 20);
+      h.subtype = be32(data, v10 ? 16 : 20);
     }
   }
   return h;
@@ -406,9 +414,7 @@ export function decodeMsgThrow(data: Uint8Array): OfpMsg {
   const info = rawFromHdrs(h);
   const hl = hdrsLen(h);
   checkLength(info, hl, data.length);
-  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const flags = info.isStat ? dv.getUint16(10) : 0;
-  return { info, version: h.version, xid: dv.getUint32(4), data, hdrsLen: hl, flags };
+  return { info, version: h.version, xid: be32(data, 4), data, hdrsLen: hl, flags: info.isStat ? be16(data, 10) : 0 };
 }
 
 /** Like decodeMsgThrow but returns an OfpError instead of throwing. */

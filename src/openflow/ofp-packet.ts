@@ -63,7 +63,7 @@ function emptyContinuation(): PacketIn['continuation'] {
 }
 
 function decodePacketIn2(msg: OfpMsg, loose: boolean, pin: PacketIn): void {
-  const r = new OfpReader(msgBody(msg));
+  const r = new OfpReader(msg.data, msg.hdrsLen);
   let cont: OfpReader | null = null;
   let haveFullLen = false;
   while (r.remaining) {
@@ -126,13 +126,18 @@ function decodePacketIn2(msg: OfpMsg, loose: boolean, pin: PacketIn): void {
   }
 }
 
+/* Placeholders until the decoder finds the real ones (most flavours carry
+ * their own metadata match, so a blank one is made only when needed). */
+const NO_METADATA = new Match();
+const EMPTY = new Uint8Array(0);
+
 /** Decodes any packet-in flavour (and NXT_RESUME). */
 export function decodePacketIn(msg: OfpMsg, loose = true): PacketIn {
   const pin: PacketIn = {
-    packet: new Uint8Array(0), totalLen: 0, bufferId: 0xffffffff, reason: 0, tableId: 0, cookie: U64_MAX,
-    metadata: new Match(), userdata: null, continuation: emptyContinuation(),
+    packet: EMPTY, totalLen: 0, bufferId: 0xffffffff, reason: 0, tableId: 0, cookie: U64_MAX,
+    metadata: NO_METADATA, userdata: null, continuation: emptyContinuation(),
   };
-  const r = new OfpReader(msgBody(msg));
+  const r = new OfpReader(msg.data, msg.hdrsLen);
   switch (msg.info.raw) {
     case 'OFPT12_PACKET_IN': case 'OFPT13_PACKET_IN': {
       pin.bufferId = r.u32();
@@ -154,6 +159,7 @@ export function decodePacketIn(msg: OfpMsg, loose = true): PacketIn {
     case 'OFPT10_PACKET_IN': {
       pin.bufferId = r.u32();
       pin.totalLen = r.u16();
+      pin.metadata = new Match();
       setField(pin.metadata, 'in_port', r.u16(), 2);
       pin.reason = r.u8();
       r.skip(1);
@@ -167,6 +173,7 @@ export function decodePacketIn(msg: OfpMsg, loose = true): PacketIn {
       pin.totalLen = r.u16();
       pin.reason = r.u8();
       pin.tableId = r.u8();
+      pin.metadata = new Match();
       setField(pin.metadata, 'in_port', inPort, 2);
       pin.packet = r.rest();
       break;
@@ -187,6 +194,7 @@ export function decodePacketIn(msg: OfpMsg, loose = true): PacketIn {
     default:
       decodePacketIn2(msg, loose, pin);
   }
+  if (pin.metadata === NO_METADATA) pin.metadata = new Match();
   return pin;
 }
 
@@ -447,7 +455,7 @@ export function parsePacketOutStr(text: string, opts: { ports?: PortNames; table
   if (!packet || !packet.length) return 'must specify packet';
   let ofpacts = emptyOfpacts(1);
   if (ex) {
-    const pa = parseActions(ex.actions, { ports: opts.ports });
+    const pa = parseActions(ex.actions, { ports: opts.ports, tables: opts.tables });
     if (typeof pa === 'string') return pa;
     ofpacts = ofpactsFrom(pa.ofpacts, 1);
   }

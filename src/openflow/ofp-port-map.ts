@@ -7,6 +7,10 @@
  * parse port names.  Match and action text (match-format.ts,
  * ofp-actions*.ts) and the message layer use it.
  */
+import { vlogModule } from '../lib/vlog.js';
+
+const log = vlogModule('ofp_port');
+const tableLog = vlogModule('ofp_table');
 
 export const OFPP_MAX = 0xff00;
 export const OFPP_FIRST_RESV = 0xfff7;
@@ -113,13 +117,33 @@ function parseUint10(s: string): number | undefined {
   return v <= 0xffffffff ? v : undefined;
 }
 
-/** Parses a port name or number as ovs-ofctl does; undefined if invalid. */
+let warnedDeprecated = false;
+
+/** Parses a port name or number as ovs-ofctl does (ofputil_port_from_string,
+ * with its warnings); undefined if invalid. */
 export function parsePort(s: string, names?: PortNames): number | undefined {
-  if (s.startsWith('-')) return undefined;
+  if (s.startsWith('-')) {
+    log.warn(`Negative value ${s} is not a valid port number.`);
+    return undefined;
+  }
   const v = parseUint10(s);
   if (v !== undefined) {
-    if (v <= OFPP_LAST_RESV) return v;
-    if (v < OFPP11_MAX) return undefined;
+    if (v < OFPP_MAX) return v;
+    if (v < OFPP_FIRST_RESV) {
+      log.warn(`port ${v} is a reserved OF1.0 port number that will be translated to ${v + OFPP11_OFFSET} when talking to an OF1.1 or later controller`);
+      return v;
+    }
+    if (v <= OFPP_LAST_RESV) {
+      if (!warnedDeprecated) {
+        warnedDeprecated = true;
+        log.warn(`referring to port ${formatPort(v)} as ${v} is deprecated for compatibility with OpenFlow 1.1 and later`);
+      }
+      return v;
+    }
+    if (v < OFPP11_MAX) {
+      log.warn(`port ${v} is outside the supported range 0 through ffff or 0x${OFPP11_MAX.toString(16)} through 0xffffffff`);
+      return undefined;
+    }
     return (v - OFPP11_OFFSET) >>> 0;
   }
   const up = s.toUpperCase();
@@ -148,9 +172,16 @@ export function formatTable(t: number, names?: TableNames): string {
 
 /** Parses a table number (0-255) or name; undefined if invalid. */
 export function parseTable(s: string, names?: TableNames): number | undefined {
-  if (s.startsWith('-')) return undefined;
+  if (s.startsWith('-')) {
+    tableLog.warn(`Negative value ${s} is not a valid table number.`);
+    return undefined;
+  }
   const v = parseUint10(s);
-  if (v !== undefined) return v <= 255 ? v : undefined;
+  if (v !== undefined) {
+    if (v <= 255) return v;
+    tableLog.warn(`table ${v} is outside the supported range 0 through 255`);
+    return undefined;
+  }
   if (!names) return undefined;
   let name = s;
   if (s.startsWith('"')) {

@@ -8,97 +8,44 @@ import { pullProp, unknownProp, startProp, endProp } from './ofp-prop.js';
 import { bitNames, formatDuration, formatEth, UINT64_MAX } from './ofp-format.js';
 import type { Ds } from '../lib/dynamic-string.js';
 import { vlogModule } from '../lib/vlog.js';
+import {
+  OFPP_MAX, OFPP_ANY, OFPP_NONE, OFPP11_MAX, formatPort as mapFormatPort, parsePort,
+  portFromOfp11 as mapPortFromOfp11, reservedPortName as mapReservedPortName, portToOfp11, type PortNames,
+} from './ofp-port-map.js';
 
 const log = vlogModule('ofp_port');
 
-export const OFPP_MAX = 0xff00;
-export const OFPP_UNSET = 0xfff7;
-export const OFPP_IN_PORT = 0xfff8;
-export const OFPP_TABLE = 0xfff9;
-export const OFPP_NORMAL = 0xfffa;
-export const OFPP_FLOOD = 0xfffb;
-export const OFPP_ALL = 0xfffc;
-export const OFPP_CONTROLLER = 0xfffd;
-export const OFPP_LOCAL = 0xfffe;
-export const OFPP_NONE = 0xffff;
-export const OFPP_ANY = 0xffff;
-const OFPP11_MAX = 0xffffff00;
-const OFPP11_OFFSET = 0xffff0000;
+export {
+  OFPP_MAX, OFPP_UNSET, OFPP_IN_PORT, OFPP_TABLE, OFPP_NORMAL, OFPP_FLOOD, OFPP_ALL, OFPP_CONTROLLER,
+  OFPP_LOCAL, OFPP_NONE, OFPP_ANY, portToOfp11,
+} from './ofp-port-map.js';
 
-const RESERVED: [string, number][] = [
-  ['IN_PORT', OFPP_IN_PORT], ['TABLE', OFPP_TABLE], ['NORMAL', OFPP_NORMAL], ['FLOOD', OFPP_FLOOD],
-  ['ALL', OFPP_ALL], ['CONTROLLER', OFPP_CONTROLLER], ['LOCAL', OFPP_LOCAL], ['ANY', OFPP_ANY],
-  ['UNSET', OFPP_UNSET],
-];
+/** Optional map of port numbers to names for printing and parsing. */
+export type PortMap = ReadonlyMap<number, string> | null;
 
 /** Reserved port name ("LOCAL") or null. */
 export function reservedPortName(port: number): string | null {
-  for (const [n, v] of RESERVED) if (v === port) return n;
-  return null;
+  return mapReservedPortName(port) ?? null;
 }
-
-/** Optional map of port numbers to names for printing and parsing. */
-export type PortMap = Map<number, string> | null;
 
 /** A port as ovs-ofctl prints it: reserved name, mapped name or number. */
 export function formatPort(port: number, map: PortMap = null): string {
-  const r = reservedPortName(port);
-  if (r) return r;
-  const n = map?.get(port);
-  if (n !== undefined) return /^[A-Za-z0-9_.-]+$/.test(n) && !/^\d/.test(n) ? n : JSON.stringify(n);
-  return String(port);
+  return mapFormatPort(port, map);
 }
 
 /** Parses a port number or reserved name (also "none"); null if invalid. */
 export function portFromString(s: string, map: PortMap = null): number | null {
-  if (s.startsWith('-')) {
-    log.warn(`Negative value ${s} is not a valid port number.`);
-    return null;
-  }
-  if (/^\d+$/.test(s)) {
-    let p = Number(s);
-    if (p < OFPP_MAX) return p;
-    if (p < 0xfff7) {
-      log.warn(`port ${p} is a reserved OF1.0 port number that will be translated to ${p + OFPP11_OFFSET} when talking to an OF1.1 or later controller`);
-      return p;
-    }
-    if (p <= 0xffff) return p;
-    if (p < OFPP11_MAX) {
-      log.warn(`port ${p} is outside the supported range 0 through ffff or 0x${OFPP11_MAX.toString(16)} through 0xffffffff`);
-      return null;
-    }
-    if (p > 0xffffffff) return null;
-    p -= OFPP11_OFFSET;
-    return p;
-  }
-  const up = s.toUpperCase();
-  for (const [n, v] of RESERVED) if (n === up) return v;
-  if (up === 'NONE') return OFPP_NONE;
-  if (map) {
-    let name = s;
-    if (s.startsWith('"') && s.endsWith('"') && s.length > 1) {
-      try { name = JSON.parse(s) as string; } catch { return null; }
-    }
-    for (const [num, n] of map) if (n === name) return num;
-  }
-  return null;
+  return parsePort(s, map) ?? null;
 }
 
 /** OF1.1+ 32-bit port to the 16-bit form; throws OFPBAC_BAD_OUT_PORT. */
 export function portFromOfp11(p: number): number {
-  p >>>= 0;
-  if (p < OFPP_MAX) return p;
-  if (p >= OFPP11_MAX) return (p - OFPP11_OFFSET) >>> 0;
-  log.warn(`port ${p} is outside the supported range 0 through ${OFPP_MAX - 1} or 0x${OFPP11_MAX.toString(16)} through 0xffffffff`);
+  const r = mapPortFromOfp11(p);
+  if (r !== undefined) return r;
+  log.warn(`port ${p >>> 0} is outside the supported range 0 through ${OFPP_MAX - 1} or 0x${OFPP11_MAX.toString(16)} through 0xffffffff`);
   throw new OfpError('OFPBAC_BAD_OUT_PORT');
 }
 
-/** 16-bit port to its OF1.1+ 32-bit form. */
-export function portToOfp11(p: number): number {
-  return p < OFPP_MAX ? p : (p + OFPP11_OFFSET) >>> 0;
-}
-
-/* Port config and state bits (OVS's version-independent values). */
 export const PC_PORT_DOWN = 1, PC_NO_STP = 2, PC_NO_RECV = 4, PC_NO_RECV_STP = 8,
   PC_NO_FLOOD = 16, PC_NO_FWD = 32, PC_NO_PACKET_IN = 64;
 const PC10_ALL = 0x7f;
@@ -507,9 +454,9 @@ export function putPortStats(w: OfpWriter, version: number, ps: PortStats): void
 function stat(v: bigint): string { return v === UINT64_MAX ? '?' : v.toString(); }
 
 /** The text of one port's statistics (dump-ports). */
-export function formatPortStats(ps: PortStats, map: PortMap = null): string {
+export function formatPortStats(ps: PortStats, map: PortNames = null): string {
   const s = ps.stats;
-  let out = '  port ' + (ps.portNo < 10 ? ' ' : '') + formatPort(ps.portNo, map) + ': rx ';
+  let out = '  port ' + (ps.portNo < 10 ? ' ' : '') + mapFormatPort(ps.portNo, map) + ': rx ';
   out += `pkts=${stat(s.rx_packets)}, bytes=${stat(s.rx_bytes)}, drop=${stat(s.rx_dropped)}, errs=${stat(s.rx_errors)}, frame=${stat(s.rx_frame_errors)}, over=${stat(s.rx_over_errors)}, crc=${stat(s.rx_crc_errors)}\n`;
   out += `           tx pkts=${stat(s.tx_packets)}, bytes=${stat(s.tx_bytes)}, drop=${stat(s.tx_dropped)}, errs=${stat(s.tx_errors)}, coll=${stat(s.collisions)}\n`;
   if (ps.durationSec !== 0xffffffff) out += `           duration=${formatDuration(ps.durationSec, ps.durationNsec)}\n`;
@@ -551,7 +498,7 @@ export function decodePortStatsReply(msg: OfpMsg): PortStats[] {
   }
 }
 
-export function formatPortStatsReply(ds: Ds, msg: OfpMsg, verbosity: number): void {
+export function formatPortStatsReply(ds: Ds, msg: OfpMsg, verbosity: number, names?: { ports?: PortNames }): void {
   const r = new OfpReader(msgBody(msg));
   let n = 0;
   try { while (pullPortStats(msg.version, r)) n++; } catch { /* count what decodes */ }
@@ -561,7 +508,7 @@ export function formatPortStatsReply(ds: Ds, msg: OfpMsg, verbosity: number): vo
   for (;;) {
     const ps = pullPortStats(msg.version, r2);
     if (!ps) return;
-    ds.put(formatPortStats(ps));
+    ds.put(formatPortStats(ps, names?.ports));
   }
 }
 

@@ -8,6 +8,7 @@
  * one that throws OfpError gets "***decode error: NAME***" and a hex dump,
  * as OVS does.
  */
+import type { PrintNames } from './ofp-formatters.js';
 import { Ds } from '../lib/dynamic-string.js';
 import { hexDump } from '../lib/hex-dump.js';
 import { OfpError } from './ofp-errors.js';
@@ -46,7 +47,7 @@ function errorText(e: unknown): string {
 
 /** The text of the OpenFlow message in 'data' at 'verbosity' (ovs-ofctl's
  * default is 2).  Never throws. */
-export function ofpToString(data: Uint8Array, verbosity = 2): string {
+export function ofpToString(data: Uint8Array, verbosity = 2, names?: PrintNames): string {
   const ds = new Ds();
   const len = data.length;
   if (!len) {
@@ -79,7 +80,7 @@ export function ofpToString(data: Uint8Array, verbosity = 2): string {
         const headerLen = ds.length;
         try {
           if (msg.info.isStat) printStatsFlags(ds, msg);
-          formatBody(ds, msg, verbosity);
+          formatBody(ds, msg, verbosity, names);
           ds.chomp(' ');
         } catch (e) {
           failed = true;
@@ -105,7 +106,7 @@ export function ofpToString(data: Uint8Array, verbosity = 2): string {
 }
 
 /** Appends the body text of 'msg' (no header) using its type's formatter. */
-export function formatBody(ds: Ds, msg: OfpMsg, verbosity: number): void {
+export function formatBody(ds: Ds, msg: OfpMsg, verbosity: number, names?: PrintNames): void {
   const f = FORMATTERS[msg.info.type as OfpType];
-  if (f) f(ds, msg, verbosity);
+  if (f) f(ds, msg, verbosity, names);
 }

@@ -1,5 +1,6 @@
 /* ofp-queue: queue configuration (OF1.0-1.3 queue-get-config, OF1.4+ queue
  * description multipart) and queue statistics, in every version. */
+import { formatPort as formatPortName, type PortNames } from './ofp-port-map.js';
 import { OfpReader } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 import { startMsg, msgBody, type OfpMsg } from './ofp-msgs.js';
@@ -259,7 +260,7 @@ export function putQueueStats(w: import('./ofp-buffer.js').OfpWriter, version: n
 
 function qstat(v: bigint): string { return v === UINT64_MAX ? '?' : v.toString(); }
 
-export function formatQueueStatsReply(ds: Ds, msg: OfpMsg, verbosity: number): void {
+export function formatQueueStatsReply(ds: Ds, msg: OfpMsg, verbosity: number, names?: { ports?: PortNames }): void {
   const r = new OfpReader(msgBody(msg));
   let n = 0;
   try { while (pullQueueStats(msg, r)) n++; } catch { /* count what decodes */ }
@@ -267,7 +268,7 @@ export function formatQueueStatsReply(ds: Ds, msg: OfpMsg, verbosity: number): v
   if (verbosity < 1) return;
   const r2 = new OfpReader(msgBody(msg));
   for (let q; (q = pullQueueStats(msg, r2));) {
-    ds.put(`  port ${formatPort(q.port)} queue ${queueName(q.queue)}: bytes=${qstat(q.txBytes)}, pkts=${qstat(q.txPackets)}, errors=${qstat(q.txErrors)}, duration=`);
+    ds.put(`  port ${formatPortName(q.port, names?.ports)} queue ${queueName(q.queue)}: bytes=${qstat(q.txBytes)}, pkts=${qstat(q.txPackets)}, errors=${qstat(q.txErrors)}, duration=`);
     ds.put(q.durationSec !== 0xffffffff ? formatDuration(q.durationSec, q.durationNsec) : '?');
     ds.put('\n');
   }

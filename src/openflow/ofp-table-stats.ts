@@ -70,7 +70,9 @@ function fromOxmBitmap(bits: bigint, version: number): MfSet {
   const s: MfSet = new Set();
   for (let id = 0; id < MF_N_IDS; id++) {
     const nf = nxmFieldByMfId(id, version);
-    if (nf && nf.header.cls === 0x8000 && nf.header.field < 64 && (bits >> BigInt(nf.header.field)) & 1n) s.add(id);
+    // Only code points that exist in 'version' (a field newer than the message is not in it).
+    if (nf && version >= nf.version && nf.header.cls === 0x8000 && nf.header.field < 64
+      && (bits >> BigInt(nf.header.field)) & 1n) s.add(id);
   }
   return s;
 }

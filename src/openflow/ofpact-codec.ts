@@ -5,7 +5,7 @@
  * formatting them.  Message files (ofp-group.ts, ofp-flow.ts,
  * ofp-packet.ts, ofp-monitor.ts) use only these functions. */
 import { OfpError } from './ofp-errors.js';
-import type { OfpWriter } from './ofp-buffer.js';
+import { copyBytes, type OfpWriter } from './ofp-buffer.js';
 import type { PortNames } from './ofp-port-map.js';
 import {
   decodeActions, decodeInstructions, encodeActions, encodeInstructions, formatActions, type Ofpact,
@@ -36,19 +36,19 @@ export function ofpactsFrom(decoded: Ofpact[], version: number): Ofpacts {
 /** Decodes 'len' bytes of OpenFlow actions at d[pos]; throws OfpError. */
 export function pullActions(d: Uint8Array, pos: number, len: number, version: number): Ofpacts {
   if (len < 0 || pos + len > d.length) throw new OfpError('OFPBRC_BAD_LEN');
-  const view = d.subarray(0, pos + len);
+  const view = pos + len === d.length ? d : d.subarray(0, pos + len);
   const r = decodeActions(view, pos, len, version);
   if (r instanceof OfpError) throw r;
-  return { version, instructions: false, raw: d.slice(pos, pos + len), decoded: r };
+  return { version, instructions: false, raw: copyBytes(d.subarray(pos, pos + len)), decoded: r };
 }
 
 /** Decodes 'len' bytes of OpenFlow 1.1+ instructions; throws OfpError. */
 export function pullInstructions(d: Uint8Array, pos: number, len: number, version: number): Ofpacts {
   if (len < 0 || pos + len > d.length) throw new OfpError(version === 1 ? 'OFPBRC_BAD_LEN' : 'OFPBIC_BAD_LEN');
-  const view = d.subarray(0, pos + len);
+  const view = pos + len === d.length ? d : d.subarray(0, pos + len);
   const r = decodeInstructions(view, pos, len, version);
   if (r instanceof OfpError) throw r;
-  return { version, instructions: true, raw: d.slice(pos, pos + len), decoded: r };
+  return { version, instructions: true, raw: copyBytes(d.subarray(pos, pos + len)), decoded: r };
 }
 
 /** Appends 'a' as actions for 'version'. */

@@ -1,6 +1,7 @@
-/* vconn-stream: a long-lived, event-driven OpenFlow connection (the switch
- * side of OVS's lib/vconn.c): connmgr's connections to controllers and to
- * ovs-ofctl.  vconn.ts is the request/reply client the tools use.
+/* vconn-stream: an event-driven OpenFlow connection (OVS's lib/vconn.c):
+ * connmgr's connections to controllers and to ovs-ofctl, and underneath
+ * vconn.ts, the request/reply client the tools use.  This is the one place
+ * where hellos are exchanged and versions negotiated.
  *
  * Each side sends HELLO with the versions it allows as soon as the stream is
  * up; the first message received must be the peer's HELLO, and the version
@@ -16,8 +17,8 @@ import { decodeHello, encodeHello, negotiateVersion } from './ofp-hello.js';
 import { encodeErrorMsg, type OfpErrName } from './ofp-errors.js';
 import { openActive, OFP_PORT } from '../lib/stream.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
-import { versionBitmapToString } from './vconn.js';
 import { ofpToString } from './ofp-print.js';
+import { hexDump } from '../lib/hex-dump.js';
 
 const log = vlogModule('vconn');
 const rl = new RateLimit(5, 5);
@@ -27,6 +28,19 @@ const ofmsgRl = new RateLimit(200, 200);
 /** A message's text for the debug log, as OVS's ofp_to_string at verbosity 1. */
 function msgText(m: Uint8Array): string {
   return ofpToString(m, 1).replace(/\n$/, '');
+}
+
+/** A version bitmap as OVS words it in logs ("version 0x04 and earlier"). */
+export function versionBitmapToString(bm: number): string {
+  const hex = (v: number): string => '0x' + v.toString(16).padStart(2, '0');
+  if (!bm) return 'no versions';
+  const top = 31 - Math.clz32(bm);
+  if ((bm & (bm - 1)) === 0) return `version ${hex(top)}`;
+  const low = (bm >>> 1) + 1;
+  if ((low & (low - 1)) === 0) return `version ${hex(top)} and earlier`;
+  const parts: string[] = [];
+  for (let v = 0; v < 32; v++) if (bm & (1 << v)) parts.push(hex(v));
+  return `versions ${parts.join(', ')}`;
 }
 
 /** OpenFlow 1.0 through 1.5, as a version bitmap (bit N = wire version N). */
@@ -50,17 +64,23 @@ export class VconnStream {
   private out: Uint8Array[] = [];
   private flushScheduled = false;
   private closed = false;
+  /** Pass on messages of any version (ovs-ofctl snoop), instead of answering
+   * those not in the negotiated one with OFPBRC_BAD_VERSION. */
+  recvAnyVersion = false;
   /** Messages sent and received, for statistics. */
   nRx = 0;
   nTx = 0;
   lastReceived = Date.now();
 
-  constructor(private readonly sock: Socket, readonly name: string, readonly allowedVersions = OFP_SUPPORTED_VERSIONS) {
+  /** 'helloXid' is the transaction id of our hello (clients allocate one, as
+   * OVS's tools do; connmgr's side sends 0). */
+  constructor(private readonly sock: Socket, readonly name: string, readonly allowedVersions = OFP_SUPPORTED_VERSIONS,
+    helloXid = 0) {
     sock.on('data', (chunk: Buffer) => this.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
     sock.on('error', (e: NodeJS.ErrnoException) => this.shutdown(e.code ?? e.message));
     sock.on('close', () => this.shutdown());
     sock.on('end', () => this.shutdown());
-    this.send(encodeHello(allowedVersions));
+    this.send(encodeHello(allowedVersions, helloXid));
   }
 
   /** Connects to 'target' (unix:, tcp:, ssl:) and resolves once a version is
@@ -97,10 +117,10 @@ export class VconnStream {
   /** Bytes queued in the socket, not yet taken by the kernel. */
   get backlog(): number { return this.sock.writableLength; }
 
-  close(): void {
+  close(reason?: string): void {
     this.flush();
     this.sock.end();
-    this.shutdown();
+    this.shutdown(reason);
   }
 
   private flush(): void {
@@ -135,12 +155,13 @@ export class VconnStream {
     log.dbgRl(ofmsgRl, () => `${this.name}: received: ${msgText(m)}`);
     if (this.version === 0) {
       if (type !== OFPT_HELLO) {
-        log.warnRl(rl, `${this.name}: received message while expecting hello (type ${type})`);
+        log.warnRl(rl, `${this.name}: received message while expecting hello: ${msgText(m)}`);
         this.sock.destroy();
         this.shutdown('Protocol error');
         return;
       }
       const hello = decodeHello(m);
+      if (!hello.ok) log.warnRl(rl, `${this.name}: unknown data in hello:\n${hexDump(m).replace(/\n$/, '')}`);
       this.peerVersions = hello.allowedVersions;
       const version = negotiateVersion(this.allowedVersions, this.peerVersions);
       if (!version) {
@@ -148,9 +169,9 @@ export class VconnStream {
         const peer = versionBitmapToString(this.peerVersions);
         log.warnRl(rl, `${this.name}: version negotiation failed (we support ${local}, peer supports ${peer})`);
         const text = new TextEncoder().encode(`We support ${local}, you support ${peer}, no common versions.`);
-        const v = 31 - Math.clz32(this.peerVersions || 2);
-        this.out.push(encodeErrorMsg('OFPHFC_INCOMPATIBLE', v, 0, text));
-        this.close();
+        const top = 31 - Math.clz32(this.peerVersions);
+        this.out.push(encodeErrorMsg('OFPHFC_INCOMPATIBLE', top >= 1 && top <= 6 ? top : 1, 0, text));
+        this.close('Protocol error');
         return;
       }
       this.version = version;
@@ -160,7 +181,7 @@ export class VconnStream {
       return;
     }
     const v = m[0]!;
-    if (v !== this.version && type !== OFPT_HELLO && type !== OFPT_ERROR && type !== OFPT_ECHO_REQUEST && type !== OFPT_ECHO_REPLY) {
+    if (v !== this.version && !this.recvAnyVersion && type !== OFPT_HELLO && type !== OFPT_ERROR && type !== OFPT_ECHO_REQUEST && type !== OFPT_ECHO_REPLY) {
       log.errRl(rl, `${this.name}: received OpenFlow version 0x${v.toString(16).padStart(2, '0')} != expected ${this.version.toString(16).padStart(2, '0')}`);
       // The error goes back in the version of the offending message, as OVS's ofperr_encode_reply.
       const xid = new DataView(m.buffer, m.byteOffset).getUint32(4);

@@ -1,128 +1,95 @@
-/* vconn: an OpenFlow connection as a client (OVS's lib/vconn.c): open a
- * stream (unix:, tcp:), exchange hellos and negotiate the version, then send
- * messages and receive framed ones, with the request/reply patterns tools
- * use (transact, transact-with-barrier, multipart dumps).  Used by ovs-ofctl;
- * the switch side (connmgr) frames with ofp-framer.ts directly. */
-import type { Socket } from 'node:net';
+/* vconn: an OpenFlow connection as a client (OVS's lib/vconn.c as the tools
+ * use it): open a stream (unix:, tcp:, ssl:), let vconn-stream.ts exchange
+ * hellos and negotiate the version, then send messages and receive them in
+ * order, with the request/reply patterns of ovs-ofctl (transact,
+ * transact-with-barrier, multipart dumps, bundles).  Echo requests from the
+ * peer are answered here unless autoEcho is off. */
 import { openActive, OFP_PORT } from '../lib/stream.js';
-import { OfpFramer } from './ofp-framer.js';
 import { OFPSF_REPLY_MORE, allocXid, decodeMsg, type OfpMsg } from './ofp-msgs.js';
-import { encodeHello, decodeHello, encodeBarrierRequest, encodeEchoReply } from './ofp-hello.js';
-import { OfpError, encodeErrorMsg } from './ofp-errors.js';
+import { encodeBarrierRequest, encodeEchoReply } from './ofp-hello.js';
+import { OfpError } from './ofp-errors.js';
 import { encodeBundleCtrl, decodeBundleCtrl, encodeBundleAdd, OFPBCT_OPEN_REQUEST, OFPBCT_COMMIT_REQUEST, OFPBCT_DISCARD_REQUEST } from './ofp-bundle.js';
-import { ofpToString } from './ofp-print.js';
-import { hexDump } from '../lib/hex-dump.js';
+import { VconnStream, versionBitmapToString } from './vconn-stream.js';
 import { vlogModule } from '../lib/vlog.js';
+
+export { versionBitmapToString };
 
 const log = vlogModule('vconn');
 
 /** A connection failure with an errno-style text ("Connection refused"). */
 export class VconnError extends Error {}
 
-export function versionBitmapToString(bm: number): string {
-  const hex = (v: number): string => '0x' + v.toString(16).padStart(2, '0');
-  if (!bm) return 'no versions';
-  const top = 31 - Math.clz32(bm);
-  if ((bm & (bm - 1)) === 0) return `version ${hex(top)}`;
-  const low = (bm >>> 1) + 1;
-  if ((low & (low - 1)) === 0) return `version ${hex(top)} and earlier`;
-  const parts: string[] = [];
-  for (let v = 0; v < 32; v++) if (bm & (1 << v)) parts.push(hex(v));
-  return `versions ${parts.join(', ')}`;
-}
-
 /** Patches the xid of an encoded message. */
 export function setXid(msg: Uint8Array, xid: number): void {
-  new DataView(msg.buffer, msg.byteOffset, msg.byteLength).setUint32(4, xid >>> 0);
+  msg[4] = xid >>> 24; msg[5] = xid >>> 16; msg[6] = xid >>> 8; msg[7] = xid;
 }
 
 /** Reads the xid of an encoded message. */
 export function getXid(msg: Uint8Array): number {
-  return new DataView(msg.buffer, msg.byteOffset, msg.byteLength).getUint32(4);
+  return ((msg[4]! << 24) | (msg[5]! << 16) | (msg[6]! << 8) | msg[7]!) >>> 0;
+}
+
+/** The text a VconnStream close reason stands for (an errno code becomes
+ * its C text; a clean close is end of file, or a reset before the hellos). */
+function reasonText(reason: string | undefined, connected: boolean): string {
+  if (!reason) return connected ? 'End of file' : 'Connection reset by peer';
+  return /^E[A-Z0-9]+$/.test(reason) ? errnoText({ code: reason, message: reason } as NodeJS.ErrnoException) : reason;
 }
 
 /** An open, version-negotiated OpenFlow connection. */
 export class Vconn {
-  version = 0;
-  peerVersions = 0;
-  private framer = new OfpFramer();
   private queue: Uint8Array[] = [];
   private waiters: { resolve: (m: Uint8Array) => void; reject: (e: Error) => void }[] = [];
   private closedError: Error | null = null;
   /** Reply automatically to echo requests from the peer. */
   autoEcho = true;
 
-  private constructor(readonly name: string, readonly socket: Socket, readonly allowedVersions: number) {
-    socket.on('data', (chunk: Buffer) => this.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-    socket.on('error', (e: NodeJS.ErrnoException) => this.fail(new VconnError(errnoText(e))));
-    socket.on('close', () => this.fail(new VconnError('End of file')));
+  private constructor(readonly name: string, private readonly stream: VconnStream) {
+    stream.onMessage = (m) => this.onMessage(m);
   }
 
-  /** Connects to 'name' ("unix:PATH" or "tcp:HOST[:PORT]") and negotiates a
-   * version among 'allowedVersions' (bit N = wire version N). */
+  /** Negotiated OpenFlow wire version. */
+  get version(): number { return this.stream.version; }
+  /** Versions the peer allows (from its hello). */
+  get peerVersions(): number { return this.stream.peerVersions; }
+  /** Accept messages in any version, not only the negotiated one (snoop). */
+  setRecvAnyVersion(): void { this.stream.recvAnyVersion = true; }
+  /** Versions we allow (bit N = wire version N). */
+  get allowedVersions(): number { return this.stream.allowedVersions; }
+
+  /** Connects to 'name' ("unix:PATH", "tcp:HOST[:PORT]", "ssl:...") and
+   * negotiates a version among 'allowedVersions' (bit N = wire version N). */
   static async open(name: string, allowedVersions: number): Promise<Vconn> {
-    let sock: Socket;
+    let sock;
     try {
       sock = await openActive(name, OFP_PORT);
     } catch (e) {
       throw new VconnError(errnoText(e as NodeJS.ErrnoException));
     }
-    const vc = new Vconn(name, sock, allowedVersions);
-    await vc.handshake();
+    const stream = new VconnStream(sock, name, allowedVersions, allocXid());
+    await new Promise<void>((resolve, reject) => {
+      stream.onConnected = () => resolve();
+      stream.onClose = (reason) => reject(new VconnError(reasonText(reason, false)));
+    });
+    const vc = new Vconn(name, stream);
+    stream.onClose = (reason) => vc.fail(new VconnError(reasonText(reason, true)));
     return vc;
   }
 
-  private async handshake(): Promise<void> {
-    this.sendRaw(encodeHello(this.allowedVersions, allocXid()));
-    const m = await this.recvRaw();
-    const d = decodeMsg(m);
-    if (d instanceof OfpError || d.info.type !== 'HELLO') {
-      log.warn(`${this.name}: received message while expecting hello: ${ofpToString(m, 1)}`);
-      this.close();
-      throw new VconnError('Protocol error');
+  private onMessage(m: Uint8Array): void {
+    if (this.autoEcho && m[1] === 2 && m.length >= 8) {
+      const d = decodeMsg(m);
+      if (!(d instanceof OfpError) && d.info.type === 'ECHO_REQUEST') { this.stream.send(encodeEchoReply(d)); return; }
     }
-    const h = decodeHello(m);
-    if (!h.ok) log.warn(`${this.name}: unknown data in hello:\n${hexDump(m)}`);
-    this.peerVersions = h.allowedVersions;
-    const common = (this.peerVersions & this.allowedVersions) >>> 0;
-    const local = versionBitmapToString(this.allowedVersions), peer = versionBitmapToString(this.peerVersions);
-    if (!common) {
-      this.version = 31 - Math.clz32(this.peerVersions);
-      log.warn(`${this.name}: version negotiation failed (we support ${local}, peer supports ${peer})`);
-      const text = new TextEncoder().encode(`We support ${local}, you support ${peer}, no common versions.`);
-      const v = this.version >= 1 && this.version <= 6 ? this.version : 1;
-      const err = encodeErrorMsg('OFPHFC_INCOMPATIBLE', v, 0, text);
-      this.sendRaw(err);
-      this.close();
-      throw new VconnError('Protocol error');
-    }
-    this.version = 31 - Math.clz32(common);
-    log.dbg(`${this.name}: negotiated OpenFlow version 0x${this.version.toString(16).padStart(2, '0')} (we support ${local}, peer supports ${peer})`);
-  }
-
-  private onData(chunk: Uint8Array): void {
-    const out = this.framer.push(chunk);
-    for (const m of out.messages) {
-      if (this.autoEcho && this.version && m[1] === 2 && m.length >= 8) {
-        const d = decodeMsg(m);
-        if (!(d instanceof OfpError) && d.info.type === 'ECHO_REQUEST') { this.sendRaw(encodeEchoReply(d)); continue; }
-      }
-      const w = this.waiters.shift();
-      if (w) w.resolve(m);
-      else this.queue.push(m);
-    }
-    if (out.error) this.fail(new VconnError('Protocol error'));
+    const w = this.waiters.shift();
+    if (w) w.resolve(m);
+    else this.queue.push(m);
   }
 
   private fail(e: Error): void {
     if (this.closedError) return;
     this.closedError = e;
     for (const w of this.waiters.splice(0)) w.reject(e);
-  }
-
-  private sendRaw(m: Uint8Array): void {
-    if (this.closedError) throw this.closedError;
-    this.socket.write(m);
   }
 
   private recvRaw(): Promise<Uint8Array> {
@@ -132,8 +99,11 @@ export class Vconn {
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
-  /** Sends one encoded message. */
-  send(m: Uint8Array): void { this.sendRaw(m); }
+  /** Sends one encoded message (queued; messages of one tick go out together). */
+  send(m: Uint8Array): void {
+    if (this.closedError) throw this.closedError;
+    this.stream.send(m);
+  }
 
   /** Receives the next message. */
   recv(): Promise<Uint8Array> { return this.recvRaw(); }
@@ -237,10 +207,11 @@ export class Vconn {
     return { errors, ok };
   }
 
-  /** Closes the connection. */
+  /** Closes the connection (after sending what is queued). */
   close(): void {
-    this.socket.end();
-    this.socket.destroy();
+    this.stream.onClose = () => {};
+    this.fail(new VconnError('End of file'));
+    this.stream.close();
   }
 }
 

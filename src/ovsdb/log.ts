@@ -142,8 +142,9 @@ interface Waiter {
   /** Sequence number of the record (count of records appended through it). */
   seq: number;
   durable: boolean;
-  resolve: () => void;
-  reject: (e: OvsdbError) => void;
+  /** Called once: with null when the record is written (and synced if
+   * durable), or with the error that prevented it. */
+  done: (e: OvsdbError | null) => void;
 }
 
 /** Contents to write when replacing a log: a JSON value, its text, or text
@@ -477,20 +478,36 @@ export class OvsdbLog {
 
   /** commit() for a record already serialized as JSON text. */
   commitText(text: string, durable = false): Promise<void> {
-    if (this.closed) return Promise.reject(new OvsdbError('ovsdb error', `${this.displayName}: log is closed`));
-    const rec = composeRecordText(text, this.magic);
     return new Promise<void>((resolve, reject) => {
-      this.pending.push(rec.text);
-      this.pendingBytes += rec.bytes;
-      this.pendingWaiters.push({ seq: 0, durable, resolve, reject });
-      if (this.pendingBytes >= FLUSH_THRESHOLD) {
-        this.flushPending();
-      } else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => { this.flushScheduled = false; this.flushPending(); });
-      }
+      this.commitTextCb(text, durable, (e) => { if (e) reject(e); else resolve(); });
     });
   }
+
+  /** commitText() with a callback instead of a promise (no allocation
+   * beyond the queue entry: the server's per-transaction path).  'done' is
+   * called once, with null or the OvsdbError, from flushPending() (which the
+   * caller may run itself, e.g. after a batch of requests; otherwise it runs
+   * once this event-loop turn is over) or, for durable records, when the
+   * sync completes.  If the log is closed, 'done' is called at once. */
+  commitTextCb(text: string, durable: boolean, done: (e: OvsdbError | null) => void): void {
+    if (this.closed) {
+      done(new OvsdbError('ovsdb error', `${this.displayName}: log is closed`));
+      return;
+    }
+    const rec = composeRecordText(text, this.magic);
+    this.pending.push(rec.text);
+    this.pendingBytes += rec.bytes;
+    this.pendingWaiters.push({ seq: 0, durable, done });
+    if (this.pendingBytes >= FLUSH_THRESHOLD) {
+      this.flushPending();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => { this.flushScheduled = false; this.flushPending(); });
+    }
+  }
+
+  /** True if commits are queued and not yet written. */
+  get hasPending(): boolean { return this.pending.length !== 0; }
 
   /** Writes out everything commit() has queued. */
   flushPending(): void {
@@ -506,20 +523,21 @@ export class OvsdbLog {
       if (buf.length !== total) throw new Error('record length mismatch');
       this.writeNow([buf], total);
     } catch (e) {
-      for (const w of waiters) w.reject(e as OvsdbError);
+      for (const w of waiters) w.done(e as OvsdbError);
       return;
     }
+    // Number and queue every record before calling anyone back: a callback
+    // may commit again (re-entering flushPending).
     let anyDurable = false;
     for (const w of waiters) {
       w.seq = ++this.appended;
       if (w.durable) {
         this.durableWaiters.push(w);
         anyDurable = true;
-      } else {
-        w.resolve();
       }
     }
     if (anyDurable) this.startSync();
+    for (const w of waiters) if (!w.durable) w.done(null);
   }
 
   /** Starts an asynchronous fdatasync covering every record appended so far,
@@ -540,7 +558,7 @@ export class OvsdbLog {
         log.warn(`fsync failed (${strerror(err.code)})`);
         const failed = this.durableWaiters.filter((w) => w.seq <= goal);
         this.durableWaiters = this.durableWaiters.filter((w) => w.seq > goal);
-        for (const w of failed) w.reject(e);
+        for (const w of failed) w.done(e);
       } else if (goal > this.synced) {
         this.synced = goal;
         this.settleDurable();
@@ -551,12 +569,12 @@ export class OvsdbLog {
 
   private settleDurable(): void {
     if (this.durableWaiters.length === 0) return;
+    const ready: Waiter[] = [];
     const still: Waiter[] = [];
-    for (const w of this.durableWaiters) {
-      if (w.seq <= this.synced) w.resolve();
-      else still.push(w);
-    }
+    for (const w of this.durableWaiters) (w.seq <= this.synced ? ready : still).push(w);
     this.durableWaiters = still;
+    // Called back last: a callback may queue and flush more commits.
+    for (const w of ready) w.done(null);
   }
 
   private closeDeferred(fd: number): void {
@@ -746,8 +764,9 @@ export class OvsdbLog {
       this.flushPending();
       if (this.durableWaiters.length) this.commitBlock();
     } catch (e) {
-      for (const w of this.durableWaiters) w.reject(e as OvsdbError);
+      const failed = this.durableWaiters;
       this.durableWaiters = [];
+      for (const w of failed) w.done(e as OvsdbError);
     }
     const fd = this.fd;
     this.closed = true;

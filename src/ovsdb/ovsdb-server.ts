@@ -93,8 +93,9 @@ let syncExclude: string | null = null;
 let active = false;
 let addDefaultDb = true;
 let runCommand: string | null = null;
-const ssl: { privateKey: string | null; certificate: string | null; caCert: string | null } =
-  { privateKey: null, certificate: null, caCert: null };
+const ssl: {
+  privateKey: string | null; certificate: string | null; caCert: string | null; bootstrap: boolean; peerCaCert: string | null;
+} = { privateKey: null, certificate: null, caCert: null, bootstrap: false, peerCaCert: null };
 
 for (const o of options) {
   const v = o.value ?? '';
@@ -112,7 +113,9 @@ for (const o of options) {
     case 'no-dbs': addDefaultDb = false; break;
     case 'private-key': ssl.privateKey = v; break;
     case 'certificate': ssl.certificate = v; break;
-    case 'ca-cert': case 'bootstrap-ca-cert': ssl.caCert = v; break;
+    case 'ca-cert': ssl.caCert = v; ssl.bootstrap = false; break;
+    case 'bootstrap-ca-cert': ssl.caCert = v; ssl.bootstrap = true; break;
+    case 'peer-ca-cert': ssl.peerCaCert = v; break;
     default: break;
   }
 }
@@ -244,7 +247,10 @@ async function main(): Promise<void> {
     if (text !== sslConfigText) {
       const first = sslConfigText === '';
       sslConfigText = text;
-      setSslConfig({ privateKey: key ?? undefined, certificate: cert ?? undefined, caCert: ca ?? undefined });
+      setSslConfig({
+        privateKey: key ?? undefined, certificate: cert ?? undefined, caCert: ca ?? undefined,
+        bootstrapCaCert: ssl.bootstrap, peerCaCert: ssl.peerCaCert ?? undefined,
+      });
       // Listeners and connections made with the old certificates start over.
       if (!first) jsonrpc.dropSslRemotes();
     }

@@ -181,16 +181,21 @@ export class ServerDb implements ServerDatabase {
     if (!this.monitorsScheduled && (this.monitorGroups.size || this.members.size)) {
       this.monitorsScheduled = true;
       // Monitors record the change in their own commit listeners, which run
-      // after this one; look at them once the commit is over.
-      queueMicrotask(() => {
-        this.monitorsScheduled = false;
-        for (const g of this.monitorGroups.values()) {
-          if (g.monitor.hasPending()) for (const m of g.members) m.notifyPending();
-        }
-        for (const m of this.members) m.poke();
-      });
+      // after this one; look at them once the commit is over (at the latest
+      // before its reply goes out: see whenCommitted()).
+      queueMicrotask(() => this.pokeMonitors());
     }
     this.onCommit?.(change);
+  }
+
+  /** Tells the sessions whose monitors have changes since the last commit. */
+  private pokeMonitors(): void {
+    if (!this.monitorsScheduled) return;
+    this.monitorsScheduled = false;
+    for (const g of this.monitorGroups.values()) {
+      if (g.monitor.hasPending()) for (const m of g.members) m.notifyPending();
+    }
+    for (const m of this.members) m.poke();
   }
 
   transact(params: unknown[], session: LockSession, readOnly: boolean, _role: string | null,
@@ -200,7 +205,22 @@ export class ServerDb implements ServerDatabase {
     });
     if (r.status === 'wait') return { kind: 'wait', timeoutMs: r.timeoutMs };
     if (!r.change || !this.storage) return { kind: 'done', result: r.result };
-    return { kind: 'commit', result: r.result as unknown[], commit: this.storage.committed(r.change) };
+    return { kind: 'commit', result: r.result as unknown[], change: r.change };
+  }
+
+  whenCommitted(change: unknown, done: (e: unknown) => void): void {
+    // Sessions learn of their monitors' updates before any reply, so that a
+    // client sees the update for its own change first.
+    this.pokeMonitors();
+    if (this.storage) this.storage.whenCommitted(change as CommitChange, done);
+    else done(null);
+  }
+
+  /** Writes the commits queued so far now (one write for all of them), so
+   * that their replies can go out in this event-loop turn. */
+  flushCommits(): void {
+    this.pokeMonitors();
+    if (this.storage?.hasPending) this.storage.flush();
   }
 
   async convert(params: unknown[], role: string | null, id: string | null): Promise<unknown | null> {

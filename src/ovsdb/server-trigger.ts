@@ -21,10 +21,10 @@ export type TransactAttempt =
   /** A "wait" is unsatisfied: retry after a commit or when 'timeoutMs' (from
    * the trigger's creation) has passed; Infinity means no timeout. */
   | { kind: 'wait'; timeoutMs: number }
-  /** Committing: reply with 'result' once 'commit' resolves; if it rejects,
-   * the error (an OvsdbError or other Error) is appended to the result, as
-   * OVS does for I/O errors. */
-  | { kind: 'commit'; result: unknown[]; commit: Promise<unknown> };
+  /** Committing: reply with 'result' once the database reports 'change'
+   * as committed (TriggerDb.whenCommitted); an error (an OvsdbError or other
+   * Error) is appended to the result, as OVS does for I/O errors. */
+  | { kind: 'commit'; result: unknown[]; change: unknown };
 
 /** What a trigger needs from its database. */
 export interface TriggerDb {
@@ -32,6 +32,9 @@ export interface TriggerDb {
   /** Runs "transact" 'params' (the full request params, db name first). */
   transact(params: unknown[], session: LockSession, readOnly: boolean, role: string | null,
     id: string | null, elapsedMs: number): TransactAttempt;
+  /** Calls 'done' (at once, or later) with null once 'change' (from a
+   * 'commit' attempt) is on disk, or with the error that prevented it. */
+  whenCommitted(change: unknown, done: (e: unknown) => void): void;
   /** Runs "convert": resolves with null on success or an OVSDB error object. */
   convert(params: unknown[], role: string | null, id: string | null): Promise<unknown | null>;
   /** Pending triggers, re-run after each commit. */
@@ -119,13 +122,10 @@ export class Trigger {
       case 'commit':
         this.committing = true;
         this.clearTimer();
-        r.commit.then(() => {
-          this.committing = false;
-          if (!this.done) this.finish({ result: r.result });
-        }, (e: unknown) => {
+        this.db.whenCommitted(r.change, (e) => {
           this.committing = false;
           if (this.done) return;
-          r.result.push(e instanceof OvsdbError ? e.toJson() : { error: 'I/O error', details: String(e) });
+          if (e) r.result.push(e instanceof OvsdbError ? e.toJson() : { error: 'I/O error', details: String(e) });
           this.finish({ result: r.result });
         });
         return;

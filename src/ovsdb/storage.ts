@@ -85,11 +85,18 @@ const DEFAULTS = {
   columnDiff: true,
 };
 
+/** The outcome of one logged commit, once known. */
+interface CommitState {
+  settled: boolean;
+  error: OvsdbError | null;
+  waiters: ((e: OvsdbError | null) => void)[] | null;
+}
+
 /** A standalone database file attached to its in-memory Database. */
 export class Storage {
   private readonly opts: typeof DEFAULTS;
   private readonly now: () => number;
-  private readonly pending = new WeakMap<CommitChange, Promise<void>>();
+  private readonly pending = new WeakMap<CommitChange, CommitState>();
   private nextSnapshotMin = 0;
   private nextSnapshotMax = 0;
   private nRead: number;
@@ -134,10 +141,15 @@ export class Storage {
     db.setStorageHook((change) => {
       const text = commitRecordText(change, Date.now(), this.opts.columnDiff);
       if (text === null) return null;
-      const p = this.log.commitText(text, change.durable);
-      // Keep an unobserved failure from becoming an unhandled rejection.
-      p.catch(() => { /* reported through committed() */ });
-      this.pending.set(change, p);
+      const st: CommitState = { settled: false, error: null, waiters: null };
+      this.pending.set(change, st);
+      this.log.commitTextCb(text, change.durable, (e) => {
+        st.settled = true;
+        st.error = e;
+        const ws = st.waiters;
+        st.waiters = null;
+        if (ws) for (const w of ws) w(e);
+      });
       this.nWritten++;
       return null;
     });
@@ -148,8 +160,23 @@ export class Storage {
    * disk: written, and synced if it was durable.  Rejects with OvsdbError if
    * writing or syncing failed. */
   committed(change: CommitChange): Promise<void> {
-    return this.pending.get(change) ?? Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.whenCommitted(change, (e) => { if (e) reject(e); else resolve(); });
+    });
   }
+
+  /** committed() with a callback: 'done' gets null or the OvsdbError, at
+   * once if the outcome is already known (or 'change' wrote nothing), else
+   * from the flush or sync that settles it. */
+  whenCommitted(change: CommitChange, done: (e: OvsdbError | null) => void): void {
+    const st = this.pending.get(change);
+    if (!st) done(null);
+    else if (st.settled) done(st.error);
+    else (st.waiters ??= []).push(done);
+  }
+
+  /** True if commits are queued and not yet written. */
+  get hasPending(): boolean { return this.log.hasPending; }
 
   /** Writes out queued commits now (normally done once per event-loop turn). */
   flush(): void {

@@ -39,6 +39,7 @@ import {
   netdevGetStats, netdevSetConfig, netdevGetIfindex, netdevGetCarrierResets, netdevGetStatus, netdevEnumerateTypes,
   netdevRun,
 } from '../datapath/netdev.js';
+import { netdevLinuxSetUserspaceTso } from '../datapath/netdev-linux.js';
 import { ovsRundir } from '../lib/dirs.js';
 import { OVS_VERSION, strerror } from '../lib/program.js';
 import { vlogModule } from '../lib/vlog.js';
@@ -49,6 +50,10 @@ import { timeMsec, timevalOnWarp } from '../lib/timeval.js';
 import { dpifNetdevBackerFor as dpifBackerFor, type DpifNetdevBacker as DpifBacker } from './dpif-netdev-backer.js';
 
 const log = vlogModule('bridge');
+
+/** Datapath port names of the tunnel types: no interface may start with them. */
+const TUNNEL_DPIF_PORTS = ['genev_sys', 'gre_sys', 'vxlan_sys', 'lisp_sys', 'stt_sys', 'erspan_sys', 'ip6erspan_sys',
+  'ip6gre_sys', 'gtpu_sys', 'udp_sys'];
 
 /** OpenFlow port number of a bridge's local port. */
 export const OFPP_LOCAL = 0xfffe;
@@ -77,7 +82,8 @@ export interface Iface {
   netdev: Netdev | null;
   /** OpenFlow port number, -1 if the interface could not be added. */
   ofport: number;
-  /** Why the interface could not be created, if it could not. */
+  /** Why the interface could not be created, if it could not ("" when the
+   * name is reserved: OVS leaves the error column empty then). */
   error: string | null;
   /** Options last applied to the netdev, to spot changes. */
   optionsKey: string;
@@ -279,6 +285,8 @@ export class Bridges {
     if (!ovs) return;
     const bit = Number.parseInt(ovs.map('other_config').get('bundle-idle-timeout') ?? '', 10);
     this.bundleIdleTimeout = Number.isFinite(bit) && bit > 0 ? bit * 1000 : 10000;
+    // As OVS: read before ports are opened; once on, it stays on until restart.
+    if (ovs.map('other_config').get('userspace-tso-enable') === 'true') netdevLinuxSetUserspaceTso(true);
     const wanted = new Map<string, IdlRow>();
     for (const br of ovs.refs('bridges')) {
       const name = br.str('name');
@@ -405,9 +413,23 @@ export class Bridges {
     return t;
   }
 
+  /** True for names the datapaths keep for themselves (netdev_is_reserved_name):
+   * tunnel ports' datapath names and "ovs-" followed by a datapath type. */
+  private isReservedName(name: string): boolean {
+    if (TUNNEL_DPIF_PORTS.some((p) => name.startsWith(p))) return true;
+    const dpTypes = this.opts.enableDummy ? ['dummy', 'netdev', 'system'] : ['netdev', 'system'];
+    return name.startsWith('ovs-') && dpTypes.includes(name.slice(4));
+  }
+
   private createIface(br: Bridge, name: string, cfg: IdlRow): Iface {
     const type = cfg.str('type') ?? '';
     const iface: Iface = { name, type, netdevType: this.netdevType(br, type), netdev: null, ofport: -1, error: null, optionsKey: '' };
+    if (this.isReservedName(name)) {
+      // As OVS: a warning, and the record's error column left empty.
+      log.warn(`could not create interface ${name}, name is reserved`);
+      iface.error = '';
+      return iface;
+    }
     const nd = netdevOpen(name, iface.netdevType);
     if (typeof nd === 'number') {
       iface.error = `could not open network device ${name} (${strerror(nd)})`;
@@ -588,6 +610,10 @@ export class Bridges {
           const iface = br.ifaces.get(ifRow.str('name') ?? '');
           if (!iface) continue;
           set(ifRow, 'ofport', datumSingle(iface.ofport));
+          if (iface.error === '') {
+            set(ifRow, 'error', datumEmpty(ifRow.table.col('error').type));
+            continue;
+          }
           if (iface.error || !iface.netdev) {
             set(ifRow, 'error', datumSingle(iface.error ?? 'could not open network device'));
             continue;

@@ -45,6 +45,8 @@ const EEXIST = 17, ENOENT = 2, EFBIG = 27;
 
 /** Datapath port 0 is the datapath's own internal port. */
 const ODPP_LOCAL = 0;
+/** OpenFlow "no port". */
+const OFPP_NONE = 0xffff;
 
 interface BackerPort {
   odp: number;
@@ -87,11 +89,13 @@ export class DpifNetdevBacker implements DpifBackend {
     }
     this.dp.setUpcallHandler((packet, keys, k, inPort) => this.upcall(packet, keys, k, inPort));
     this.dp.setUserspaceHandler((packet, inPort, a) => {
+      // A packet-out's packet may come from a port the datapath does not have (in_port=6,
+      // in_port=none): it belongs to the bridge executing it.
       const p = this.ports.get(inPort);
-      if (!a.cookie || !p?.owner) return;
-      const owner = p.owner;
+      const owner = p?.owner ?? this.current;
+      if (!a.cookie || !owner) return;
       const pkt = packet.slice();
-      const flow = this.packetFlow(pkt, p.ofp);
+      const flow = this.packetFlow(pkt, p?.owner ? p.ofp : OFPP_NONE);
       this.runAs(owner, () => owner.handleUserspace(a.cookie!, pkt, flow));
     });
     this.dp.setRevalidateHandler((f) => (this.revalidate ? this.revalidate(f.ufid) : true));
