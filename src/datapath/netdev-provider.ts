@@ -30,9 +30,9 @@
  * send() takes the packets [0, batch.count) of a DpPacketBatch (dp-packet.ts)
  * and sends or drops every one: the batch is free to reuse when it returns.
  * rxqRecv() fills a batch the caller owns.  Both move many packets per call
- * and allocate nothing per packet.  The front has already completed partial
- * checksums and dropped GSO packets that a device without the matching
- * olFlags capability cannot take (netdev.ts, netdevSend).
+ * and allocate nothing per packet.  The front has already cut GSO packets
+ * into segments and completed partial checksums for a device without the
+ * matching olFlags capability (netdev.ts, netdevSend; dp-packet-gso.ts).
  *
  * Readiness
  * ---------
