@@ -9,6 +9,11 @@
 # Target: ratio >= 1.0 in every phase.  The machine is usually shared: only
 # the ratio of one run means anything, never the absolute figures.
 #
+# With WARM=1 each server first serves one whole unmeasured pass of the
+# same phases (the lab script's --keep, then --remote): the figures are then
+# those of a server that has been running for a while (for ours, code the
+# JIT has compiled), not of a fresh process.
+#
 # Environment: LAB (folder holding bench-ovsdb.py; default ../shared/lab
 # next to the project, else /work/shared/lab), OURS_BIN (default bin/),
 # REF_BIN (a folder with another ovsdb-server/ovsdb-tool to compare with;
@@ -47,7 +52,19 @@ export PA_TMP="$out"
 run() { # run SIDE ROUND
   if [ "$1" = ours ]; then bin=$OURS_BIN; else bin=${REF_BIN:-}; fi
   echo "--- round $2: $1" >&2
-  BIN_DIR=$bin python3 "$LAB/bench-ovsdb.py" -n "$N" -w "$WINDOW" --json "$out/$1-$2.json" >&2
+  if [ -z "${WARM:-}" ]; then
+    BIN_DIR=$bin python3 "$LAB/bench-ovsdb.py" -n "$N" -w "$WINDOW" --json "$out/$1-$2.json" >&2
+    return
+  fi
+  srv=$out/pa-ovsdb-bench
+  BIN_DIR=$bin python3 "$LAB/bench-ovsdb.py" -n "$N" -w "$WINDOW" --keep >/dev/null
+  python3 "$LAB/bench-ovsdb.py" -n "$N" -w "$WINDOW" --remote "unix:$srv/db.sock" \
+    --json "$out/$1-$2.json" >&2 || true
+  pid=$(cat "$srv/ovsdb-server.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && grep -q "$srv" "/proc/$pid/cmdline" 2>/dev/null; then
+    kill "$pid"
+    while [ -d "/proc/$pid" ]; do sleep 0.1; done
+  fi
 }
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
