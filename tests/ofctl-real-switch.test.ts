@@ -15,7 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, existsSync } from 'node:fs';
 import { Sandbox, haveReal, realPath, BIN, type RunResult } from './helpers/sandbox.js';
 import { vswitchSchema } from './helpers/ovsdb-peer.js';
 
@@ -402,4 +402,53 @@ test('ovs-ofctl script against the real ovs-vswitchd: ours prints what the real 
     }
     t.diagnostic(`${SCRIPT.length - diffs.length} of ${SCRIPT.length} steps agree`);
     assert.deepEqual(diffs, []);
+  });
+
+/** Waits until 'cond' holds, polling every 50 ms, for at most 'ms'. */
+async function until(cond: () => boolean, ms: number): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (cond()) return true;
+  return cond();
+}
+
+/** Runs `ovs-ofctl [pre...] monitor br0 args...` with client 'c' on its own
+ * switch until it has shown a packet-in and a port status, then tells it to
+ * exit through its control socket; returns what it printed. */
+async function monitorRun(c: Client, pre: string[], args: string[]): Promise<string> {
+  const sb = sandboxes.get(c)!;
+  const ctl = join(sb.dir, `monitor-${c}.ctl`);
+  const child = spawn(clientPath(c), [...pre, `--unixctl=${ctl}`, 'monitor', 'br0', ...args], { env: sb.env, cwd: sb.dir });
+  let out = '';
+  child.stdout.on('data', (b) => { out += b; });
+  child.stderr.on('data', (b) => { out += b; });
+  const done = new Promise<number | string>((r) => child.on('close', (code, sig) => r(sig ?? code ?? -1)));
+  try {
+    assert.ok(await until(() => existsSync(ctl), 20_000), `${c} monitor did not start: ${out}`);
+    const real = (cmd: string[]): Promise<RunResult> => sb.runAsync(realPath('ovs-ofctl'), cmd);
+    const po = await real(['packet-out', 'br0', 'in_port=none packet=0001020304050010203040501234 actions=controller,output:1']);
+    assert.equal(po.status, 0, po.stderr);
+    await until(() => out.includes('PACKET_IN'), 10_000);
+    const pm = await real(['mod-port', 'br0', 'p3', 'no-flood']);
+    assert.equal(pm.status, 0, pm.stderr);
+    await until(() => out.includes('PORT_STATUS'), 10_000);
+    await sb.runAsync(realPath('ovs-appctl'), ['-t', ctl, 'exit']);
+  } finally {
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  }
+  const status = await done;
+  return `status ${status}\n${normalize(out, sb.dir)}`;
+}
+
+test('ovs-ofctl monitor against the real ovs-vswitchd: ours prints what the real one prints',
+  { skip: !have && 'real OVS not installed', timeout: 300_000 }, async () => {
+    const cases: [string[], string[]][] = [
+      [[], ['65534', '-P', 'standard']],
+      [['-O', 'OpenFlow13'], ['65534', '-P', 'nxt_packet_in2']],
+    ];
+    for (const [pre, args] of cases) {
+      const [real, ours] = await Promise.all([monitorRun('real', pre, args), monitorRun('ours', pre, args)]);
+      assert.equal(ours, real, `ovs-ofctl ${pre.join(' ')} monitor br0 ${args.join(' ')}`);
+      assert.match(real, /PACKET_IN/);
+      // Leave p3 as it was for the next case.
+      await Promise.all(['real', 'ours'].map((c) => sandboxes.get(c as Client)!.runAsync(realPath('ovs-ofctl'), ['mod-port', 'br0', 'p3', 'flood'])));
+    }
   });

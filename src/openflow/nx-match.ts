@@ -560,24 +560,34 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
     c.masked(MF.ARP_SPA); c.masked(MF.ARP_TPA); c.masked(MF.ARP_SHA); c.masked(MF.ARP_THA);
   }
 
-  c.masked(MF.TUN_ID);
-  c.masked(MF.TUN_FLAGS);
-  c.masked(MF.TUN_SRC); c.masked(MF.TUN_DST);
-  c.masked(MF.TUN_IPV6_SRC); c.masked(MF.TUN_IPV6_DST);
-  c.masked(MF.TUN_GBP_ID); c.masked(MF.TUN_GBP_FLAGS);
+  // Whole groups of members are usually wild: skip their fields at once.
+  const tunnel = !isAllZeros(w, 0, FL.TUN_MD_PRESENT);
+  if (tunnel) {
+    c.masked(MF.TUN_ID);
+    c.masked(MF.TUN_FLAGS);
+    c.masked(MF.TUN_SRC); c.masked(MF.TUN_DST);
+    c.masked(MF.TUN_IPV6_SRC); c.masked(MF.TUN_IPV6_DST);
+    c.masked(MF.TUN_GBP_ID); c.masked(MF.TUN_GBP_FLAGS);
+  }
   for (let i = 0; i < m.tunMd.length; i++) {
     const e = m.tunMd[i];
     if (e) nxPutEntryRaw(b, MF.TUN_METADATA0 + i, version, e.value, e.masked ? e.mask : null);
   }
-  c.masked(MF.TUN_ERSPAN_IDX); c.masked(MF.TUN_ERSPAN_VER); c.masked(MF.TUN_ERSPAN_DIR); c.masked(MF.TUN_ERSPAN_HWID);
-  c.masked(MF.TUN_GTPU_FLAGS); c.masked(MF.TUN_GTPU_MSGTYPE);
+  if (tunnel) {
+    c.masked(MF.TUN_ERSPAN_IDX); c.masked(MF.TUN_ERSPAN_VER); c.masked(MF.TUN_ERSPAN_DIR); c.masked(MF.TUN_ERSPAN_HWID);
+    c.masked(MF.TUN_GTPU_FLAGS); c.masked(MF.TUN_GTPU_MSGTYPE);
+  }
 
-  c.masked(MF.NSH_FLAGS); c.masked(MF.NSH_TTL); c.masked(MF.NSH_MDTYPE); c.masked(MF.NSH_NP);
-  c.masked(MF.NSH_SPI); c.masked(MF.NSH_SI);
-  for (let i = 0; i < 4; i++) c.masked(MF.NSH_C1 + i);
+  if (!isAllZeros(w, FL.NSH_FLAGS, FL.TP_SRC - FL.NSH_FLAGS)) {
+    c.masked(MF.NSH_FLAGS); c.masked(MF.NSH_TTL); c.masked(MF.NSH_MDTYPE); c.masked(MF.NSH_NP);
+    c.masked(MF.NSH_SPI); c.masked(MF.NSH_SI);
+    for (let i = 0; i < 4; i++) c.masked(MF.NSH_C1 + i);
+  }
 
-  if (version < 6) for (let i = 0; i < 16; i++) c.masked(MF.REG0 + i);
-  else for (let i = 0; i < 8; i++) c.masked(MF.XREG0 + i);
+  if (!isAllZeros(w, FL.REGS, FL.SKB_PRIORITY - FL.REGS)) {
+    if (version < 6) for (let i = 0; i < 16; i++) c.masked(MF.REG0 + i);
+    else for (let i = 0; i < 8; i++) c.masked(MF.XREG0 + i);
+  }
 
   c.masked(MF.PKT_MARK);
   c.masked(MF.CT_STATE); c.masked(MF.CT_ZONE); c.masked(MF.CT_MARK); c.masked(MF.CT_LABEL);

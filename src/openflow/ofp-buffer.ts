@@ -108,7 +108,7 @@ export class OfpReader {
  * finished writer gives back what it did not use when it was the last to
  * take from the slab.  Messages are views of the slab, so a long-lived one
  * keeps its (small) slab alive, as Node's Buffer pool does. */
-const SLAB_SIZE = 16384;
+const SLAB_SIZE = 65536;
 const SLAB_GRANT = 256;
 let slab = new Uint8Array(SLAB_SIZE);
 let slabOff = 0;
