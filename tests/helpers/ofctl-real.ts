@@ -169,11 +169,15 @@ const clientPath = (c: Client): string => (c === 'real' ? realPath('ovs-ofctl') 
 function run(c: Client, step: Step): Promise<string> {
   const sb = sandboxes.get(c)!;
   return new Promise((resolve) => {
-    const child = spawn(clientPath(c), step.args, { env: sb.env, cwd: sb.dir });
+    const stdin = step.input === undefined ? 'ignore' : 'pipe';
+    const child = spawn(clientPath(c), step.args, { env: sb.env, cwd: sb.dir, stdio: [stdin, 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
-    child.stdout.on('data', (b) => { stdout += b; });
-    child.stderr.on('data', (b) => { stderr += b; });
-    child.stdin.end(step.input ?? '');
+    child.stdout!.on('data', (b) => { stdout += b; });
+    child.stderr!.on('data', (b) => { stderr += b; });
+    if (child.stdin) {
+      child.stdin.on('error', () => { /* the client may exit before reading it */ });
+      child.stdin.end(step.input);
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
