@@ -627,7 +627,10 @@ export function mfGetValue(f: MfField, flow: Uint8Array, match?: Match, fromMask
     if (e) out.set(fromMask ? e.mask : e.value, f.nBytes - e.len);
     return out;
   }
-  if (f.size > 4) { out.set(flow.subarray(f.off, f.off + f.size)); return out; }
+  if (f.size > 4) {
+    for (let i = 0; i < f.size; i++) out[i] = flow[f.off + i]!;
+    return out;
+  }
   let x = ((getN(flow, f.off, f.size) & f.bits) >>> 0) / 2 ** f.shift;
   if (f.id === MF.IN_PORT_OXM || f.id === MF.ACTSET_OUTPUT) x = portToOfp11(x);
   else if (f.id === MF.NSH_SPI && x === 0xffffff) x = 0xffffffff;
@@ -780,8 +783,8 @@ export function mfSetValue(f: MfField, value: Uint8Array, match: Match): string 
   if (isTunMetadata(f)) return match.setTunMetadata(f.id - MF.TUN_METADATA0, f.name, value, null);
   if (valueIsMask(f.id)) { match.flow[f.off] = value[0]!; match.wc[f.off] = value[0]!; return null; }
   if (f.size > 4) {
-    match.flow.set(value.subarray(0, f.size), f.off);
-    match.wc.fill(0xff, f.off, f.off + f.size);
+    const fl = match.flow, wc = match.wc;
+    for (let i = 0; i < f.size; i++) { fl[f.off + i] = value[i]!; wc[f.off + i] = 0xff; }
     return null;
   }
   let x = readInt(value, f.nBytes);
@@ -923,7 +926,10 @@ export function matchAddEthernetPrereq(match: Match, f: MfField): void {
  */
 export function mfSetFlowValue(f: MfField, value: Uint8Array, flow: Uint8Array): void {
   if (isTunMetadata(f)) return;
-  if (f.size > 4) { flow.set(value.subarray(0, f.size), f.off); return; }
+  if (f.size > 4) {
+    for (let i = 0; i < f.size; i++) flow[f.off + i] = value[i]!;
+    return;
+  }
   let x = readInt(value, f.nBytes);
   const T = FL.VLANS + 2;
   switch (f.id) {

@@ -453,6 +453,13 @@ export function nxPutEntry(b: OfpWriter, f: MfField, version: number, value: Uin
   nxPutEntryRaw(b, f.id, version, value.subarray(off), masked && mask ? mask.subarray(off) : null);
 }
 
+/** Fields whose wire value is exactly their flow member's bytes (whole
+ * member, no shift, fixed width, no port or tunnel translation). */
+const PLAIN: boolean[] = MF_FIELDS.map((f) => !f.variable && f.nBytes === f.size && f.shift === 0
+  && (f.size > 4 || (f.bits >>> 0) === (f.size === 4 ? 0xffffffff : 2 ** (8 * f.size) - 1))
+  && f.id !== MF.IN_PORT_OXM && f.id !== MF.ACTSET_OUTPUT && f.id !== MF.NSH_SPI && f.id !== MF.IN_PORT
+  && !(f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) && f.off >= 0);
+
 class PutCtx {
   impliedEthernet = false;
   constructor(readonly b: OfpWriter, readonly version: number, readonly m: Match) {}
@@ -464,6 +471,20 @@ class PutCtx {
   /** Field as stored in the match: nothing if wild, exact if fully masked. */
   masked(id: MF): void {
     const f = mfFromId(id);
+    if (PLAIN[id]) {
+      // Bytes on the wire are the flow member's bytes: copy them directly.
+      const w = this.m.wc, off = f.off, n = f.size;
+      let any = 0, all = 0xff;
+      for (let i = 0; i < n; i++) { const x = w[off + i]!; any |= x; all &= x; }
+      if (!any) return;
+      const b = this.b, exact = all === 0xff;
+      nxPutHeaderLen(b, id, this.version, !exact, n);
+      const at = b.reserve(exact ? n : 2 * n), out = b.buf, fl = this.m.flow;
+      for (let i = 0; i < n; i++) out[at + i] = fl[off + i]!;
+      if (!exact) for (let i = 0; i < n; i++) out[at + n + i] = w[off + i]!;
+      if (!this.impliedEthernet && f.prereqs !== P.NONE) this.impliedEthernet = true;
+      return;
+    }
     if (mfIsAllWild(f, this.m)) return;
     const m = mfGetValue(f, this.m.wc, this.m, true);
     if (isAllZeros(m)) return;
@@ -560,24 +581,34 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
     c.masked(MF.ARP_SPA); c.masked(MF.ARP_TPA); c.masked(MF.ARP_SHA); c.masked(MF.ARP_THA);
   }
 
-  c.masked(MF.TUN_ID);
-  c.masked(MF.TUN_FLAGS);
-  c.masked(MF.TUN_SRC); c.masked(MF.TUN_DST);
-  c.masked(MF.TUN_IPV6_SRC); c.masked(MF.TUN_IPV6_DST);
-  c.masked(MF.TUN_GBP_ID); c.masked(MF.TUN_GBP_FLAGS);
+  // Whole groups of members are usually wild: skip their fields at once.
+  const tunnel = !isAllZeros(w, 0, FL.TUN_MD_PRESENT);
+  if (tunnel) {
+    c.masked(MF.TUN_ID);
+    c.masked(MF.TUN_FLAGS);
+    c.masked(MF.TUN_SRC); c.masked(MF.TUN_DST);
+    c.masked(MF.TUN_IPV6_SRC); c.masked(MF.TUN_IPV6_DST);
+    c.masked(MF.TUN_GBP_ID); c.masked(MF.TUN_GBP_FLAGS);
+  }
   for (let i = 0; i < m.tunMd.length; i++) {
     const e = m.tunMd[i];
     if (e) nxPutEntryRaw(b, MF.TUN_METADATA0 + i, version, e.value, e.masked ? e.mask : null);
   }
-  c.masked(MF.TUN_ERSPAN_IDX); c.masked(MF.TUN_ERSPAN_VER); c.masked(MF.TUN_ERSPAN_DIR); c.masked(MF.TUN_ERSPAN_HWID);
-  c.masked(MF.TUN_GTPU_FLAGS); c.masked(MF.TUN_GTPU_MSGTYPE);
+  if (tunnel) {
+    c.masked(MF.TUN_ERSPAN_IDX); c.masked(MF.TUN_ERSPAN_VER); c.masked(MF.TUN_ERSPAN_DIR); c.masked(MF.TUN_ERSPAN_HWID);
+    c.masked(MF.TUN_GTPU_FLAGS); c.masked(MF.TUN_GTPU_MSGTYPE);
+  }
 
-  c.masked(MF.NSH_FLAGS); c.masked(MF.NSH_TTL); c.masked(MF.NSH_MDTYPE); c.masked(MF.NSH_NP);
-  c.masked(MF.NSH_SPI); c.masked(MF.NSH_SI);
-  for (let i = 0; i < 4; i++) c.masked(MF.NSH_C1 + i);
+  if (!isAllZeros(w, FL.NSH_FLAGS, FL.TP_SRC - FL.NSH_FLAGS)) {
+    c.masked(MF.NSH_FLAGS); c.masked(MF.NSH_TTL); c.masked(MF.NSH_MDTYPE); c.masked(MF.NSH_NP);
+    c.masked(MF.NSH_SPI); c.masked(MF.NSH_SI);
+    for (let i = 0; i < 4; i++) c.masked(MF.NSH_C1 + i);
+  }
 
-  if (version < 6) for (let i = 0; i < 16; i++) c.masked(MF.REG0 + i);
-  else for (let i = 0; i < 8; i++) c.masked(MF.XREG0 + i);
+  if (!isAllZeros(w, FL.REGS, FL.SKB_PRIORITY - FL.REGS)) {
+    if (version < 6) for (let i = 0; i < 16; i++) c.masked(MF.REG0 + i);
+    else for (let i = 0; i < 8; i++) c.masked(MF.XREG0 + i);
+  }
 
   c.masked(MF.PKT_MARK);
   c.masked(MF.CT_STATE); c.masked(MF.CT_ZONE); c.masked(MF.CT_MARK); c.masked(MF.CT_LABEL);

@@ -118,10 +118,12 @@ function bitwiseScan(b: Uint8Array, target: boolean, start: number, end: number)
 /* ---- set_field / reg_load. ---- */
 
 /** Builds a SET_FIELD ofpact; 'raw' is 'NXAST_RAW_REG_LOAD' for "load:" forms. */
-export function makeSetField(field: MfField, value: Uint8Array, mask: Uint8Array | null, raw?: string): OfpactOf<'SET_FIELD'> {
+export function makeSetField(field: MfField, value: Uint8Array, mask: Uint8Array | null, raw?: string,
+  owned = false): OfpactOf<'SET_FIELD'> {
+  const n = field.nBytes;
   const a: OfpactOf<'SET_FIELD'> = {
-    type: 'SET_FIELD', field, value: value.slice(0, field.nBytes),
-    mask: mask ? mask.slice(0, field.nBytes) : new Uint8Array(field.nBytes).fill(0xff),
+    type: 'SET_FIELD', field, value: owned && value.length === n ? value : value.slice(0, n),
+    mask: !mask ? new Uint8Array(n).fill(0xff) : owned && mask.length === n ? mask : mask.slice(0, n),
   };
   if (raw) a.raw = raw;
   return a;
@@ -253,13 +255,13 @@ function decodeSetField(c: DecodeCtx, mayMask: boolean): Ofpact | OfpError {
     log.warnRl(actionsRl, `destination field ${field.name} is not writable`);
     return new OfpError('OFPBAC_BAD_SET_ARGUMENT');
   }
-  const mask = mayMask ? e.mask : new Uint8Array(field.nBytes).fill(0xff);
+  const mask = mayMask ? e.mask : null;
   if (!mfIsValueValid(field, e.value)
-    || (field.id === MF.VLAN_VID && (!(rd16(mask, 0) & 0x1000) || !(rd16(e.value, 0) & 0x1000)))) {
+    || (field.id === MF.VLAN_VID && ((mask && !(rd16(mask, 0) & 0x1000)) || !(rd16(e.value, 0) & 0x1000)))) {
     log.warnRl(actionsRl, `Invalid value for set field ${field.name}: ${mfFormat(field, e.value, null)}`);
     return new OfpError('OFPBAC_BAD_SET_ARGUMENT');
   }
-  return makeSetField(field, e.value, mask);
+  return makeSetField(field, e.value, mask, undefined, true);
 }
 
 registry.decode('OFPAT_RAW12_SET_FIELD', (c) => decodeSetField(c, false));

@@ -347,6 +347,9 @@ function decodeActionsAllowing(d: Uint8Array, pos: number, len: number, version:
  * Decodes 'len' bytes of OpenFlow 1.1+ instructions at d[pos..]
  * (ofpacts_pull_openflow_instructions); in OF1.0 they are plain actions.
  */
+/** Length of each instruction (by Inst): exact if positive, minimum if negative. */
+const INST_FIXED_LEN = [8, -8, 8, -8, 24, 8];
+
 export function decodeInstructions(d: Uint8Array, pos: number, len: number, version: number): Ofpact[] | OfpError {
   if (version === 1) return decodeActionsAllowing(d, pos, len, version, (1 << N_INSTS) - 1);
   if (len % 8) {
@@ -366,7 +369,7 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
     if (itype === OFPIT11_EXPERIMENTER) return new OfpError('OFPBIC_BAD_EXPERIMENTER');
     const k = OFPIT.indexOf(itype);
     if (k < 0) return new OfpError('OFPBIC_UNKNOWN_INST');
-    const fixed = [8, -8, 8, -8, 24, 8][k]!;
+    const fixed = INST_FIXED_LEN[k]!;
     if (fixed > 0 ? ilen !== fixed : ilen < -fixed) return new OfpError('OFPBIC_BAD_LEN');
     if (k === Inst.METER && version >= 6) return new OfpError('OFPBIC_UNKNOWN_INST');
     if (insts[k]) return new OfpError('OFPBIC_DUP_INST');
@@ -385,7 +388,7 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
   if (apply) {
     const acts = decodeList(d, apply[0] + 8, apply[1] - 8, version);
     if (acts instanceof OfpError) return acts;
-    out.push(...acts);
+    for (const a of acts) out.push(a);
   }
   if (insts[Inst.CLEAR_ACTIONS]) out.push({ type: 'CLEAR_ACTIONS' });
   const write = insts[Inst.WRITE_ACTIONS];

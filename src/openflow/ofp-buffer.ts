@@ -108,7 +108,7 @@ export class OfpReader {
  * finished writer gives back what it did not use when it was the last to
  * take from the slab.  Messages are views of the slab, so a long-lived one
  * keeps its (small) slab alive, as Node's Buffer pool does. */
-const SLAB_SIZE = 16384;
+const SLAB_SIZE = 65536;
 const SLAB_GRANT = 256;
 let slab = new Uint8Array(SLAB_SIZE);
 let slabOff = 0;
@@ -149,7 +149,9 @@ export class OfpWriter {
     }
   }
 
-  /** Makes room for 'n' more bytes; returns the offset they start at. */
+  /** Makes room for 'n' more bytes; returns the offset they start at.  The
+   * bytes may hold anything (an encoder may have shortened 'len' after
+   * writing): callers write every one of them, or use zeros(). */
   reserve(n: number): number {
     const at = this.len;
     const need = at + n;
@@ -188,11 +190,16 @@ export class OfpWriter {
     return this.u32(Number(x >> 32n)).u32(Number(x & 0xffffffffn));
   }
   bytes(b: Uint8Array): this { const at = this.reserve(b.length); this.buf.set(b, at); return this; }
-  zeros(n: number): this { this.reserve(n); return this; }
+  zeros(n: number): this {
+    const at = this.reserve(n);
+    this.buf.fill(0, at, at + n);
+    return this;
+  }
 
   /** A fixed-size NUL-padded string field. */
   str(s: string, n: number): this {
     const at = this.reserve(n);
+    this.buf.fill(0, at, at + n);
     for (let i = 0; i < n - 1 && i < s.length; i++) this.buf[at + i] = s.charCodeAt(i) & 0xff;
     return this;
   }
