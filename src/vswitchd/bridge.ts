@@ -343,10 +343,12 @@ export class Bridges {
     br.dpif.setFloodVlans(flood.length ? flood.map(Number) : null);
 
     // Controllers.
+    const disableInBand = oc.get('disable-in-band') === 'true';
     const controllers: ControllerConfig[] = row.refs('controller').map((c) => ({
       target: c.str('target') ?? '',
       probeInterval: c.int('inactivity_probe') ?? 5000,
       maxBackoff: c.int('max_backoff') ?? 8000,
+      inBand: !disableInBand && (c.str('connection_mode') ?? 'in-band') === 'in-band',
     })).filter((c) => c.target);
     await br.openflow.setControllers(controllers);
     void ovs;
