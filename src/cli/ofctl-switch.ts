@@ -321,7 +321,8 @@ async function cmdDumpFlows(args: string[], opts: OfctlOptions): Promise<void> {
   const flows = await dumpFlowStats(vc, req);
   if (criteria.length) flows.sort((a, b) => compareFlows(a, b, criteria));
   const ports = shouldShowNames(opts) ? await getPortMap(args[0]!, opts) : undefined;
-  for (const f of flows) out(' ' + formatFlowStats(f, opts.stats, ports) + '\n');
+  const tables = shouldShowNames(opts) ? await getTableMap(args[0]!, opts) : undefined;
+  for (const f of flows) out(' ' + formatFlowStats(f, opts.stats, ports, tables) + '\n');
   vc.close();
 }
 
