@@ -32,6 +32,9 @@ export interface FrozenState {
   userdata: Uint8Array | null;
   /** Rule cookie in effect when frozen (for packet-ins). */
   ruleCookie: bigint;
+  /** For controller actions: the flow as the datapath has it at the action (committed
+   * pkt_mark, packet_type, conntrack), which a packet-in reports beside 'metadata'. */
+  dpFlow?: Uint8Array;
 }
 
 function keyOf(s: FrozenState): string {
