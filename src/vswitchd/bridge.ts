@@ -40,6 +40,7 @@ import {
   netdevRun,
 } from '../datapath/netdev.js';
 import { ovsRundir } from '../lib/dirs.js';
+import { hmapOrder, hashString } from '../ofproto/ovs-hash.js';
 import { OVS_VERSION, strerror } from '../lib/program.js';
 import { vlogModule } from '../lib/vlog.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
@@ -356,9 +357,16 @@ export class Bridges {
 
   /** Creates, re-creates and deletes interfaces to match the database. */
   private reconfigureIfaces(br: Bridge, row: IdlRow): void {
-    const wanted = new Map<string, IdlRow>();
+    // OVS walks the wanted ports as an shash keyed by name: creation order (and so dummy
+    // devices' MACs and automatic port numbers) follows hash_string() of the names.
+    const ports = new Map<string, IdlRow>();
     for (const p of row.refs('ports')) {
-      for (const i of p.refs('interfaces')) {
+      const pname = p.str('name');
+      if (pname && !ports.has(pname)) ports.set(pname, p);
+    }
+    const wanted = new Map<string, IdlRow>();
+    for (const pname of hmapOrder([...ports.keys()], (n) => hashString(n))) {
+      for (const i of ports.get(pname)!.refs('interfaces')) {
         const iname = i.str('name');
         if (iname && !wanted.has(iname)) wanted.set(iname, i);
       }
@@ -384,8 +392,8 @@ export class Bridges {
       }
     }
     // Interfaces that ask for a port number are placed first, so they get it.
-    const order = [...wanted.entries()].sort(([, a], [, b]) =>
-      Number(b.int('ofport_request') !== null) - Number(a.int('ofport_request') !== null));
+    const asks = (cfg: IdlRow): boolean => { const r = cfg.int('ofport_request'); return r !== null && r > 0 && r < 0xff00; };
+    const order = [...wanted.entries()].sort(([, a], [, b]) => Number(asks(b)) - Number(asks(a)));
     for (const [iname, cfg] of order) {
       let iface = br.ifaces.get(iname);
       if (!iface) {
