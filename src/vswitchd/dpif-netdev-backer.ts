@@ -26,6 +26,7 @@ import { FLOW_WORDS, W, flowExtract } from '../datapath/flow.js';
 import { keyToFlow, flowToKey } from '../datapath/flow-convert.js';
 import { odpSetField } from '../datapath/odp-execute.js';
 import { DpifNetdev, dpExecutable, type DpStats } from '../datapath/dpif-netdev.js';
+import { netdevOpen } from '../datapath/netdev.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
 import type { DpifBackend, OfprotoDpif } from '../ofproto/ofproto-dpif.js';
 import type { OfpError } from '../openflow/ofp-errors.js';
@@ -70,6 +71,8 @@ export class DpifNetdevBacker implements DpifBackend {
   readonly dp: DpifNetdev;
   private readonly ports = new Map<number, BackerPort>();
   private readonly meters = new DpifMeters();
+  /** The device of datapath port 0 (dummy datapaths only). */
+  private localNetdev: Netdev | null = null;
   private readonly flows = new Map<string, BackerFlow>();
   private readonly key = new Uint32Array(FLOW_WORDS);
   private readonly keyMask = new Uint32Array(FLOW_WORDS);
@@ -89,6 +92,12 @@ export class DpifNetdevBacker implements DpifBackend {
     this.name = type === 'dummy' ? 'ovs-dummy' : `ovs-${type}`;
     this.dp = new DpifNetdev(this.name, { packetCapacity: 65536 });
     this.ports.set(ODPP_LOCAL, { odp: ODPP_LOCAL, name: this.name, type: 'internal', inDp: false, owner: null, ofp: 0 });
+    // OVS's dummy datapath opens a device for its local port ("ovs-dummy", dummy-internal);
+    // like OVS, that takes the first dummy MAC, so the bridges' devices get the same MACs.
+    if (type === 'dummy') {
+      const nd = netdevOpen(this.name, 'dummy-internal');
+      if (typeof nd !== 'number') this.localNetdev = nd;
+    }
     this.dp.setUpcallHandler((packet, keys, k, inPort) => this.upcall(packet, keys, k, inPort));
     this.dp.setUserspaceHandler((packet, inPort, a) => {
       // A packet-out's packet may come from a port the datapath does not have (in_port=6,
