@@ -56,8 +56,9 @@ async function detachIfRequested(opts: OfctlOptions): Promise<number> {
   return new Promise<never>(() => {
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       detached: true,
-      // A detached OVS daemon's stdout is /dev/null; ovs-ofctl keeps its stderr (daemon_save_fd).
-      stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
+      // The child prints the replies to its requests (watch:) on stdout before it is
+      // ready, as OVS's monitor does before it detaches; ovs-ofctl keeps its stderr.
+      stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
       env: { ...process.env, [DETACHED_ENV]: '3' },
     });
     let ready = false;

@@ -5,6 +5,7 @@
  * protocol, sends its requests and prints replies with ofp-print.  The
  * order of connections and requests follows ovs-ofctl so transaction ids in
  * the output match. */
+import { hexDump } from '../lib/hex-dump.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { strerror } from '../lib/program.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
@@ -335,7 +336,8 @@ async function cmdDumpFlows(args: string[], opts: OfctlOptions): Promise<void> {
   const flows = await dumpFlowStats(vc, req);
   if (criteria.length) flows.sort((a, b) => compareFlows(a, b, criteria));
   const ports = shouldShowNames(opts) ? await getPortMap(args[0]!, opts) : undefined;
-  for (const f of flows) out(' ' + formatFlowStats(f, opts.stats, ports) + '\n');
+  const tables = shouldShowNames(opts) ? await getTableMap(args[0]!, opts) : undefined;
+  for (const f of flows) out(' ' + formatFlowStats(f, opts.stats, ports, tables) + '\n');
   vc.close();
 }
 
@@ -396,11 +398,26 @@ async function flowMods(name: string, fms: FlowMod[], usable: number, opts: Ofct
     return;
   }
   const { vc, protocol } = await openVconnForFlowMod(name, usable, opts);
+  // -m five times: each message as a hex dump; six or more: as one hex number.
+  let dump = '';
   for (const fm of fms) {
     const buf = encodeFlowModForProtocol(fm, protocol, allocXid());
+    if (opts.more.length === 5) dump += hexDump(buf, 0, true);
+    else if (opts.more.length > 5) dump += hexNumber(buf) + '\n';
     await transactNoReply(vc, buf, opts);
   }
+  out(dump);
   vc.close();
+}
+
+/** The bytes as one hexadecimal number without leading zeros, "0" if all zero (ds_put_hex). */
+function hexNumber(b: Uint8Array): string {
+  let i = 0;
+  while (i < b.length && !b[i]) i++;
+  if (i === b.length) return '0';
+  let s = '0x' + b[i]!.toString(16);
+  for (i++; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  return s;
 }
 
 async function cmdFlowMod(args: string[], opts: OfctlOptions, command: number): Promise<void> {

@@ -351,8 +351,10 @@ export async function main(argv: string[]): Promise<number> {
         default: break; // other daemon and SSL options: accepted, not used by these commands
       }
     }
-    // ctl_timeout_setup: -t or $OVS_CTL_TIMEOUT ends the process with SIGALRM.
-    {
+    // ctl_timeout_setup: -t or $OVS_CTL_TIMEOUT ends the process with SIGALRM.  A --detach
+    // child is exempt: OVS forks it, and a pending alarm() does not pass to the child
+    // (the waiting parent keeps it).
+    if (!process.env.OVS_OFCTL_DETACHED_FD) { // set in the child by ofctl-monitor.ts
       const env = process.env.OVS_CTL_TIMEOUT;
       const secs = opts.timeout || (env && /^[0-9]+$/.test(env) ? Number(env) : 0);
       if (secs) setTimeout(() => process.kill(process.pid, 'SIGALRM'), secs * 1000).unref();

@@ -59,6 +59,8 @@ export interface ControllerConfig {
   maxBackoff?: number;
   /** Versions allowed (bitmap); defaults to the bridge's. */
   allowedVersions?: number;
+  /** Reached over the bridge's own ports (connection_mode in-band, the default). */
+  inBand?: boolean;
 }
 
 /** Status of a controller target, as written to the Controller table. */

@@ -32,10 +32,15 @@ export interface FrozenState {
   userdata: Uint8Array | null;
   /** Rule cookie in effect when frozen (for packet-ins). */
   ruleCookie: bigint;
+  /** For controller actions: the flow as the datapath has it at the action (committed
+   * pkt_mark, packet_type, conntrack), which a packet-in reports beside 'metadata'. */
+  dpFlow?: Uint8Array;
 }
 
 function keyOf(s: FrozenState): string {
-  return JSON.stringify(s, (_k, v) => {
+  // 'dpFlow' describes one packet, not the state: packets sharing a megaflow share the id.
+  return JSON.stringify(s, (k, v) => {
+    if (k === 'dpFlow') return undefined;
     if (typeof v === 'bigint') return 'n' + v.toString();
     if (v instanceof Uint8Array) return Array.from(v);
     if (v && typeof v === 'object' && 'field' in v && 'ofs' in v) return `${v.field.name}[${v.ofs}+${v.nBits}]`;
@@ -54,7 +59,9 @@ export class RecircIdPool {
     const key = keyOf(state);
     const id = this.byKey.get(key);
     if (id !== undefined) {
-      this.byId.get(id)!.refs++;
+      const e = this.byId.get(id)!;
+      e.refs++;
+      if (state.dpFlow) e.state.dpFlow = state.dpFlow;
       return id;
     }
     const nid = this.next++;

@@ -1296,7 +1296,7 @@ export class XlateCtx {
       bridge: this.xbridge.name, tableId: this.tableId, metadata: frozenMetadata(this.flow),
       stack: this.stack.map((v) => bigintToBytes(v)), mirrors: 0, conntracked: this.conntracked,
       wasMpls: this.wasMpls, ofpacts: [], actionSet: [], userdata: userdata && userdata.length ? userdata : null,
-      ruleCookie: this.ruleCookie,
+      ruleCookie: this.ruleCookie, dpFlow: this.flow.slice(0, FLOW_SIZE),
     };
     const recircId = this.xbridge.rids.alloc(state);
     this.recircs.push(recircId);

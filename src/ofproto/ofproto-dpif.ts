@@ -306,15 +306,21 @@ export class OfprotoDpif {
     if (cookie.type !== 'controller') return;
     if (cookie.dontSend || !this.onPacketIn) return;
     const state = this.xbridge.rids.find(cookie.recircId);
+    /* The flow the packet-in describes: the datapath's view of the packet (pkt_mark,
+     * packet_type, conntrack as committed before the action) with the frozen pipeline
+     * fields over it (tunnel, metadata, registers, in_port); connmgr keeps what is set. */
     const md = new Match();
-    /* Pipeline fields the packet-in reports: in_port, metadata, registers, tunnel. */
-    const src = state ? state.metadata : flow;
-    for (const [o, n] of [[FL.METADATA, 8], [FL.REGS, 64], [FL.TUN_ID, 8], [FL.PKT_MARK, 4]] as const) {
-      md.flow.set(src.subarray(o, o + n), o);
-      for (let i = 0; i < n; i++) md.wc[o + i] = md.flow[o + i] ? 0xff : 0;
+    md.flow.set((state?.dpFlow ?? flow).subarray(0, FLOW_SIZE));
+    if (state) {
+      md.flow.set(state.metadata.subarray(0, FL.METADATA + 8), 0);
+      md.flow.set(state.metadata.subarray(FL.REGS, FL.REGS + 64), FL.REGS);
+      md.flow.set(state.metadata.subarray(FL.IN_PORT, FL.IN_PORT + 4), FL.IN_PORT);
     }
-    put32(md.flow, FL.IN_PORT, get32(src, FL.IN_PORT));
-    put32(md.wc, FL.IN_PORT, 0xffff);
+    if (state && !state.conntracked) {
+      md.flow.fill(0, FL.CT_STATE, FL.CT_MARK + 4);
+      md.flow.fill(0, FL.CT_LABEL, FL.CT_LABEL + 16);
+    }
+    md.wc.fill(0xff);
     const pin: PacketIn = {
       packet: cookie.maxLen < packet.length ? packet.slice(0, cookie.maxLen) : packet, totalLen: packet.length,
       bufferId: 0xffffffff, reason: cookie.reason, tableId: state?.tableId ?? 0, cookie: cookie.ruleCookie,
@@ -330,10 +336,10 @@ export class OfprotoDpif {
     if (inPort >= this.ofproto.maxPorts && inPort !== OFPP_LOCAL && inPort !== OFPP_NONE && inPort !== 0xfffd) {
       return new OfpError('OFPBRC_BAD_PORT');
     }
-    const flow = flowExtract(po.packet).flow;
+    const flow = flowExtract(po.packet, get32(po.metadata.flow, FL.PACKET_TYPE)).flow;
+    /* Pipeline metadata given with the packet-out (tunnel, metadata, registers, pkt_mark...). */
+    for (let i = 0; i < FL.DL_DST; i++) if (po.metadata.wc[i]) flow[i] = po.metadata.flow[i]!;
     put32(flow, FL.IN_PORT, inPort);
-    /* Pipeline metadata given with the packet-out (registers, metadata, tunnel). */
-    for (let i = 0; i < FL.IN_PORT; i++) if (po.metadata.wc[i]) flow[i] = po.metadata.flow[i]!;
     const xout = xlateActions({ bridge: this.xbridge, flow, packet: po.packet, ofpacts: po.ofpacts.decoded,
       inPacketOut: true });
     if (xout.error) return null;

@@ -34,7 +34,7 @@ import {
 import {
   type PhyPort, type PortMod, type PortStats, decodePortMod, decodePortStatsRequest, decodePortDescRequest, putPhyPort,
   putPortStats, encodePortStatus, emptyPortStats, OFPP_ANY, OFPP_MAX, OFPPR_MODIFY, PC_PORT_DOWN, PS_LINK_DOWN,
-  PS_LIVE, PS_BLOCKED, OFPP_NORMAL,
+  PS_LIVE, PS_BLOCKED, OFPP_NORMAL, OFPP_LOCAL,
 } from '../openflow/ofp-port.js';
 import {
   decodeQueueStatsRequest, decodeQueueGetConfigRequest, encodeQueueConfigReply, putQueueStats, OFPQ_ALL,
@@ -81,6 +81,7 @@ import { netdevGetStats, netdevUpdateFlags, netdevGetFlags, netdevGetCarrier, ne
 import { Connmgr, type Ofconn, type ConnmgrHandler, type ControllerConfig } from './connmgr.js';
 import { isPassiveName } from '../lib/stream.js';
 import { Ofmonitors } from './ofmonitor.js';
+import { InBand, inBandRemoteFromTarget, type InBandRemote } from './in-band.js';
 import { Ofproto, calcDuration, type OfprotoFlowMod, type OfprotoGroupMod } from './ofproto.js';
 import {
   OFTABLE_HIDDEN, EVICTION_OPENFLOW, OFPFME_ADDED, OFPFME_REMOVED, type Rule, type Ofport, type ModRequester, type OfprotoListener,
@@ -229,6 +230,10 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   private failMode: 'standalone' | 'secure' = 'secure';
   /** Number of active controller targets configured. */
   private activeControllers = 0;
+  /** In-band control rules, while an in-band controller is configured. */
+  private inBand: InBand | null = null;
+  /** When the switch was created (the age of its internal rules). */
+  private readonly created: number;
   /** Port creation times (ms), for port stats durations. */
   private readonly portCreated = new Map<number, number>();
   private readonly bundles = new Map<Ofconn, Map<number, Bundle>>();
@@ -240,6 +245,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   private readonly portSeq = new Map<number, number>();
 
   constructor(readonly ofproto: Ofproto) {
+    this.created = ofproto.now();
     this.connmgr = new Connmgr(ofproto.name, this);
     this.monitors = new Ofmonitors(ofproto);
     ofproto.listener = this;
@@ -359,7 +365,29 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     const had = this.hasControllers();
     this.activeControllers = configs.filter((c) => !isPassiveName(c.target)).length;
     await this.connmgr.setControllers(configs);
+    this.updateInBandRemotes(configs);
     if (had !== this.hasControllers()) this.flushFlows();
+  }
+
+  /** The in-band remotes: the IPv4 controllers reached in-band (update_in_band_remotes). */
+  private updateInBandRemotes(configs: ControllerConfig[]): void {
+    const remotes: InBandRemote[] = [];
+    for (const c of configs) {
+      if (c.inBand === false) continue;
+      const r = inBandRemoteFromTarget(c.target);
+      if (r) remotes.push(r);
+    }
+    if (!remotes.length && !this.inBand) return;
+    this.inBand ??= new InBand(this.ofproto);
+    this.inBand.setRemotes(remotes);
+    this.runInBand();
+  }
+
+  private runInBand(): void {
+    if (!this.inBand) return;
+    const local = this.ofproto.ports.get(OFPP_LOCAL);
+    this.inBand.run(local ? local.pp.hwAddr : null);
+    if (!this.inBand.active) this.inBand = null;
   }
 
   /** True if some active ("primary") controller is configured, connected or not. */
@@ -377,6 +405,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   flushFlows(): void {
     const p = this.ofproto;
     p.flushFlows();
+    this.inBand?.flushed();
     p.groupDeleteAll();
     p.handleMeterMod({ command: OFPMC13_DELETE, meter: { meterId: OFPM13_ALL, flags: 0, bands: [] } });
     if (!this.hasControllers() && this.failMode === 'standalone') {
@@ -430,6 +459,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
 
   /** Periodic work: flow-mod summaries that are due. */
   run(): void {
+    this.runInBand();
     const now = this.ofproto.now();
     for (const [c, st] of this.opStats) if (now >= st.nextReport) this.logFlowMods(c);
   }
@@ -504,13 +534,22 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   dumpAllFlows(offloadStats: boolean): string {
     const now = this.ofproto.now();
     let out = '';
-    for (const rule of this.ofproto.allRules()) {
+    // OVS walks each table's subtables by falling priority.
+    const rules = this.ofproto.allRules().map((r, i) => ({ r, i }))
+      .sort((a, b) => a.r.tableId - b.r.tableId || b.r.priority - a.r.priority || a.i - b.i).map((x) => x.r);
+    for (const rule of rules) {
       const st = this.ofproto.ruleGetStats(rule);
       if (rule.tableId !== 0) out += `table_id=${rule.tableId}, `;
       out += `duration=${Math.floor((now - rule.created) / 1000)}s, n_packets=${st.packets}, n_bytes=${st.bytes}, `;
       if (offloadStats) out += 'n_offload_packets=0, n_offload_bytes=0, ';
       out += matchToString(rule.match, rule.priority) + ',actions=' + formatActions([...rule.actions.list]) + '\n';
     }
+    // ofproto-dpif's internal rules in table 254 (add_internal_flows): our translation handles
+    // misses itself, so they exist only as this listing.
+    const age = `duration=${Math.floor((now - this.created) / 1000)}s, n_packets=0, n_bytes=0, `
+      + (offloadStats ? 'n_offload_packets=0, n_offload_bytes=0, ' : '');
+    for (const m of ['priority=2,recirc_id=0,actions=drop', 'priority=0,reg0=0x1,actions=controller(reason=)',
+      'priority=0,reg0=0x2,actions=drop', 'priority=0,reg0=0x3,actions=drop']) out += `table_id=254, ${age}${m}\n`;
     return out;
   }
 

@@ -143,6 +143,8 @@ export class OfTable {
   maxFlows = 0xffffffff;
   /** Number of flows, not counting rules being replaced. */
   nFlows = 0;
+  /** How many of them are hidden (in-band and fail-open rules, priority above 65535). */
+  nHidden = 0;
   /** EVICTION_CLIENT | EVICTION_OPENFLOW when eviction is on. */
   eviction = 0;
   /** Fields whose values group rules for fair eviction. */

@@ -569,7 +569,7 @@ export class Ofproto {
       oldRule.makeInvisibleInVersion(ofm.version);
       this.ruleRemove__(oldRule);
     } else {
-      table.nFlows++;
+      countFlow(table, newRule, 1);
     }
     this.ruleInsert__(newRule);
     table.cls.insert(newRule, ofm.version, newRule.conjs);
@@ -585,7 +585,7 @@ export class Ofproto {
       this.ruleInsert__(oldRule);
       oldRule.restoreVisibility();
     } else {
-      table.nFlows--;
+      countFlow(table, newRule, -1);
     }
     table.cls.remove(newRule);
     this.ruleRemove__(newRule);
@@ -645,7 +645,7 @@ export class Ofproto {
 
   private deleteFlowsStart(version: number, rules: readonly Rule[]): void {
     for (const rule of rules) {
-      this.tables[rule.tableId]!.nFlows--;
+      countFlow(this.tables[rule.tableId]!, rule, -1);
       rule.makeInvisibleInVersion(version);
       this.ruleRemove__(rule);
     }
@@ -655,7 +655,7 @@ export class Ofproto {
     for (const rule of rules) {
       rule.state = RuleState.INITIALIZED;
       this.ruleInsert__(rule);
-      this.tables[rule.tableId]!.nFlows++;
+      countFlow(this.tables[rule.tableId]!, rule, 1);
       rule.restoreVisibility();
     }
   }
@@ -858,7 +858,7 @@ export class Ofproto {
   /** Table statistics, one entry per table (query_tables). */
   tableStats(): TableStats[] {
     return this.tables.map((t) => ({
-      tableId: t.tableId, activeCount: t.nFlows, lookupCount: BigInt(t.nMatched + t.nMissed),
+      tableId: t.tableId, activeCount: t.nFlows - t.nHidden, lookupCount: BigInt(t.nMatched + t.nMissed),
       matchedCount: BigInt(t.nMatched),
     }));
   }
@@ -1408,6 +1408,12 @@ export function calcDuration(start: number, now: number): [number, number] {
 /** Milliseconds to whole seconds, capped to 16 bits (age_secs). */
 export function ageSecs(ms: number): number {
   return ms < 0 ? 0 : ms >= 0xffff * 1000 ? 0xffff : Math.floor(ms / 1000);
+}
+
+/** Counts a rule into or out of its table (hidden rules apart, as OpenFlow does not see them). */
+function countFlow(t: OfTable, rule: Rule, delta: number): void {
+  t.nFlows += delta;
+  if (rule.isHidden()) t.nHidden += delta;
 }
 
 /** A FlowMod for a flow added from inside the switch. */

@@ -45,6 +45,24 @@ export function hashWords(words: ArrayLike<number>, basis: number): number {
   return hashFinish(h, words.length * 4);
 }
 
+/** hash_bytes(): bytes taken as little-endian 32-bit words, the tail zero-padded. */
+export function hashBytes(b: Uint8Array, basis: number): number {
+  let h = basis >>> 0;
+  let i = 0;
+  for (; i + 4 <= b.length; i += 4) h = mhashAdd(h, (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0);
+  if (i < b.length) {
+    let tmp = 0;
+    for (let j = 0; i + j < b.length; j++) tmp |= b[i + j]! << (8 * j);
+    h = mhashAdd(h, tmp >>> 0);
+  }
+  return hashFinish(h, b.length);
+}
+
+const utf8 = new TextEncoder();
+
+/** hash_string(s, basis): how shash and sset place names. */
+export function hashString(s: string, basis = 0): number { return hashBytes(utf8.encode(s), basis); }
+
 function calcMask(capacity: number): number {
   let mask = Math.floor(capacity / 2);
   mask |= mask >>> 1; mask |= mask >>> 2; mask |= mask >>> 4; mask |= mask >>> 8; mask |= mask >>> 16;

@@ -16,7 +16,7 @@ import { pullInstructions, putActions, putInstructions, formatOfpacts, type Ofpa
 import { OFPG_ANY } from './ofp-group.js';
 import type { Ds } from '../lib/dynamic-string.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
-import type { PortNames } from './ofp-port-map.js';
+import { formatTable, type PortNames, type TableNames } from './ofp-port-map.js';
 
 const log = vlogModule('ofp_flow');
 const statsRl = new RateLimit(1, 5);
@@ -580,11 +580,11 @@ export function putFlowStats(w: OfpWriter, raw: RawName, version: number, fs: Fl
 function stat(v: bigint): string { return v === UINT64_MAX ? '?' : v.toString(); }
 
 /** One flow as dump-flows prints it. */
-export function formatFlowStats(fs: FlowStats, showStats = true, ports?: PortNames): string {
+export function formatFlowStats(fs: FlowStats, showStats = true, ports?: PortNames, tables?: TableNames): string {
   let s = '';
   if (showStats || fs.cookie) s += `cookie=0x${fs.cookie.toString(16)}, `;
   if (showStats) s += `duration=${formatDuration(fs.durationSec, fs.durationNsec)}, `;
-  if (showStats || fs.tableId) s += `table=${fs.tableId}, `;
+  if (showStats || fs.tableId || tables?.has(fs.tableId)) s += `table=${formatTable(fs.tableId, tables)}, `;
   if (showStats) s += `n_packets=${stat(fs.packetCount)}, n_bytes=${stat(fs.byteCount)}, `;
   if (fs.idleTimeout) s += `idle_timeout=${fs.idleTimeout}, `;
   if (fs.hardTimeout) s += `hard_timeout=${fs.hardTimeout}, `;
@@ -594,7 +594,7 @@ export function formatFlowStats(fs: FlowStats, showStats = true, ports?: PortNam
   if (showStats && fs.hardAge >= 0 && fs.hardAge !== fs.durationSec) s += `hard_age=${fs.hardAge}, `;
   const m = matchToString(fs.match, fs.priority, ports);
   if (m) s += m + ' ';
-  return s + 'actions=' + formatOfpacts(fs.ofpacts, ports);
+  return s + 'actions=' + formatOfpacts(fs.ofpacts, ports, tables);
 }
 
 export function formatFlowStatsReply(ds: Ds, msg: OfpMsg, _verbosity = 2, names?: { ports?: PortNames }): void {

@@ -6,7 +6,7 @@
  * ofp-packet.ts, ofp-monitor.ts) use only these functions. */
 import { OfpError } from './ofp-errors.js';
 import { copyBytes, type OfpWriter } from './ofp-buffer.js';
-import type { PortNames } from './ofp-port-map.js';
+import type { PortNames, TableNames } from './ofp-port-map.js';
 import {
   decodeActions, decodeInstructions, encodeActions, encodeInstructions, formatActions, type Ofpact,
 } from './ofp-actions-all.js';
@@ -62,8 +62,8 @@ export function putInstructions(w: OfpWriter, a: Ofpacts, version: number): void
 }
 
 /** Formats an action list as ovs-ofctl does ("output:1,drop" ...). */
-export function formatOfpacts(a: Ofpacts, ports?: PortNames): string {
-  return formatActions(a.decoded, { ports });
+export function formatOfpacts(a: Ofpacts, ports?: PortNames, tables?: TableNames): string {
+  return formatActions(a.decoded, { ports, tables });
 }
 
 /** True if the list has no actions. */

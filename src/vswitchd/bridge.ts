@@ -41,6 +41,7 @@ import {
 } from '../datapath/netdev.js';
 import { netdevLinuxSetUserspaceTso } from '../datapath/netdev-linux.js';
 import { ovsRundir } from '../lib/dirs.js';
+import { hmapOrder, hashString } from '../ofproto/ovs-hash.js';
 import { OVS_VERSION, strerror } from '../lib/program.js';
 import { vlogModule } from '../lib/vlog.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
@@ -351,10 +352,12 @@ export class Bridges {
     br.dpif.setFloodVlans(flood.length ? flood.map(Number) : null);
 
     // Controllers.
+    const disableInBand = oc.get('disable-in-band') === 'true';
     const controllers: ControllerConfig[] = row.refs('controller').map((c) => ({
       target: c.str('target') ?? '',
       probeInterval: c.int('inactivity_probe') ?? 5000,
       maxBackoff: c.int('max_backoff') ?? 8000,
+      inBand: !disableInBand && (c.str('connection_mode') ?? 'in-band') === 'in-band',
     })).filter((c) => c.target);
     await br.openflow.setControllers(controllers);
     void ovs;
@@ -362,9 +365,16 @@ export class Bridges {
 
   /** Creates, re-creates and deletes interfaces to match the database. */
   private reconfigureIfaces(br: Bridge, row: IdlRow): void {
-    const wanted = new Map<string, IdlRow>();
+    // OVS walks the wanted ports as an shash keyed by name: creation order (and so dummy
+    // devices' MACs and automatic port numbers) follows hash_string() of the names.
+    const ports = new Map<string, IdlRow>();
     for (const p of row.refs('ports')) {
-      for (const i of p.refs('interfaces')) {
+      const pname = p.str('name');
+      if (pname && !ports.has(pname)) ports.set(pname, p);
+    }
+    const wanted = new Map<string, IdlRow>();
+    for (const pname of hmapOrder([...ports.keys()], (n) => hashString(n))) {
+      for (const i of ports.get(pname)!.refs('interfaces')) {
         const iname = i.str('name');
         if (iname && !wanted.has(iname)) wanted.set(iname, i);
       }
@@ -390,8 +400,8 @@ export class Bridges {
       }
     }
     // Interfaces that ask for a port number are placed first, so they get it.
-    const order = [...wanted.entries()].sort(([, a], [, b]) =>
-      Number(b.int('ofport_request') !== null) - Number(a.int('ofport_request') !== null));
+    const asks = (cfg: IdlRow): boolean => { const r = cfg.int('ofport_request'); return r !== null && r > 0 && r < 0xff00; };
+    const order = [...wanted.entries()].sort(([, a], [, b]) => Number(asks(b)) - Number(asks(a)));
     for (const [iname, cfg] of order) {
       let iface = br.ifaces.get(iname);
       if (!iface) {

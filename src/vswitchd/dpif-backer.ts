@@ -20,6 +20,7 @@ import { type OdpAction, type OdpKey, ODP_KEY_LAYOUTS } from '../datapath/odp-ac
 import { csumPartial, csumFinish, pseudoHeaderSumIpv4, pseudoHeaderSumIpv6 } from '../lib/packets/checksum.js';
 import { OfpError } from '../openflow/ofp-errors.js';
 import type { MeterConfig, MeterFeatures } from '../openflow/ofp-meter.js';
+import { DpifMeters } from './dpif-meters.js';
 import { DpPacketBatch, HEADROOM } from '../datapath/dp-packet.js';
 import type { Netdev, NetdevRxq } from '../datapath/netdev-provider.js';
 import { netdevRxqOpen, netdevRxqClose, netdevRxqRecv, netdevRxqWait, netdevSend } from '../datapath/netdev.js';
@@ -29,14 +30,6 @@ import type { XlateSupport } from '../ofproto/ofproto-dpif-xlate.js';
 const log = vlogModule('dpif_netdev');
 const rl = new RateLimit(5, 20);
 const EEXIST = 17, ENOENT = 2;
-
-/** Meters the userspace datapath supports (dpif-netdev's MAX_METERS, MAX_BANDS). */
-const MAX_METERS = 1 << 18, MAX_BANDS = 8;
-const OFPMBT13_DROP = 1;
-/** OFPMF13_KBPS | PKTPS | BURST | STATS. */
-const METER_FLAGS = 1 | 2 | 4 | 8;
-
-interface DpMeter { config: MeterConfig; packets: number; bytes: number; bands: { packets: number; bytes: number }[] }
 
 /** Datapath port 0 is the datapath's own internal port. */
 const ODPP_LOCAL = 0;
@@ -69,8 +62,7 @@ export class DpifBacker implements DpifBackend {
   private readonly rx = new DpPacketBatch(32, HEADROOM + 65536);
   private readonly tx = new DpPacketBatch(1, HEADROOM + 65536);
   private depth = 0;
-  private readonly meters = new Map<number, DpMeter>();
-  private nextMeterId = 0;
+  private readonly meters = new DpifMeters();
   /** The bridge whose packet is being processed (actions run synchronously). */
   private current: OfprotoDpif | null = null;
   /** While capturing, executions are recorded here instead of run. */
@@ -140,41 +132,12 @@ export class DpifBacker implements DpifBackend {
 
   flowFlush(): void { this.flows.clear(); }
 
-  /* ---- Meters (dpif-netdev's meter table; rates are not enforced here). ---- */
+  /* ---- Meters (dpif-meters.ts; rates are not enforced). ---- */
 
-  meterFeatures(): MeterFeatures {
-    return { maxMeters: MAX_METERS, bandTypes: 1 << OFPMBT13_DROP, capabilities: METER_FLAGS, maxBands: MAX_BANDS, maxColor: 0 };
-  }
-
-  meterSet(id: number | null, config: MeterConfig): number | OfpError {
-    let mid = id;
-    if (mid === null) {
-      while (this.meters.has(this.nextMeterId) && this.nextMeterId < MAX_METERS) this.nextMeterId++;
-      if (this.nextMeterId >= MAX_METERS) return new OfpError('OFPMMFC_OUT_OF_METERS');
-      mid = this.nextMeterId++;
-    }
-    if (mid >= MAX_METERS) return new OfpError('OFPMMFC_OUT_OF_METERS');
-    if (config.flags & ~METER_FLAGS) return new OfpError('OFPMMFC_BAD_FLAGS');
-    if (config.bands.length > MAX_BANDS) return new OfpError('OFPMMFC_OUT_OF_BANDS');
-    if (config.bands.some((b) => b.type !== OFPMBT13_DROP)) return new OfpError('OFPMMFC_BAD_BAND');
-    const old = this.meters.get(mid);
-    this.meters.set(mid, {
-      config, packets: old?.packets ?? 0, bytes: old?.bytes ?? 0,
-      bands: config.bands.map((_b, i) => old?.bands[i] ?? { packets: 0, bytes: 0 }),
-    });
-    return mid;
-  }
-
-  meterGet(id: number, nBands: number): { packetsIn: number; bytesIn: number; bands: { packets: number; bytes: number }[] } | null {
-    const m = this.meters.get(id);
-    if (!m) return null;
-    return { packetsIn: m.packets, bytesIn: m.bytes, bands: Array.from({ length: nBands }, (_x, i) => ({ ...(m.bands[i] ?? { packets: 0, bytes: 0 }) })) };
-  }
-
-  meterDel(id: number): void {
-    this.meters.delete(id);
-    if (id < this.nextMeterId) this.nextMeterId = id;
-  }
+  meterFeatures(): MeterFeatures { return this.meters.features(); }
+  meterSet(id: number | null, config: MeterConfig): number | OfpError { return this.meters.set(id, config); }
+  meterGet(id: number, nBands: number): ReturnType<DpifMeters['get']> { return this.meters.get(id, nBands); }
+  meterDel(id: number): void { this.meters.del(id); }
 
   /* ---- Receiving. ---- */
 
@@ -274,11 +237,7 @@ export class DpifBacker implements DpifBackend {
         }
         case 'check_pkt_len': this.run(pkt, flow, pkt.length > a.size ? a.gt : a.le); return;
         case 'drop': return;
-        case 'meter': {
-          const m = this.meters.get(a.id);
-          if (m) { m.packets++; m.bytes += pkt.length; }
-          break;
-        }
+        case 'meter': this.meters.hit(a.id, pkt.length); break;
         case 'hash': case 'ct': case 'ct_clear': break;
         default:
           log.dbgRl(rl, `${this.name}: datapath action ${a.type} not executed`);

@@ -37,6 +37,9 @@ import { dpifEnumerateTypes, dpifRegisterProvider } from '../datapath/dpif.js';
 import { netdevOpen, netdevClose } from '../datapath/netdev.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
 import type { DpifBackend, DpFlowStats, OfprotoDpif } from '../ofproto/ofproto-dpif.js';
+import type { OfpError } from '../openflow/ofp-errors.js';
+import type { MeterConfig, MeterFeatures } from '../openflow/ofp-meter.js';
+import { DpifMeters } from './dpif-meters.js';
 import { type XlateSupport, xlateActions } from '../ofproto/ofproto-dpif-xlate.js';
 
 const log = vlogModule('dpif_netdev');
@@ -65,6 +68,7 @@ export class DpifNetdevBacker implements DpifBackend {
   /** The fast path itself. */
   readonly dp: DpifNetdev;
   private readonly ports = new Map<number, BackerPort>();
+  private readonly meters = new DpifMeters();
   private readonly key = new Uint32Array(FLOW_WORDS);
   private readonly keyMask = new Uint32Array(FLOW_WORDS);
   private readonly scratch = new Uint32Array(FLOW_WORDS);
@@ -220,6 +224,13 @@ export class DpifNetdevBacker implements DpifBackend {
 
   setRevalidate(revalidate: (handle: number) => boolean): void { this.revalidate = revalidate; }
 
+  /* ---- Meters (dpif-meters.ts; rates are not enforced). ---- */
+
+  meterFeatures(): MeterFeatures { return this.meters.features(); }
+  meterSet(id: number | null, config: MeterConfig): number | OfpError { return this.meters.set(id, config); }
+  meterGet(id: number, nBands: number): ReturnType<DpifMeters['get']> { return this.meters.get(id, nBands); }
+  meterDel(id: number): void { this.meters.del(id); }
+
   flowFlush(): void {
     this.dp.flowFlush();
   }
@@ -342,7 +353,8 @@ export class DpifNetdevBacker implements DpifBackend {
         }
         case 'check_pkt_len': this.run(pkt, flow, pkt.length > a.size ? a.gt : a.le, odpIn); return;
         case 'drop': return;
-        case 'meter': case 'hash': case 'ct': case 'ct_clear': break;
+        case 'meter': this.meters.hit(a.id, pkt.length); break;
+        case 'hash': case 'ct': case 'ct_clear': break;
         default:
           log.dbgRl(rl, `${this.name}: datapath action ${a.type} not executed`);
       }
