@@ -6,7 +6,11 @@
  * most significant first), so atoms and datums can sort them as strings.
  * New UUIDs are random version-4 UUIDs, like OVS's uuid_generate().
  */
-import { randomFillSync } from 'node:crypto';
+import { createRequire } from 'node:module';
+
+/** crypto.randomFillSync, loaded on first use: node:crypto costs ~2 ms of
+ * start-up, and most tool runs never make a UUID. */
+let randomFill: ((buf: Uint8Array) => unknown) | null = null;
 
 /** The all-zeros UUID. */
 export const UUID_ZERO = '00000000-0000-0000-0000-000000000000';
@@ -25,7 +29,8 @@ let next = BATCH;
 const HEX = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
 
 function refill(): void {
-  randomFillSync(rnd);
+  randomFill ??= (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).randomFillSync;
+  randomFill(rnd);
   for (let u = 0; u < BATCH; u++) {
     const r = u * 16;
     rnd[r + 6] = (rnd[r + 6]! & 0x0f) | 0x40; // version 4
