@@ -119,7 +119,10 @@ const [bundles] = await Promise.all([
   }),
 ]);
 for (const f of bundles.outputFiles) writeIfChanged(f.path, f.contents);
-for (const [name] of programEntries) writeIfChanged(join(root, 'dist', `${name}.cjs`), stubSource(name));
+for (const [name] of programEntries) {
+  const bundle = readFileSync(join(root, 'dist', `${name}.bundle.cjs`));
+  writeIfChanged(join(root, 'dist', `${name}.cjs`), stubSource(name, !bundle.some((b) => b > 0x7f)));
+}
 // Bundles of an older layout (dist/<program>.cjs was the bundle itself).
 for (const [name] of programEntries) rmSync(join(root, 'dist', `${name}.cjs.map`), { force: true });
 

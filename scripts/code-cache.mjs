@@ -20,10 +20,11 @@ import { join } from 'node:path';
 
 const MAGIC = 'OVSTSCC1';
 
-/** Source of dist/<name>.cjs.  OVS_TS_CODE_CACHE is for the build only:
+/** Source of dist/<name>.cjs ('ascii': the bundle has only ASCII bytes, so
+ * it is read as latin1, which skips UTF-8 decoding).  OVS_TS_CODE_CACHE is for the build only:
  * "compile" writes a cache of the bundle's top level and exits, "train" runs
  * the program and writes the cache of everything compiled so far at exit. */
-export function stubSource(name) {
+export function stubSource(name, ascii) {
   return `'use strict';
 // ${name}: start-up stub written by scripts/build.mjs (see scripts/code-cache.mjs).
 // Runs ${name}.bundle.cjs as Node's CommonJS loader would, with V8's code cache
@@ -34,7 +35,7 @@ const bundle = __dirname + '/${name}.bundle.cjs';
 const cacheFile = bundle + '.cache';
 const fd = fs.openSync(bundle, 'r');
 const st = fs.fstatSync(fd);
-const src = fs.readFileSync(fd, 'utf8');
+const src = fs.readFileSync(fd, '${ascii ? 'latin1' : 'utf8'}');
 fs.closeSync(fd);
 const header = '${MAGIC} ' + st.size + ' ' + st.mtimeMs + ' ' + process.version + '\\n';
 const mode = process.env.OVS_TS_CODE_CACHE;
