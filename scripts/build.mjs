@@ -4,7 +4,7 @@
 // build/ (what the tests import).  Type-checking is separate (npm run
 // typecheck): esbuild only strips types.
 import { build } from 'esbuild';
-import { readdirSync, statSync, existsSync, rmSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, rmSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { stubSource, refreshCodeCaches } from './code-cache.mjs';
@@ -64,7 +64,11 @@ function writeIfChanged(path, data) {
     if (Buffer.compare(old, Buffer.from(data)) === 0) return;
   } catch { /* missing: write it */ }
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, data);
+  // Through a temporary file and rename(), so a program starting meanwhile
+  // reads the old bundle or the new one, never half of one.
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
 }
 
 const present = (table) => Object.entries(table).filter(([, src]) => existsSync(join(root, src)));

@@ -107,7 +107,6 @@ const TRAINING = {
     [`--db=${db}`, '--columns=name,ofport', 'find', 'Interface', 'name=p1'],
     [`--db=${db}`, 'get', 'Open_vSwitch', '.', 'next_cfg'],
     [`--db=${db}`, '--no-wait', 'del-br', 'br0'],
-    ['--help'],
   ],
   'ovs-appctl': () => [['--version'], ['-t', 'ovsdb-server', 'version'], ['-t', 'ovsdb-server', 'list-commands']],
   'ovsdb-client': (dir, db) => [['list-dbs', db], ['dump', db, 'Open_vSwitch', 'Bridge']],
@@ -143,9 +142,11 @@ export async function refreshCodeCaches(root, names) {
     const exited = new Promise((resolve) => { server.on('exit', resolve); server.on('error', resolve); });
     for (let i = 0; i < 500 && !existsSync(sock) && server.exitCode === null; i++) await sleep(20);
     if (!existsSync(sock)) return;
-    for (const name of stale) {
+    // Programs train side by side; one program's runs go one after the
+    // other, each adding to the cache the previous one wrote.
+    await Promise.all(stale.map(async (name) => {
       for (const args of TRAINING[name]?.(dir, `unix:${sock}`, schema) ?? []) await runStub(dist, name, 'train', args, env);
-    }
+    }));
     // SIGTERM: the server exits through process.exit(), which saves its cache.
     server.kill('SIGTERM');
     await Promise.race([exited, sleep(5000)]);
