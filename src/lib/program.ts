@@ -5,7 +5,7 @@
  * Node errno code into the C library's text ("No such file or directory").
  */
 import { getSystemErrorMap } from 'node:util';
-import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 import { writeSync } from 'node:fs';
 import { strerror as glibcStrerror } from './strerror.js';
 
@@ -54,13 +54,7 @@ export function strerror(code: string | number | undefined): string {
   if (code === undefined) return 'Unknown error';
   let num: number | undefined;
   if (typeof code === 'number') num = code;
-  else {
-    const glibc = glibcStrerror(code);
-    if (!glibc.startsWith('Unknown error')) return glibc;
-    // node:os only for names glibc's table lacks (it costs start-up time).
-    const os = createRequire(import.meta.url)('node:os') as typeof import('node:os');
-    num = (os.constants.errno as Record<string, number>)[code];
-  }
+  else num = (osConstants.errno as Record<string, number>)[code];
   if (num === undefined) return String(code);
   errorMap ??= getSystemErrorMap();
   const entry = errorMap.get(-Math.abs(num));

@@ -8,7 +8,7 @@
  * a leading '0' pads with zeros and digits give the field width.
  * vlog.ts calls formatLogLine() for destinations whose pattern was changed.
  */
-import { createRequire } from 'node:module';
+import { hostname } from 'node:os';
 import { getProgramName } from './program.js';
 
 /** The fields of one message. */
@@ -89,7 +89,7 @@ export function formatLogLine(pattern: string, f: LogFields): string {
       case 'c': v = f.module; break;
       case 'd': v = strftime(arg ?? '%Y-%m-%d %H:%M:%S.###', f.time, false); break;
       case 'D': v = strftime(arg ?? '%Y-%m-%d %H:%M:%S.###', f.time, true); break;
-      case 'E': v = (createRequire(import.meta.url)('node:os') as typeof import('node:os')).hostname(); break;
+      case 'E': v = hostname(); break;
       case 'm': v = f.message; break;
       case 'N': v = String(f.seqno); break;
       case 'n': v = '\n'; break;
