@@ -1,10 +1,13 @@
-// Build: bundle each program into dist/<program>.mjs (what bin/ launches), and
-// transpile every source and test file into build/ (what the tests import).
-// Type-checking is separate (npm run typecheck): esbuild only strips types.
+// Build: bundle each program into dist/<program>.bundle.cjs behind a start-up
+// stub dist/<program>.cjs (what bin/ launches), give each bundle a V8 code
+// cache (see code-cache.mjs), and transpile every source and test file into
+// build/ (what the tests import).  Type-checking is separate (npm run
+// typecheck): esbuild only strips types.
 import { build } from 'esbuild';
-import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { readdirSync, statSync, existsSync, rmSync, readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { stubSource, refreshCodeCaches } from './code-cache.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -53,26 +56,58 @@ function buildNative() {
 }
 buildNative();
 
-const entries = Object.entries({ ...programs, ...workers }).filter(([, src]) => existsSync(join(root, src)));
+/** Writes 'data' to 'path' unless the file already holds exactly that, so an
+ * unchanged bundle keeps its mtime (and with it its code cache). */
+function writeIfChanged(path, data) {
+  try {
+    const old = readFileSync(path);
+    if (Buffer.compare(old, Buffer.from(data)) === 0) return;
+  } catch { /* missing: write it */ }
+  mkdirSync(dirname(path), { recursive: true });
+  // Through a temporary file and rename(), so a program starting meanwhile
+  // reads the old bundle or the new one, never half of one.
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+const present = (table) => Object.entries(table).filter(([, src]) => existsSync(join(root, src)));
+const programEntries = present(programs);
+const workerEntries = present(workers);
 rmSync(join(root, 'build'), { recursive: true, force: true });
 
-await Promise.all([
+const bundleOptions = {
+  absWorkingDir: root,
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  // CommonJS, not ESM: Node's ESM loader adds ~10 ms to every start, and
+  // start-up time is what a command-line tool is judged by.  So programs
+  // must not use top-level await (wrap the body in an async main()).
+  format: 'cjs',
+  target: 'node20',
+  // import() of a Node module becomes require(): the start-up stub compiles
+  // bundles with vm.Script, which has no loader for import().
+  supported: { 'dynamic-import': false },
+  sourcemap: 'linked',
+  // import.meta.url is worked out on first use: pathToFileURL() at every
+  // start costs time most runs do not need.
+  define: { 'import.meta.url': '__importMeta.url' },
+  banner: {
+    js: "const __importMeta = { get url() { return this.u ??= require('node:url').pathToFileURL(__filename).href; } };",
+  },
+  logLevel: 'warning',
+  write: false,
+};
+
+const [bundles] = await Promise.all([
   build({
-    absWorkingDir: root,
-    entryPoints: Object.fromEntries(entries.map(([name, src]) => [name, src])),
-    outdir: 'dist',
-    outExtension: { '.js': '.cjs' },
-    bundle: true,
-    platform: 'node',
-    // CommonJS, not ESM: Node's ESM loader adds ~10 ms to every start, and
-    // start-up time is what a command-line tool is judged by.  So programs
-    // must not use top-level await (wrap the body in an async main()).
-    format: 'cjs',
-    target: 'node20',
-    sourcemap: 'linked',
-    define: { 'import.meta.url': '__importMetaUrl' },
-    banner: { js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-    logLevel: 'warning',
+    ...bundleOptions,
+    entryPoints: Object.fromEntries([
+      ...programEntries.map(([name, src]) => [`${name}.bundle`, src]),
+      ...workerEntries.map(([name, src]) => [name, src]),
+    ]),
   }),
   build({
     absWorkingDir: root,
@@ -87,3 +122,12 @@ await Promise.all([
     logLevel: 'warning',
   }),
 ]);
+for (const f of bundles.outputFiles) writeIfChanged(f.path, f.contents);
+for (const [name] of programEntries) {
+  const bundle = readFileSync(join(root, 'dist', `${name}.bundle.cjs`));
+  writeIfChanged(join(root, 'dist', `${name}.cjs`), stubSource(name, !bundle.some((b) => b > 0x7f)));
+}
+// Bundles of an older layout (dist/<program>.cjs was the bundle itself).
+for (const [name] of programEntries) rmSync(join(root, 'dist', `${name}.cjs.map`), { force: true });
+
+await refreshCodeCaches(root, programEntries.map(([name]) => name));

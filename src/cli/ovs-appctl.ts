@@ -1,7 +1,7 @@
 /* ovs-appctl: sends one command to a running OVS daemon's control socket.
  * Usage and messages as OVS's utilities/ovs-appctl.c. */
 import { parseCommandLine } from '../lib/command-line.js';
-import { setProgramName, ovsFatal, ovsError, printVersionAndExit } from '../lib/program.js';
+import { setProgramName, ovsFatal, ovsError, printVersionAndExit, writeStdout } from '../lib/program.js';
 import { vlogSetFromString } from '../lib/vlog.js';
 
 setProgramName('ovs-appctl');
@@ -55,10 +55,10 @@ for (const o of parsed.options) {
       if (executeSeen) ovsFatal(0, '-e or --execute may be speciifed only once');
       executeSeen = true;
       break;
-    case 'help': process.stdout.write(USAGE); process.exit(0);
+    case 'help': writeStdout(USAGE); process.exit(0);
     // falls through (unreachable)
     case 'option':
-      for (const s of specs) process.stdout.write(`--${s.name}${s.arg === 'required' ? '=ARG' : s.arg === 'optional' ? '[=ARG]' : ''}\n`);
+      for (const s of specs) writeStdout(`--${s.name}${s.arg === 'required' ? '=ARG' : s.arg === 'optional' ? '[=ARG]' : ''}\n`);
       process.exit(0);
     // falls through (unreachable)
     case 'version': printVersionAndExit();
@@ -90,7 +90,7 @@ async function transact(): Promise<void> {
       ovsError(0, `${t}: server returned an error`);
       process.exitCode = 2;
     } else {
-      process.stdout.write(reply.result ?? '');
+      writeStdout(reply.result ?? '');
     }
   } catch (e) {
     if (e instanceof UnixctlTargetError) ovsFatal(0, e.message);

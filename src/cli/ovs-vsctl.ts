@@ -15,8 +15,8 @@
  * The commands are in vsctl-commands.ts and db-ctl-base.ts, output tables
  * in table-format.ts.
  */
-import { readFileSync, writeSync } from 'node:fs';
-import { setProgramName, ovsError, versionString } from '../lib/program.js';
+import { readFileSync } from 'node:fs';
+import { setProgramName, ovsError, versionString, writeStdout } from '../lib/program.js';
 import { parseCommandLine, type OptionSpec } from '../lib/command-line.js';
 import { Level, setSyslogSender, vlogModule, vlogSetFromString, vlogSetLevels, vlogSetLogFile } from '../lib/vlog.js';
 import { ovsRundir } from '../lib/dirs.js';
@@ -132,7 +132,7 @@ async function parseOptions(argv: string[]): Promise<Options> {
       case 'help': await usage(); break;
       case 'commands': {
         const { ctlCommandsText } = await import('./db-ctl-base.js');
-        writeOut(ctlCommandsText(shashOrder(order0())));
+        writeStdout(ctlCommandsText(shashOrder(order0())));
         process.exit(0);
         break;
       }
@@ -142,12 +142,12 @@ async function parseOptions(argv: string[]): Promise<Options> {
           s += `--${g.name}${g.arg !== 'none' ? '=ARG' : ''}\n`;
           if (g.short) s += `-${g.short}${g.arg !== 'none' ? ' ARG' : ''}\n`;
         }
-        writeOut(s);
+        writeStdout(s);
         process.exit(0);
         break;
       }
       case 'version':
-        writeOut(`${versionString()}\nDB Schema ${VSWITCH_SCHEMA_VERSION}\n`);
+        writeStdout(`${versionString()}\nDB Schema ${VSWITCH_SCHEMA_VERSION}\n`);
         process.exit(0);
         break;
       case 'timeout': {
@@ -220,22 +220,8 @@ function order0(): string[] {
 
 async function usage(): Promise<never> {
   const { vsctlUsage } = await import('./vsctl-usage.js');
-  writeOut(vsctlUsage(`unix:${ovsRundir()}/db.sock`));
+  writeStdout(vsctlUsage(`unix:${ovsRundir()}/db.sock`));
   process.exit(0);
-}
-
-function writeOut(s: string): void {
-  const b = Buffer.from(s);
-  let off = 0;
-  while (off < b.length) {
-    try {
-      off += writeSync(1, b, off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
-      throw e;
-    }
-  }
 }
 
 /** The command line of the process that ran us, for the transaction comment. */
@@ -328,7 +314,7 @@ async function doVsctl(opts: Options, args: string, commands: CtlCommand[], idl:
       out += c.output;
     }
   }
-  writeOut(out);
+  writeStdout(out);
 
   if (opts.waitForReload && status !== 'unchanged') {
     // ovs-vswitchd applies the change and then copies next_cfg to cur_cfg.

@@ -15,7 +15,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { getoptLong, GetoptError, printOptionsText, type LongOption } from '../lib/getopt-long.js';
+import { parseCommandLine, printOptionsText, type OptionSpec } from '../lib/command-line.js';
 import { vlogModule, vlogSetFromString, vlogSetLevels, Level } from '../lib/vlog.js';
 import type { JsonObject } from '../lib/json.js';
 
@@ -103,7 +103,7 @@ function logDir(): string {
 
 /* ---- Options. ---- */
 
-const OPTIONS: LongOption[] = [
+const OPTIONS: OptionSpec[] = [
   { name: 'more', arg: 'none', short: 'm' },
   { name: 'rbac-role', arg: 'required' },
   { name: 'cid', arg: 'required' },
@@ -169,13 +169,8 @@ Other options:
 }
 
 function parseOptions(argv: string[]): string[] {
-  let parsed;
-  try {
-    parsed = getoptLong(argv, OPTIONS);
-  } catch (e) {
-    if (e instanceof GetoptError) fatal(e.message);
-    throw e;
-  }
+  const parsed = parseCommandLine(argv, OPTIONS);
+  // As getopt_long, options before a bad one take effect first.
   for (const o of parsed.options) {
     switch (o.name) {
       case 'more': showLogVerbosity++; break;
@@ -210,7 +205,8 @@ function parseOptions(argv: string[]): string[] {
         break;
     }
   }
-  return parsed.operands;
+  if (parsed.error) fatal(parsed.error);
+  return parsed.args;
 }
 
 /* ---- Shared helpers. ---- */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCommandLine, type OptionSpec } from './command-line.js';
+import { parseCommandLine, printOptionsText, type OptionSpec } from './command-line.js';
 
 const specs: OptionSpec[] = [
   { name: 'pidfile', arg: 'optional' },
@@ -38,4 +38,22 @@ test('strerror gives glibc texts', async () => {
   assert.equal(strerror('EEXIST'), 'File exists');
   assert.equal(strerror('EBUSY'), 'Device or resource busy');
   assert.equal(strerror('ECONNREFUSED'), 'Connection refused');
+});
+
+test('prefix matches that spell one option are not ambiguous (glibc)', () => {
+  const aliases: OptionSpec[] = [{ name: 'option', short: 'o', arg: 'none' }, { name: 'options', short: 'o', arg: 'none' }];
+  const r = parseCommandLine(['--opt'], aliases);
+  assert.equal(r.error, undefined);
+  assert.deepEqual(r.options, [{ name: 'option', value: undefined }]);
+});
+
+test('options before a bad one are returned with the error', () => {
+  const r = parseCommandLine(['-h', '--nope', '-t', 'x'], specs);
+  assert.equal(r.error, "unrecognized option '--nope'");
+  assert.deepEqual(r.options, [{ name: 'help', value: undefined }]);
+});
+
+test('--option listing as ovs_cmdl_print_options()', () => {
+  assert.equal(printOptionsText(specs.slice(1, 5)),
+    '--target=ARG\n-t ARG\n--timeout=ARG\n-T ARG\n--verbose=[ARG]\n-v [ARG]\n--help\n-h \n');
 });

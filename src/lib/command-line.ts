@@ -7,6 +7,8 @@
  * tool does.
  */
 
+/* Also here: ovs_cmdl_print_options(), the option listing of --option. */
+
 export type ArgKind = 'none' | 'required' | 'optional';
 
 export interface OptionSpec {
@@ -45,7 +47,9 @@ export function parseCommandLine(argv: string[], specs: OptionSpec[], stopAtNonO
       const exact = specs.find((s) => s.name === name);
       const candidates = exact ? [exact] : specs.filter((s) => s.name.startsWith(name));
       if (candidates.length === 0) return fail(`unrecognized option '--${name}'`);
-      if (candidates.length > 1) return fail(`option '--${name}' is ambiguous; possibilities:${candidates.map((c) => ` '--${c.name}'`).join('')}`);
+      if (candidates.length > 1 && !sameOption(candidates)) {
+        return fail(`option '--${name}' is ambiguous; possibilities:${candidates.map((c) => ` '--${c.name}'`).join('')}`);
+      }
       const spec = candidates[0]!;
       let value: string | undefined;
       if (eq >= 0) {
@@ -74,4 +78,23 @@ export function parseCommandLine(argv: string[], specs: OptionSpec[], stopAtNonO
     }
   }
   return { options, args };
+}
+
+/** True if the prefix matches are spellings of one option (glibc takes the
+ * first then: same argument kind and the same short letter). */
+function sameOption(candidates: OptionSpec[]): boolean {
+  const first = candidates[0]!;
+  return first.short !== undefined && candidates.every((c) => c.arg === first.arg && c.short === first.short);
+}
+
+/** The listing OVS's ovs_cmdl_print_options() prints for --option: each long
+ * option, and its short form (followed by a space) if it has one. */
+export function printOptionsText(specs: readonly OptionSpec[]): string {
+  let s = '';
+  for (const o of specs) {
+    const arg = o.arg === 'required' ? 'ARG' : o.arg === 'optional' ? '[ARG]' : '';
+    s += `--${o.name}${arg ? '=' : ''}${arg}\n`;
+    if (o.short) s += `-${o.short} ${arg}\n`;
+  }
+  return s;
 }

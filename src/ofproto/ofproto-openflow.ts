@@ -71,8 +71,8 @@ import { encodeErrorMsg } from '../openflow/ofp-errors.js';
 import { FL, get32, put32 } from '../openflow/flow.js';
 import { flowExtract } from '../openflow/flow-extract.js';
 import { Match } from '../openflow/match.js';
-import { MF_N_IDS, mfFromId } from '../openflow/meta-flow.js';
-import { nxmFieldByMfId } from '../openflow/nx-match.js';
+import { MF, MF_N_IDS, mfFromId, type MfField } from '../openflow/meta-flow.js';
+import { nxmFieldByMfId, type MfSubfield } from '../openflow/nx-match.js';
 import { ofpactNames, actionBitmapFromNames } from '../openflow/ofpact-bitmap.js';
 import { ofpactsFrom } from '../openflow/ofpact-codec.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
@@ -81,6 +81,9 @@ import { netdevGetStats, netdevUpdateFlags, netdevGetFlags, netdevGetCarrier, ne
 import { Connmgr, type Ofconn, type ConnmgrHandler, type ControllerConfig } from './connmgr.js';
 import { isPassiveName } from '../lib/stream.js';
 import { Ofmonitors } from './ofmonitor.js';
+import {
+  decodeTlvTableMod, encodeTlvTableReply, NXTTMC_ADD, NXTTMC_DELETE, TUN_METADATA_NUM_OPTS, type TlvMap,
+} from '../openflow/ofp-tlv.js';
 import { InBand, inBandRemoteFromTarget, type InBandRemote } from './in-band.js';
 import { Ofproto, calcDuration, type OfprotoFlowMod, type OfprotoGroupMod } from './ofproto.js';
 import {
@@ -97,6 +100,8 @@ const rl = new RateLimit(5, 20);
 
 /** The "max_entries" OVS reports for a table without a limit. */
 const DEFAULT_MAX_ENTRIES = 1000000;
+/** Option space for tunnel metadata, in bytes (TUN_METADATA_TOT_OPT_SIZE). */
+const TUN_METADATA_TOT_OPT_SIZE = 256;
 /** The eviction flags OVS reports and accepts: OTHER | IMPORTANCE | LIFETIME (OFPROTO_EVICTION_FLAGS). */
 const EVICTION_FLAGS = 1 | 2 | 4;
 
@@ -589,6 +594,7 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
   decodeFlowMod(c: Ofconn, msg: OfpMsg): FlowMod {
     const fm = decodeFlowMod(msg, c.flowModTableId);
     if (msg.version === 1) fm.command &= 0xff;
+    this.checkTlvFields(fm);
     const protocol = ofconnProtocol(c);
     const r = checkActions(fm.ofpacts.decoded, fm.match, {
       maxPorts: this.ofproto.maxPorts, tableId: fm.tableId, nTables: this.ofproto.nTables,
@@ -1149,6 +1155,62 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     this.portModFinish(c, pm, port);
   }
 
+  /* ---- Tunnel metadata (TLV) mappings (handle_tlv_table_mod, tun_metadata_table_mod). ---- */
+
+  /** tun_metadataN -> Geneve option class, type and length. */
+  private readonly tlvMap = new Map<number, TlvMap>();
+
+  private handleTlvTableMod(_c: Ofconn, msg: OfpMsg): void {
+    const ttm = decodeTlvTableMod(msg);
+    const next = new Map(this.tlvMap);
+    if (ttm.command === NXTTMC_ADD) {
+      for (const m of ttm.mappings) {
+        if (next.has(m.index)) throw new OfpError('NXTTMFC_ALREADY_MAPPED');
+        for (const e of next.values()) {
+          if (e.optionClass === m.optionClass && e.optionType === m.optionType) throw new OfpError('NXTTMFC_DUP_ENTRY');
+        }
+        let space = m.optionLen;
+        for (const e of next.values()) space += e.optionLen;
+        if (space > TUN_METADATA_TOT_OPT_SIZE) throw new OfpError('NXTTMFC_TABLE_FULL');
+        next.set(m.index, m);
+      }
+    } else if (ttm.command === NXTTMC_DELETE) {
+      for (const m of ttm.mappings) next.delete(m.index);
+    } else {
+      next.clear();
+    }
+    this.tlvMap.clear();
+    for (const [k, v] of next) this.tlvMap.set(k, v);
+  }
+
+  /** Tunnel metadata a flow-mod matches or touches must be mapped, and bit ranges must fit
+   * the mapped length (the vl_mff_map checks of decoding). */
+  private checkTlvFields(fm: FlowMod): void {
+    fm.match.tunMd.forEach((e, i) => {
+      if (e && !this.tlvMap.has(i)) throw new OfpError('NXFMFC_INVALID_TLV_FIELD');
+    });
+    const check = (field: MfField, ofs: number, nBits: number): void => {
+      if (field.id < MF.TUN_METADATA0 || field.id > MF.TUN_METADATA63) return;
+      const m = this.tlvMap.get(field.id - MF.TUN_METADATA0);
+      if (!m) throw new OfpError('NXFMFC_INVALID_TLV_FIELD');
+      if (ofs + nBits > m.optionLen * 8) throw new OfpError('OFPBAC_BAD_SET_LEN');
+    };
+    forEachFlattened(fm.ofpacts.decoded, (a) => {
+      if (a.type === 'SET_FIELD') { check(a.field, 0, 0); return; }
+      for (const v of Object.values(a)) {
+        if (v && typeof v === 'object' && 'field' in v && 'ofs' in v && 'nBits' in v) {
+          const sf = v as MfSubfield;
+          check(sf.field, sf.ofs, sf.nBits);
+        }
+      }
+    });
+  }
+
+  private handleTlvTableRequest(c: Ofconn, msg: OfpMsg): void {
+    const mappings = [...this.tlvMap.values()].sort((a, b) => a.index - b.index);
+    c.send(encodeTlvTableReply(msg, { maxOptionSpace: TUN_METADATA_TOT_OPT_SIZE, maxFields: TUN_METADATA_NUM_OPTS, mappings }));
+  }
+
   private handleTableMod(_c: Ofconn, msg: OfpMsg): void {
     const tm = decodeTableMod(msg);
     if (tm.evictionFlags !== 0xffffffff) {
@@ -1169,6 +1231,8 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     GET_CONFIG_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleGetConfig(c, m),
     SET_CONFIG: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleSetConfig(c, m),
     PACKET_OUT: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePacketOut(c, m),
+    NXT_TLV_TABLE_MOD: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTlvTableMod(c, m),
+    NXT_TLV_TABLE_REQUEST: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleTlvTableRequest(c, m),
     PORT_MOD: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handlePortMod(c, m),
     FLOW_MOD: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleFlowMod(c, m),
     GROUP_MOD: (s: OfprotoOpenflow, c: Ofconn, m: OfpMsg) => s.handleGroupMod(c, m),

@@ -6,7 +6,25 @@
  * most significant first), so atoms and datums can sort them as strings.
  * New UUIDs are random version-4 UUIDs, like OVS's uuid_generate().
  */
-import { randomFillSync } from 'node:crypto';
+import { openSync, readSync } from 'node:fs';
+
+/* Random bytes come from /dev/urandom, as OVS seeds its UUIDs: node:crypto
+ * would cost about 6 ms of every tool's start-up, and most tool runs never
+ * make a UUID.  Web Crypto (loaded on first use) is the fallback. */
+let urandom = -2;
+
+function randomFill(buf: Uint8Array): void {
+  if (urandom === -2) {
+    try { urandom = openSync('/dev/urandom', 'r'); } catch { urandom = -1; }
+  }
+  let off = 0;
+  while (urandom >= 0 && off < buf.length) {
+    const n = readSync(urandom, buf, off, buf.length - off, null);
+    if (n <= 0) break;
+    off += n;
+  }
+  if (off < buf.length) globalThis.crypto.getRandomValues(buf.subarray(off));
+}
 
 /** The all-zeros UUID. */
 export const UUID_ZERO = '00000000-0000-0000-0000-000000000000';
@@ -25,7 +43,7 @@ let next = BATCH;
 const HEX = new Uint8Array([...'0123456789abcdef'].map((c) => c.charCodeAt(0)));
 
 function refill(): void {
-  randomFillSync(rnd);
+  randomFill(rnd);
   for (let u = 0; u < BATCH; u++) {
     const r = u * 16;
     rnd[r + 6] = (rnd[r + 6]! & 0x0f) | 0x40; // version 4
