@@ -12,11 +12,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { Sandbox, haveReal, realPath, BIN, type RunResult } from './helpers/sandbox.js';
-import { vswitchSchema, sleep } from './helpers/ovsdb-peer.js';
+import { vswitchSchema } from './helpers/ovsdb-peer.js';
 
 const have = ['ovs-vswitchd', 'ovsdb-server', 'ovs-ofctl', 'ovs-vsctl', 'ovsdb-tool'].every(haveReal);
 
@@ -165,32 +165,42 @@ test('ovs-ofctl script: our ovs-vswitchd answers as the real one', { skip: !have
   assert.deepEqual(diffs, []);
 });
 
-/** Starts `ovs-ofctl monitor` and returns it with its collected output. */
-function monitor(sb: Sandbox, c: Client, args: string[]): { child: ChildProcess; out: () => string } {
-  const child = spawn(clientPath(c), ['monitor', 'br0', ...args], { env: sb.env });
-  let out = '';
-  child.stdout!.on('data', (b) => { out += b; });
-  child.stderr!.on('data', (b) => { out += b; });
-  return { child, out: () => out };
+/** What a detached `ovs-ofctl monitor` (client 'c') on switch 's' prints while a packet-out
+ * sends to the controller and two mod-ports change p2 and back; a barrier through the monitor's own
+ * connection (ofctl/barrier) makes sure everything before it has arrived. */
+async function monitorOutput(s: Switch, c: Client): Promise<string> {
+  const appctl = async (...args: string[]): Promise<void> => {
+    const r = await s.sb.runAsync(realPath('ovs-appctl'), ['-t', ctl, ...args]);
+    assert.equal(r.status, 0, `ovs-appctl ${args.join(' ')}: ${r.stderr}`);
+  };
+  const ctl = join(s.sb.dir, `monitor-${c}.ctl`), log = join(s.sb.dir, `monitor-${c}.log`);
+  // A detached monitor keeps its stderr (and ours its stdout): give it a file, not a pipe,
+  // and wait for the starting process to exit.
+  const err = join(s.sb.dir, `monitor-${c}.err`);
+  const fd = openSync(err, 'w');
+  const child = spawn(clientPath(c), ['monitor', 'br0', '65534', '-P', 'standard', '--detach', '--no-chdir',
+    `--pidfile=${join(s.sb.dir, `monitor-${c}.pid`)}`, `--unixctl=${ctl}`], { env: s.sb.env, stdio: ['ignore', fd, fd] });
+  const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  closeSync(fd);
+  assert.equal(status, 0, readFileSync(err, 'utf8'));
+  await appctl('ofctl/set-output-file', log);
+  const po = await s.sb.runAsync(clientPath('real'), ['packet-out', 'br0',
+    'in_port=none packet=0001020304050010203040501234 actions=controller,output:1']);
+  assert.equal(po.status, 0, po.stderr);
+  for (const setting of ['no-flood', 'flood']) {
+    const pm = await s.sb.runAsync(clientPath('real'), ['mod-port', 'br0', 'p2', setting]);
+    assert.equal(pm.status, 0, pm.stderr);
+  }
+  await appctl('ofctl/barrier');
+  await appctl('exit');
+  return normalize(readFileSync(log, 'utf8')).replace(/ \(xid=0x[0-9a-f]+\)/g, '');
 }
 
 test('ovs-ofctl monitor sees the same packet-ins and port status', { skip: !have && 'real OVS not installed' }, async () => {
   for (const c of ['real', 'ours'] as const) {
-    const outs: string[] = [];
-    for (const s of switches) {
-      const m = monitor(s.sb, c, ['65534', '-P', 'standard']);
-      await sleep(c === 'ours' ? 800 : 300);
-      const po = await s.sb.runAsync(clientPath('real'), ['packet-out', 'br0',
-        'in_port=none packet=0001020304050010203040501234 actions=controller,output:1']);
-      assert.equal(po.status, 0, po.stderr);
-      const pm = await s.sb.runAsync(clientPath('real'), ['mod-port', 'br0', 'p2', 'no-flood']);
-      assert.equal(pm.status, 0, pm.stderr);
-      await sleep(300);
-      m.child.kill('SIGTERM');
-      await new Promise((r) => m.child.on('close', r));
-      outs.push(normalize(m.out()).replace(/ \(xid=0x[0-9a-f]+\)/g, ''));
-    }
+    const outs = await Promise.all(switches.map((s) => monitorOutput(s, c)));
     assert.equal(outs[1], outs[0], `${c} ovs-ofctl monitor`);
     assert.match(outs[0]!, /OFPT_PACKET_IN/);
+    assert.match(outs[0]!, /OFPT_PORT_STATUS/);
   }
 });
