@@ -265,23 +265,9 @@ function extractNd(buf: Uint8Array, o: number, end: number, key: Uint32Array, k:
 /** 32-bit hash of key[k .. k+FLOW_WORDS) masked by mask[m ..] (or unmasked),
  * for the exact-match cache and the megaflow tables (murmur3-style mixing). */
 export function flowHash(key: Uint32Array, k: number, mask: Uint32Array | null = null, m = 0, basis = 0): number {
-  let h = basis >>> 0;
-  for (let i = 0; i < FLOW_WORDS; i++) {
-    let w = mask ? key[k + i]! & mask[m + i]! : key[k + i]!;
-    w = Math.imul(w, 0xcc9e2d51);
-    w = (w << 15) | (w >>> 17);
-    w = Math.imul(w, 0x1b873593);
-    h ^= w;
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  h ^= FLOW_WORDS * 4;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  let h = basis | 0;
+  for (let i = 0; i < FLOW_WORDS; i++) h = mix(h, mask ? key[k + i]! & mask[m + i]! : key[k + i]!);
+  return finishHash(h, FLOW_WORDS);
 }
 
 function mix(h: number, word: number): number {
@@ -331,12 +317,7 @@ export function flowHashRss(key: Uint32Array, k: number): number {
   h = Math.imul(h ^ key[k + W.IPV6_DST + 3]!, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 13) ^ key[k + W.NW_INFO]!, 0x85ebca6b);
   h = Math.imul(h ^ key[k + W.TP]!, 0xc2b2ae35);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finishHash(h, 0);
 }
 
 /** Indexes of the nonzero words of mask[m..]. */

@@ -38,6 +38,7 @@
  * it freezes its state under a recirculation id (ofproto-dpif-rid.ts),
  * emits recirc(id), and resumes from XlateIn.frozen on the next upcall.
  */
+import { hashAdd, hashFinish } from '../lib/hash.js';
 import {
   FL, FLOW_SIZE, get16, get32, get64, put16, put32, put64, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_MPLS,
   ETH_TYPE_MPLS_MCAST, ETH_TYPE_VLAN, IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_ICMPV6, FLOW_NW_FRAG_ANY,
@@ -2044,22 +2045,8 @@ export function hashSymmetricL4(flow: Uint8Array): number {
   return fin(h);
 }
 
-function mix(h: number, d: number): number {
-  d = Math.imul(d, 0xcc9e2d51);
-  d = (d << 15) | (d >>> 17);
-  d = Math.imul(d, 0x1b873593);
-  h ^= d;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-function fin(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+const mix = hashAdd;
+const fin = (h: number): number => hashFinish(h, 0);
 /** A 32-bit hash of 'x' with 'basis'. */
 export function hashInt(x: number, basis: number): number { return fin(mix(mix(0, x), basis)); }
 
