@@ -51,6 +51,14 @@ export function inBandRemoteFromTarget(target: string, defaultPort = 6653): InBa
 }
 
 /** The in-band rules of one bridge (struct in_band). */
+/** The four rules each remote gets: ARP to and from it, TCP to and from its port. */
+const REMOTE_RULES = [
+  { dlType: ETH_TYPE_ARP, proto: ARP_OP_REPLY, ip: FL.NW_DST, port: -1, rule: IBR_TO_REMOTE_ARP },
+  { dlType: ETH_TYPE_ARP, proto: ARP_OP_REQUEST, ip: FL.NW_SRC, port: -1, rule: IBR_FROM_REMOTE_ARP },
+  { dlType: ETH_TYPE_IP, proto: IPPROTO_TCP, ip: FL.NW_DST, port: FL.TP_DST, rule: IBR_TO_REMOTE_TCP },
+  { dlType: ETH_TYPE_IP, proto: IPPROTO_TCP, ip: FL.NW_SRC, port: FL.TP_SRC, rule: IBR_FROM_REMOTE_TCP },
+] as const;
+
 export class InBand {
   private remotes: InBandRemote[] = [];
   private localMac: Uint8Array | null = null;
@@ -103,31 +111,14 @@ export class InBand {
       add(m, IBR_FROM_LOCAL_ARP);
     }
     for (const r of this.remotes) {
-      let m = new Match();
-      m.setDlType(ETH_TYPE_ARP);
-      m.setNwProto(ARP_OP_REPLY);
-      m.setExact(FL.NW_DST, 4, r.ip);
-      add(m, IBR_TO_REMOTE_ARP);
-
-      m = new Match();
-      m.setDlType(ETH_TYPE_ARP);
-      m.setNwProto(ARP_OP_REQUEST);
-      m.setExact(FL.NW_SRC, 4, r.ip);
-      add(m, IBR_FROM_REMOTE_ARP);
-
-      m = new Match();
-      m.setDlType(ETH_TYPE_IP);
-      m.setNwProto(IPPROTO_TCP);
-      m.setExact(FL.NW_DST, 4, r.ip);
-      m.setExact(FL.TP_DST, 2, r.port);
-      add(m, IBR_TO_REMOTE_TCP);
-
-      m = new Match();
-      m.setDlType(ETH_TYPE_IP);
-      m.setNwProto(IPPROTO_TCP);
-      m.setExact(FL.NW_SRC, 4, r.ip);
-      m.setExact(FL.TP_SRC, 2, r.port);
-      add(m, IBR_FROM_REMOTE_TCP);
+      for (const t of REMOTE_RULES) {
+        const m = new Match();
+        m.setDlType(t.dlType);
+        m.setNwProto(t.proto);
+        m.setExact(t.ip, 4, r.ip);
+        if (t.port >= 0) m.setExact(t.port, 2, r.port);
+        add(m, t.rule);
+      }
     }
     for (const [k, r] of this.installed) {
       if (!want.has(k)) this.ofproto.deleteFlow(r.match, r.priority);
