@@ -33,7 +33,7 @@ import {
   VsctlContext, escapeArgs, postDbReloadCheckInit, postDbReloadDoChecks, vsctlCommands, vsctlCommandsInit,
   vsctlRowIds, vsctlShowTables,
 } from './vsctl-commands.js';
-import { type TableStyle, defaultTableStyle, parseCellFormat, parseTableFormat, tableFormat } from './table-format.js';
+import { type TableStyle, defaultTableStyle, parseCellFormat, parseTableFormat } from '../ovsdb/table-format.js';
 
 const log = vlogModule('vsctl');
 const CONSOLE = 0, SYSLOG = 1;
@@ -173,13 +173,13 @@ async function parseOptions(argv: string[]): Promise<Options> {
       case 'syslog-method': case 'syslog-target': break;
       case 'format': {
         const f = parseTableFormat(v!);
-        if (!f) { ovsError(0, `unknown output format "${v}"`); process.exit(1); }
+        if (typeof f !== 'string') { ovsError(0, f.error); process.exit(1); }
         o.style.format = f;
         break;
       }
       case 'data': {
         const f = parseCellFormat(v!);
-        if (!f) { ovsError(0, `unknown data format "${v}"`); process.exit(1); }
+        if (typeof f !== 'string') { ovsError(0, f.error); process.exit(1); }
         o.style.cellFormat = f;
         break;
       }
@@ -298,7 +298,7 @@ async function doVsctl(opts: Options, args: string, commands: CtlCommand[], idl:
   let out = '';
   for (const c of commands) {
     if (c.table) {
-      out += tableFormat(c.table, opts.style);
+      out += c.table.format(opts.style);
     } else if (opts.oneline) {
       out += c.output.replace(/\n$/, '').replace(/[\\\n]/g, (ch) => (ch === '\n' ? '\\n' : '\\\\')) + '\n';
     } else {
