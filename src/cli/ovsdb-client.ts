@@ -773,7 +773,7 @@ async function doMonitorCommon(ctx: Context, version: 1 | 2 | 3, args: string[],
     if (version === 1) monitorPrint(result, mts, true);
     else if (version === 2) monitor2Print(result, mts);
     else monitor3Print(result, mts);
-    daemon?.complete();
+    daemon?.complete(false);
   });
   await new Promise(() => {});
 }
@@ -1121,13 +1121,13 @@ async function doLock(ctx: Context, method: string, lock: string): Promise<void>
     rpc.request(req.method, [req.lock]).then((result) => {
       printJson(result as Json);
       waitingReply = false;
-      daemon?.complete();
+      daemon?.complete(false);
       sendNext();
     }, (e) => {
       if (e instanceof JsonRpcError) {
         // OVS prints only replies; an error reply leaves nothing on stdout.
         waitingReply = false;
-        daemon?.complete();
+        daemon?.complete(false);
         sendNext();
       }
     });

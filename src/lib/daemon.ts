@@ -14,11 +14,12 @@
  * removed at exit, by "exit", SIGTERM, SIGINT or SIGHUP.
  */
 import { spawn } from 'node:child_process';
-import { writeSync, closeSync, unlinkSync } from 'node:fs';
+import { writeSync, closeSync, unlinkSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createPidfile, removePidfile } from './pidfile.js';
 import type { OptionSpec, ParsedOption } from './command-line.js';
 import { ovsRundir, ovsLogdir, absFileName } from './dirs.js';
-import { getProgramName, ovsFatal, versionString, errorText } from './program.js';
+import { getProgramName, ovsFatal, versionString, errorText, strerror } from './program.js';
 import { UnixctlServer, UnixctlError, unixctlCommandRegister } from './unixctl.js';
 import { coverageReadCounter, coverageShow, coverageStart } from './coverage.js';
 import { vlogModule, vlogSetFromString, vlogSetLogFile, vlogDisableConsole } from './vlog.js';
@@ -141,8 +142,10 @@ export class Daemon {
   }
 
   /** Tells a waiting --detach parent that start-up succeeded, stops console
-   * logging and changes to '/' (unless --no-chdir). */
-  complete(): void {
+   * logging and changes to '/' (unless --no-chdir); logs the program's version
+   * if 'logVersion' (long-running daemons do; ovsdb-client and
+   * `ovsdb-server --run` do not, as in OVS). */
+  complete(logVersion: boolean): void {
     if (this.completed) return;
     this.completed = true;
     if (this.statusFd >= 0) {
@@ -157,7 +160,7 @@ export class Daemon {
     }
     // Like OVS, the version is logged once detached, so a --detach start
     // prints nothing on the terminal.
-    vlogModule(getProgramName().replace(/-/g, '_')).info(versionString());
+    if (logVersion) vlogModule(getProgramName().replace(/-/g, '_')).info(versionString());
   }
 
   /** Start-up shared by every daemon: detach, pidfile, log file, control
@@ -184,7 +187,10 @@ export class Daemon {
         d.unixctl = await UnixctlServer.create(path);
       } catch (e) {
         await d.runHooksQuietly();
-        ovsFatal(0, `${path}: could not create control socket (${errorText(e)})`);
+        // libuv reports a missing directory as EACCES; bind(2) says ENOENT.
+        const why = (e as NodeJS.ErrnoException).code === 'EACCES' && !existsSync(dirname(path))
+          ? strerror('ENOENT') : errorText(e);
+        ovsFatal(0, `${path}: could not initialize control socket (${why})`);
       }
       d.atExit(() => {
         d.unixctl?.close();

@@ -143,6 +143,6 @@ async function main(): Promise<void> {
   bridges.idl.onChange.add(() => applyDatapathConfig(bridges));
   daemon.atExit(() => bridges.stop());
   bridges.start();
-  daemon.complete();
+  daemon.complete(true);
 }
 void main();
