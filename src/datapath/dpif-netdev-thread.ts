@@ -87,7 +87,7 @@ interface WorkerInit {
 }
 
 type Op =
-  | { o: 'port-add'; portNo: number; handle: LinuxPortHandle }
+  | { o: 'port-add'; portNo: number; handle: LinuxPortHandle; rx: boolean }
   | { o: 'port-del'; portNo: number; seq: number }
   | { o: 'put'; id: number; ufid: number; key: Uint32Array; mask: Uint32Array; actions: OdpAction[] }
   | { o: 'actions'; id: number; ufid: number; actions: OdpAction[] }
@@ -105,8 +105,8 @@ export class DpifNetdevPmd implements DpRemote {
   private flushQueued = false;
   private seq = 0;
   private readonly waiting = new Map<number, () => void>();
-  /** Datapath port numbers this thread receives from. */
-  readonly ports = new Set<number>();
+  /** Datapath port numbers this thread receives from (it sends on every port it has). */
+  readonly rxPorts = new Set<number>();
   private stopped = false;
 
   /** Starts a PMD thread for core 'coreId' (it boots in the background;
@@ -175,15 +175,16 @@ export class DpifNetdevPmd implements DpRemote {
     });
   }
 
-  /** Hands port 'portNo' (its fd, from netdevLinuxExport) to the thread. */
-  portAdd(portNo: number, handle: LinuxPortHandle): void {
-    this.ports.add(portNo);
-    this.push({ o: 'port-add', portNo, handle });
+  /** Hands port 'portNo' (its fd, from netdevLinuxExport) to the thread,
+   * to send on and, if 'rx', to receive from. */
+  portAdd(portNo: number, handle: LinuxPortHandle, rx = true): void {
+    if (rx) this.rxPorts.add(portNo);
+    this.push({ o: 'port-add', portNo, handle, rx });
   }
 
   /** Takes port 'portNo' back: resolves once the thread no longer uses its fd. */
   portDel(portNo: number): Promise<void> {
-    this.ports.delete(portNo);
+    this.rxPorts.delete(portNo);
     if (this.stopped) return Promise.resolve();
     return this.call((seq) => ({ o: 'port-del', portNo, seq }));
   }
@@ -282,7 +283,7 @@ function pmdMain(init: WorkerInit): void {
         case 'port-add': {
           const h = op.handle;
           const cls = h.type === 'internal' ? netdevInternalClass : h.type === 'tap' ? netdevTapClass : netdevLinuxClass;
-          const r = dp.portAdd(netdevLinuxAdopt(h, cls), op.portNo);
+          const r = dp.portAdd(netdevLinuxAdopt(h, cls), op.portNo, { rx: op.rx });
           if (r < 0) log.warn(`${h.name}: pmd thread could not add port ${op.portNo} (error ${-r})`);
           break;
         }

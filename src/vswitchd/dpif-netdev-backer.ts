@@ -48,7 +48,7 @@ import { odpSetField } from '../datapath/odp-execute.js';
 import { DpifNetdev, dpExecutable, dpifNetdevClassFor, formatUfid, type DpStats } from '../datapath/dpif-netdev.js';
 import { dpifEnumerateTypes, dpifRegisterProvider } from '../datapath/dpif.js';
 import { netdevOpen, netdevClose } from '../datapath/netdev.js';
-import { netdevLinuxExport } from '../datapath/netdev-linux.js';
+import { netdevLinuxExport, type LinuxPortHandle } from '../datapath/netdev-linux.js';
 import { DpifNetdevPmd, type PmdUpcall, type PmdUserspace } from '../datapath/dpif-netdev-thread.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
 import type { DpifBackend, DpFlowStats, OfprotoDpif } from '../ofproto/ofproto-dpif.js';
@@ -96,9 +96,10 @@ export class DpifNetdevBacker implements DpifBackend {
   upcalls = 0;
   /** The revalidator's check for stale flows (ofproto-dpif-upcall.ts). */
   private revalidate: ((handle: number) => boolean) | null = null;
-  /** PMD threads (none for "dummy"), and the one each threaded port is on. */
+  /** PMD threads (none for "dummy"); every one sends on every threaded
+   * port, the one in 'rx' receives from it. */
   private readonly pmds: DpifNetdevPmd[] = [];
-  private readonly portPmd = new Map<number, DpifNetdevPmd>();
+  private readonly threaded = new Map<number, { handle: LinuxPortHandle; rx: DpifNetdevPmd }>();
 
   constructor(readonly type: string) {
     this.name = type === 'dummy' ? 'ovs-dummy' : `ovs-${type}`;
@@ -147,9 +148,10 @@ export class DpifNetdevBacker implements DpifBackend {
       }, this.name, { packetCapacity: 65536 });
       this.pmds.push(t);
       this.dp.addRemote(t);
+      for (const [odp, x] of this.threaded) t.portAdd(odp, x.handle, false);
     }
     let best = this.pmds[0]!;
-    for (const t of this.pmds) if (t.ports.size < best.ports.size && cores.includes(t.coreId)) best = t;
+    for (const t of this.pmds) if (t.rxPorts.size < best.rxPorts.size && cores.includes(t.coreId)) best = t;
     return best;
   }
 
@@ -201,9 +203,9 @@ export class DpifNetdevBacker implements DpifBackend {
       else {
         port.inDp = true;
         if (handle) {
-          const t = this.pmdForNewPort();
-          t.portAdd(odp, handle);
-          this.portPmd.set(odp, t);
+          const rx = this.pmdForNewPort();
+          for (const t of this.pmds) t.portAdd(odp, handle, t === rx);
+          this.threaded.set(odp, { handle, rx });
         }
       }
     }
@@ -215,12 +217,10 @@ export class DpifNetdevBacker implements DpifBackend {
     const p = this.ports.get(odpPort);
     if (!p || odpPort === ODPP_LOCAL) return ENOENT;
     this.ports.delete(odpPort);
-    const t = this.portPmd.get(odpPort);
-    if (t) {
-      // The thread may still be using the fd: close it once the thread let go.
-      this.portPmd.delete(odpPort);
+    if (this.threaded.delete(odpPort)) {
+      // The threads may still be using the fd: close it once they all let go.
       const nd = this.dp.portDetach(odpPort);
-      void t.portDel(odpPort).then(() => { if (nd) netdevClose(nd); });
+      void Promise.all(this.pmds.map((t) => t.portDel(odpPort))).then(() => { if (nd) netdevClose(nd); });
     } else if (p.inDp) {
       this.dp.portDel(odpPort);
     }
