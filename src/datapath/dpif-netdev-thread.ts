@@ -17,7 +17,9 @@
  *     upcalls, stop;
  *   PMD → main, one message per received batch that had any: the misses
  *     ({packet, key, inPort, offloads}: upcalls) and the packets of
- *     userspace actions (packet-ins), and {done: [seq...]} for port deletes;
+ *     userspace actions (packet-ins), {done: [seq...]} for port deletes,
+ *     and {log: [module, level, text]}: the thread's log messages (INFO and
+ *     up) are written by the main thread's vlog;
  *   shared memory: each PMD counts its flow hits in a SharedArrayBuffer
  *     (FLOW_SLAB_WORDS per flow id, tagged with the ufid) that the main
  *     thread adds in for dumps and the revalidator, and publishes its
@@ -31,7 +33,7 @@
  * staleness on every hit (dpif-netdev.ts).
  */
 import { Worker, parentPort, workerData } from 'node:worker_threads';
-import { vlogModule } from '../lib/vlog.js';
+import { LEVELS, vlogModule, vlogSetConsoleWriter, vlogSetFromString } from '../lib/vlog.js';
 import { timeMsec } from '../lib/timeval.js';
 import {
   DpifNetdev, FLOW_SLAB_WORDS, MAX_FLOWS,
@@ -86,6 +88,9 @@ interface WorkerInit {
   timeOrigin: number;
 }
 
+/** What a PMD thread posts. */
+interface WorkerMsg { u?: PmdUpcall[]; s?: PmdUserspace[]; done?: number[]; log?: [string, string, string] }
+
 type Op =
   | { o: 'port-add'; portNo: number; handle: LinuxPortHandle; rx: boolean }
   | { o: 'port-del'; portNo: number; seq: number }
@@ -121,11 +126,16 @@ export class DpifNetdevPmd implements DpRemote {
     const init: WorkerInit = { pmd: true, name, options, flowSlab, statsSlab, timeOrigin: performance.timeOrigin };
     this.worker = new Worker(workerUrl(), { workerData: init, name: `pmd-c${coreId}` });
     this.worker.unref();
-    this.worker.on('message', (m: { u?: PmdUpcall[]; s?: PmdUserspace[]; done?: number[] }) => this.receive(m));
+    this.worker.on('message', (m: WorkerMsg) => this.receive(m));
     this.worker.on('error', (e) => log.err(`pmd thread on core ${coreId} failed: ${e.stack ?? e}`));
   }
 
-  private receive(m: { u?: PmdUpcall[]; s?: PmdUserspace[]; done?: number[] }): void {
+  private receive(m: WorkerMsg): void {
+    if (m.log) {
+      const level = LEVELS.indexOf(m.log[1] as (typeof LEVELS)[number]);
+      if (level > 0) vlogModule(m.log[0]).log(level, m.log[2]);
+      return;
+    }
     if (m.u?.length) {
       try {
         this.handler.upcalls(m.u);
@@ -242,6 +252,12 @@ export class DpifNetdevPmd implements DpRemote {
 
 function pmdMain(init: WorkerInit): void {
   const port = parentPort!;
+  // Log lines go to the main thread (its log file and levels).
+  vlogSetFromString('console:info');
+  vlogSetConsoleWriter((line) => {
+    const m = /^[^|]*\|\d+\|([^|]+)\|([A-Z]+)\|(.*)$/s.exec(line);
+    if (m) port.postMessage({ log: [m[1]!, m[2]!, m[3]!.replace(/\n$/, '')] } satisfies WorkerMsg);
+  });
   const shared = new Float64Array(init.statsSlab);
   const skew = performance.timeOrigin - init.timeOrigin;
   const dp = new DpifNetdev(init.name, {
