@@ -132,6 +132,9 @@ test('PMD threads forward between namespaces while the main thread is blocked', 
     const stats0 = appctl('dpif-netdev/pmd-stats-show');
     assert.match(stats0, /^pmd thread numa_id 0 core_id 1:\n(?:  .*\n)+pmd thread numa_id 0 core_id 2:\n(?:  .*\n)+pmd thread numa_id 0 core_id 3:\n/, stats0);
     // The veths are received from by two different threads.
+    const rxq = appctl('dpif-netdev/pmd-rxq-show');
+    assert.match(rxq, new RegExp(`^pmd thread numa_id 0 core_id 1:\\n  isolated : false\\n  port: \\S+ +queue-id:  0 \\(enabled\\)   pmd usage: NOT AVAIL\\n  overhead: NOT AVAIL\\n`), rxq);
+    for (const dev of [A0, B0, br]) assert.equal(rxq.split(`  port: ${dev} `).length, 2, rxq);
     assert.equal([...stats0.matchAll(/core_id \d:\n  packets received: [1-9]/g)].length, 2, stats0);
     assert.match(stats0, /\nmain thread:\n  packets received: 0\n/, stats0);
 

@@ -76,6 +76,8 @@ export interface DpFlowCounters { packets: number; bytes: number; used: number; 
 export interface DpRemote {
   /** The core the thread stands for (pmd-stats-show's core_id). */
   readonly coreId: number;
+  /** Datapath ports the thread receives from. */
+  readonly rxPorts: ReadonlySet<number>;
   /** Flow 'f' was installed, got new actions, or was deleted. */
   flowPut(f: DpFlow): void;
   flowActions(f: DpFlow): void;
@@ -998,6 +1000,8 @@ function pmdCommandTarget(args: string[]): { dp: DpifNetdev; core: number | null
     if (args[i] === '-pmd' && i + 1 < args.length) {
       const c = args[++i]!;
       if (/^\d+$/.test(c)) core = Number(c);
+    } else if (args[i] === '-secs' && i + 1 < args.length) {
+      i++; // no cycle counts to average here
     } else {
       dp = dps.get(args[i]!);
     }
@@ -1020,6 +1024,23 @@ export function dpifNetdevPmdStatsShow(dp: DpifNetdev, core: number | null = nul
   return s;
 }
 
+/** dpif-netdev/pmd-rxq-show for 'dp': each PMD thread and the ports it
+ * receives from (one queue each; no cycle counts, so usage is NOT AVAIL). */
+export function dpifNetdevPmdRxqShow(dp: DpifNetdev, core: number | null = null): string {
+  const names = dp.portNames();
+  let s = '';
+  for (const r of [...dp.remotes].sort((a, b) => a.coreId - b.coreId)) {
+    if (core !== null && core !== r.coreId) continue;
+    s += `pmd thread numa_id 0 core_id ${r.coreId}:\n  isolated : false\n`;
+    const ports = [...r.rxPorts].sort((a, b) => a - b);
+    for (const no of ports) {
+      s += `  port: ${(names.get(no) ?? String(no)).padEnd(16)}  queue-id:  0 (enabled)   pmd usage: NOT AVAIL\n`;
+    }
+    if (ports.length) s += '  overhead: NOT AVAIL\n';
+  }
+  return s;
+}
+
 function pmdStatsParagraph(title: string, st: DpStats, probes: number): string {
   const received = st.received, masked = st.megaflowHits;
   const f2 = (x: number) => x.toFixed(2);
@@ -1039,11 +1060,15 @@ function pmdStatsParagraph(title: string, st: DpStats, probes: number): string {
     + `  avg. packets per output batch: ${f2(st.txBatches ? st.txPackets / st.txBatches : 0)}\n`;
 }
 
-/** Registers dpif-netdev/pmd-stats-show and dpif-netdev/pmd-stats-clear. */
+/** Registers dpif-netdev/pmd-stats-show, pmd-stats-clear and pmd-rxq-show. */
 export function dpifNetdevUnixctlRegister(): void {
   unixctlCommandRegister('dpif-netdev/pmd-stats-show', '[-pmd core] [dp]', 0, 3, (args) => {
     const t = pmdCommandTarget(args);
     return dpifNetdevPmdStatsShow(t.dp, t.core);
+  });
+  unixctlCommandRegister('dpif-netdev/pmd-rxq-show', '[-pmd core] [-secs secs] [dp]', 0, 5, (args) => {
+    const t = pmdCommandTarget(args);
+    return dpifNetdevPmdRxqShow(t.dp, t.core);
   });
   unixctlCommandRegister('dpif-netdev/pmd-stats-clear', '[-pmd core] [dp]', 0, 3, (args) => {
     const t = pmdCommandTarget(args);
