@@ -218,7 +218,8 @@ export class DpifNetdevPmd implements DpRemote {
     if (s[b + 4] !== f.ufid) return; // the thread has not installed it yet
     c.packets += s[b]!;
     c.bytes += s[b + 1]!;
-    if (s[b + 2]! > c.used) c.used = s[b + 2]!;
+    // (The thread's clock follows this one's, but not time/stop: never "used" in the future.)
+    if (s[b + 2]! > c.used) c.used = Math.min(s[b + 2]!, Math.max(1, timeMsec()));
     c.tcpFlags |= s[b + 3]!;
   }
 
