@@ -51,10 +51,14 @@ export interface DaemonConfig {
   chdir: boolean;
   logFile: string | null;
   unixctl: string | null;
+  /** A --detach child keeps stdout and stderr (OVS's daemon_save_fd(), which
+   * ovsdb-client uses so `monitor --detach > file` still writes there);
+   * otherwise they are closed once it runs on its own. */
+  saveStdio: boolean;
 }
 
 export function defaultDaemonConfig(): DaemonConfig {
-  return { pidfile: null, overwritePidfile: false, detach: false, chdir: true, logFile: null, unixctl: null };
+  return { pidfile: null, overwritePidfile: false, detach: false, chdir: true, logFile: null, unixctl: null, saveStdio: false };
 }
 
 /** Applies 'opt' if it is a daemon or vlog option; returns false otherwise.
@@ -168,7 +172,7 @@ export class Daemon {
   static async start(cfg: DaemonConfig, memoryReport?: () => Record<string, number>): Promise<Daemon> {
     const d = new Daemon(cfg);
     const program = getProgramName();
-    if (cfg.detach && !process.env[DETACH_ENV]) await detachAndWait();
+    if (cfg.detach && !process.env[DETACH_ENV]) await detachAndWait(cfg.saveStdio);
     if (process.env[DETACH_ENV]) {
       d.statusFd = Number(process.env[DETACH_ENV]);
       delete process.env[DETACH_ENV];
@@ -249,16 +253,17 @@ function formatMemory(report: Record<string, number>): string {
 }
 
 /** The --detach parent: start the same program as a child in its own session,
- * relay its stderr until it reports ready, then exit 0 (or with its status). */
-function detachAndWait(): Promise<never> {
+ * relay its stderr (or let it keep ours, if 'saveStdio') until it reports
+ * ready, then exit 0 (or with its status). */
+function detachAndWait(saveStdio: boolean): Promise<never> {
   return new Promise(() => {
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       detached: true,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', saveStdio ? 'inherit' : 'ignore', saveStdio ? 'inherit' : 'pipe', 'pipe'],
       env: { ...process.env, [DETACH_ENV]: '3' },
     });
     let ready = false;
-    child.stderr!.on('data', (b: Buffer) => { if (!ready) process.stderr.write(b); });
+    child.stderr?.on('data', (b: Buffer) => { if (!ready) process.stderr.write(b); });
     const status = child.stdio[3] as NodeJS.ReadableStream;
     status.on('data', (b: Buffer) => {
       if (b.toString().includes('ready')) {
