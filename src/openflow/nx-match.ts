@@ -202,6 +202,13 @@ function pullHeader(d: Uint8Array, pos: number, end: number, allowCookie: boolea
   return { h, field, pos };
 }
 
+/** Shared all-ones masks by width: the mask of every exact entry (and so of
+ * every exact set_field decoded).  Read-only: nobody may write into them. */
+const ONES: Uint8Array[] = [];
+function allOnes(n: number): Uint8Array {
+  return ONES[n] ?? (ONES[n] = new Uint8Array(n).fill(0xff));
+}
+
 /** One decoded entry. */
 export interface NxmEntry {
   header: NxmHeader;
@@ -209,7 +216,8 @@ export interface NxmEntry {
   field: MfField | null;
   /** Value, field.nBytes long (right-aligned for variable-length fields). */
   value: Uint8Array;
-  /** Mask (all ones when the entry has no mask). */
+  /** Mask (all ones when the entry has no mask: then a shared array that
+   * must not be written; copy it to change it). */
   mask: Uint8Array;
   /** Offset just past the entry. */
   end: number;
@@ -248,7 +256,7 @@ function pullEntry(d: Uint8Array, pos: number, end: number, allowCookie: boolean
     if (!allowMask) return new OfpError('OFPBMC_BAD_MASK');
     mask = copyEntryValue(ph.field, d, at + width, width);
   } else {
-    mask = new Uint8Array(value.length).fill(0xff);
+    mask = allOnes(value.length);
   }
   return { header: h, field: ph.field, value, mask, end: ph.pos + plen, err: ph.err };
 }
@@ -338,6 +346,22 @@ for (const nf of byKey.values()) {
   if (nf.header.cls !== OFPXMC_EXPERIMENTER) byStdKey[nf.header.cls * 128 + nf.header.field] = nf;
 }
 
+/** Fields whose wire value is exactly their flow member's bytes (whole
+ * member, no shift, fixed width, no port or tunnel translation). */
+const PLAIN: boolean[] = MF_FIELDS.map((f) => !f.variable && f.nBytes === f.size && f.shift === 0
+  && (f.size > 4 || (f.bits >>> 0) === (f.size === 4 ? 0xffffffff : 2 ** (8 * f.size) - 1))
+  && f.id !== MF.IN_PORT_OXM && f.id !== MF.ACTSET_OUTPUT && f.id !== MF.NSH_SPI && f.id !== MF.IN_PORT
+  && !(f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) && f.off >= 0);
+/** PLAIN fields that mfSet stores as given (no value-as-mask quirk, no
+ * whole-label widening of the mask): decoders may write their bytes directly. */
+const SET_PLAIN: boolean[] = PLAIN.map((p, id) => p && id !== MF.IPV6_LABEL && id !== MF.TUN_ERSPAN_VER
+  && id !== MF.TUN_ERSPAN_DIR && id !== MF.TUN_ERSPAN_HWID && id !== MF.TUN_GTPU_FLAGS && id !== MF.TUN_GTPU_MSGTYPE);
+
+/** Per-width scratch arrays for a value and mask being checked (never kept:
+ * mfSet copies what it needs into the match). */
+const scratchV: Uint8Array[] = [], scratchM: Uint8Array[] = [];
+for (let i = 0; i <= 32; i++) { scratchV.push(new Uint8Array(i)); scratchM.push(new Uint8Array(i)); }
+
 function pullFixedEntry(d: Uint8Array, pos: number, end: number, match: Match, strict: boolean,
   pipelineOnly: boolean): number {
   if (end - pos < 4) return 0;
@@ -349,25 +373,30 @@ function pullFixedEntry(d: Uint8Array, pos: number, end: number, match: Match, s
   const f = mfFromId(nf.id);
   const hasmask = (fb & 1) !== 0;
   const width = hasmask ? len >>> 1 : len;
-  if (f.variable || width !== nf.header.len || width !== f.nBytes || (hasmask && (len & 1))) return 0;
+  if (f.variable || width !== nf.header.len || width !== f.nBytes || (hasmask && (len & 1)) || width > 32) return 0;
   const vpos = pos + 4, next = vpos + len;
   if (next > end || f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) return 0;
   if (pipelineOnly && !mfIsPipelineField(f)) return 0;
-  const value = new Uint8Array(width);
+  const value = scratchV[width]!;
   for (let i = 0; i < width; i++) value[i] = d[vpos + i]!;
   let mask: Uint8Array | null = null;
   if (hasmask) {
-    mask = new Uint8Array(width);
+    mask = scratchM[width]!;
     for (let i = 0; i < width; i++) {
       const m = d[vpos + width + i]!;
       if (value[i]! & ~m) return 0;
       mask[i] = m;
     }
-    if (!mfIsMaskValid(f, mask)) return 0;
+    if (!f.maskable && !mfIsMaskValid(f, mask)) return 0;
   }
   if (!mfIsValueValid(f, value)) return 0;
   if ((strict && !mfAreMatchPrereqsOk(f, match)) || !mfIsAllWild(f, match)) return 0;
-  if (mfSet(f, value, mask, match).error) return 0;
+  if (SET_PLAIN[f.id]) {
+    // The member's bytes are the wire bytes (what mfSet does for these fields).
+    const fl = match.flow, wc = match.wc, off = f.off;
+    if (mask) for (let i = 0; i < width; i++) { fl[off + i] = value[i]!; wc[off + i] = mask[i]!; }
+    else for (let i = 0; i < width; i++) { fl[off + i] = value[i]!; wc[off + i] = 0xff; }
+  } else if (mfSet(f, value, mask, match).error) return 0;
   matchAddEthernetPrereq(match, f);
   return next;
 }
@@ -450,15 +479,11 @@ export function nxPutEntry(b: OfpWriter, f: MfField, version: number, value: Uin
     if (masked && mask) len = Math.max(len, lz(mask));
   }
   const off = f.nBytes - len;
-  nxPutEntryRaw(b, f.id, version, value.subarray(off), masked && mask ? mask.subarray(off) : null);
+  nxPutHeaderLen(b, f.id, version, masked, len);
+  const at = b.reserve(masked ? 2 * len : len), out = b.buf;
+  for (let i = 0; i < len; i++) out[at + i] = value[off + i]!;
+  if (masked) for (let i = 0; i < len; i++) out[at + len + i] = mask![off + i]!;
 }
-
-/** Fields whose wire value is exactly their flow member's bytes (whole
- * member, no shift, fixed width, no port or tunnel translation). */
-const PLAIN: boolean[] = MF_FIELDS.map((f) => !f.variable && f.nBytes === f.size && f.shift === 0
-  && (f.size > 4 || (f.bits >>> 0) === (f.size === 4 ? 0xffffffff : 2 ** (8 * f.size) - 1))
-  && f.id !== MF.IN_PORT_OXM && f.id !== MF.ACTSET_OUTPUT && f.id !== MF.NSH_SPI && f.id !== MF.IN_PORT
-  && !(f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) && f.off >= 0);
 
 class PutCtx {
   impliedEthernet = false;
@@ -495,9 +520,24 @@ class PutCtx {
   exactIfSet(id: MF): void {
     const f = mfFromId(id);
     if (mfIsAllWild(f, this.m)) return;
+    if (PLAIN[id]) {
+      const b = this.b, n = f.size, off = f.off, fl = this.m.flow;
+      nxPutHeaderLen(b, id, this.version, false, n);
+      const at = b.reserve(n), out = b.buf;
+      for (let i = 0; i < n; i++) out[at + i] = fl[off + i]!;
+      if (!this.impliedEthernet && f.prereqs !== P.NONE) this.impliedEthernet = true;
+      return;
+    }
     this.emit(id, mfGetValue(f, this.m.flow, this.m), null);
   }
   raw(id: MF, value: Uint8Array, mask: Uint8Array | null): void { this.emit(id, value, mask); }
+  /** An exact 'n'-byte (1, 2 or 4) integer value of 'id'. */
+  int(id: MF, n: number, x: number): void {
+    const b = this.b;
+    nxPutHeaderLen(b, id, this.version, false, n);
+    if (n === 1) b.u8(x); else if (n === 2) b.u16(x); else b.u32(x);
+    if (!this.impliedEthernet && mfFromId(id).prereqs !== P.NONE) this.impliedEthernet = true;
+  }
 }
 
 function putIp(c: PutCtx, m: Match, oxm: number): void {
@@ -510,16 +550,16 @@ function putIp(c: PutCtx, m: Match, oxm: number): void {
   if (fragMask) c.raw(MF.IP_FRAG, Uint8Array.of(frag), fragMask === FLOW_NW_FRAG_MASK ? null : Uint8Array.of(fragMask));
 
   if (w[FL.NW_TOS]! & 0xfc) {
-    if (oxm) c.raw(MF.IP_DSCP_SHIFTED, Uint8Array.of(f[FL.NW_TOS]! >> 2), null);
-    else c.raw(MF.IP_DSCP, Uint8Array.of(f[FL.NW_TOS]! & 0xfc), null);
+    if (oxm) c.int(MF.IP_DSCP_SHIFTED, 1, f[FL.NW_TOS]! >> 2);
+    else c.int(MF.IP_DSCP, 1, f[FL.NW_TOS]! & 0xfc);
   }
-  if (w[FL.NW_TOS]! & 0x03) c.raw(MF.IP_ECN, Uint8Array.of(f[FL.NW_TOS]! & 0x03), null);
-  if (w[FL.NW_TTL]) c.raw(MF.IP_TTL, Uint8Array.of(f[FL.NW_TTL]!), null);
+  if (w[FL.NW_TOS]! & 0x03) c.int(MF.IP_ECN, 1, f[FL.NW_TOS]! & 0x03);
+  if (w[FL.NW_TTL]) c.int(MF.IP_TTL, 1, f[FL.NW_TTL]!);
   c.masked(MF.IPV6_LABEL);
 
   if (!w[FL.NW_PROTO]) return;
   const proto = f[FL.NW_PROTO]!;
-  c.raw(MF.IP_PROTO, Uint8Array.of(proto), null);
+  c.int(MF.IP_PROTO, 1, proto);
   if (proto === IPPROTO_TCP) { c.masked(MF.TCP_SRC); c.masked(MF.TCP_DST); c.masked(MF.TCP_FLAGS); }
   else if (proto === IPPROTO_UDP) { c.masked(MF.UDP_SRC); c.masked(MF.UDP_DST); }
   else if (proto === IPPROTO_SCTP) { c.masked(MF.SCTP_SRC); c.masked(MF.SCTP_DST); }
@@ -563,10 +603,13 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
   const T = FL.VLANS + 2;
   if (version) {
     const vid = get16(f, T) & (VLAN_VID_MASK | VLAN_CFI), vmask = get16(w, T) & (VLAN_VID_MASK | VLAN_CFI);
-    const vb = new Uint8Array(2); put16(vb, 0, vid);
-    if (vmask === (VLAN_VID_MASK | VLAN_CFI)) c.raw(MF.VLAN_VID, vb, null);
-    else if (vmask) { const mb = new Uint8Array(2); put16(mb, 0, vmask); c.raw(MF.VLAN_VID, vb, mb); }
-    if (vid && (get16(w, T) >> 13)) c.raw(MF.VLAN_PCP, Uint8Array.of(get16(f, T) >> 13), null);
+    if (vmask === (VLAN_VID_MASK | VLAN_CFI)) c.int(MF.VLAN_VID, 2, vid);
+    else if (vmask) {
+      nxPutHeaderLen(b, MF.VLAN_VID, version, true, 2);
+      b.u16(vid).u16(vmask);
+      if (mfFromId(MF.VLAN_VID).prereqs !== P.NONE) c.impliedEthernet = true;
+    }
+    if (vid && (get16(w, T) >> 13)) c.int(MF.VLAN_PCP, 1, get16(f, T) >> 13);
   } else {
     c.masked(MF.VLAN_TCI);
   }
@@ -577,7 +620,7 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
 
   if (dl === ETH_TYPE_IP || dl === ETH_TYPE_IPV6) putIp(c, m, version);
   else if (dl === ETH_TYPE_ARP || dl === ETH_TYPE_RARP) {
-    if (w[FL.NW_PROTO]) c.raw(MF.ARP_OP, Uint8Array.of(0, f[FL.NW_PROTO]!), null);
+    if (w[FL.NW_PROTO]) c.int(MF.ARP_OP, 2, f[FL.NW_PROTO]!);
     c.masked(MF.ARP_SPA); c.masked(MF.ARP_TPA); c.masked(MF.ARP_SHA); c.masked(MF.ARP_THA);
   }
 
@@ -611,9 +654,13 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
   }
 
   c.masked(MF.PKT_MARK);
-  c.masked(MF.CT_STATE); c.masked(MF.CT_ZONE); c.masked(MF.CT_MARK); c.masked(MF.CT_LABEL);
-  c.masked(MF.CT_NW_SRC); c.masked(MF.CT_IPV6_SRC); c.masked(MF.CT_NW_DST); c.masked(MF.CT_IPV6_DST);
-  if (f[FL.CT_NW_PROTO]) { c.masked(MF.CT_NW_PROTO); c.masked(MF.CT_TP_SRC); c.masked(MF.CT_TP_DST); }
+  if (!isAllZeros(w, FL.CT_STATE, FL.PACKET_TYPE - FL.CT_STATE) || !isAllZeros(w, FL.CT_LABEL, FL.CONJ_ID - FL.CT_LABEL)
+    || !isAllZeros(w, FL.CT_NW_SRC, FL.IPV6_SRC - FL.CT_NW_SRC) || !isAllZeros(w, FL.CT_IPV6_SRC, FL.IPV6_LABEL - FL.CT_IPV6_SRC)
+    || !isAllZeros(w, FL.CT_TP_SRC, FL.IGMP_GROUP_IP4 - FL.CT_TP_SRC)) {
+    c.masked(MF.CT_STATE); c.masked(MF.CT_ZONE); c.masked(MF.CT_MARK); c.masked(MF.CT_LABEL);
+    c.masked(MF.CT_NW_SRC); c.masked(MF.CT_IPV6_SRC); c.masked(MF.CT_NW_DST); c.masked(MF.CT_IPV6_DST);
+    if (f[FL.CT_NW_PROTO]) { c.masked(MF.CT_NW_PROTO); c.masked(MF.CT_TP_SRC); c.masked(MF.CT_TP_DST); }
+  }
   c.masked(MF.METADATA);
 
   if (cookieMask) {

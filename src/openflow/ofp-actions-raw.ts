@@ -243,17 +243,22 @@ export function putRaw(w: OfpWriter, raw: RawName, version: number, arg: bigint 
   const inst = rawInstance(raw, version);
   const start = w.len;
   w.zeros(inst.minLen);
-  w.buf.fill(0, start, start + inst.minLen);
+  const b = w.buf;
   w.set16(start, inst.vendor ? OFPAT_VENDOR : inst.type);
   w.set16(start + 2, inst.minLen);
   if (inst.vendor) {
     w.set32(start + 4, inst.vendor);
     w.set16(start + 8, inst.type);
   }
-  let a = BigInt(arg);
-  for (let i = inst.argLen - 1; i >= 0; i--) {
-    w.buf[start + inst.argOfs + i] = Number(a & 0xffn);
-    a >>= 8n;
+  const n = inst.argLen, at = start + inst.argOfs;
+  if (typeof arg === 'number' && n <= 4) {
+    for (let i = n - 1; i >= 0; i--) { b[at + i] = arg; arg = Math.floor(arg / 256); }
+  } else {
+    let a = BigInt(arg);
+    for (let i = n - 1; i >= 0; i--) {
+      b[at + i] = Number(a & 0xffn);
+      a >>= 8n;
+    }
   }
   return start;
 }
@@ -261,6 +266,6 @@ export function putRaw(w: OfpWriter, raw: RawName, version: number, arg: bigint 
 /** Pads the action that starts at 'start' to 8 bytes and sets its length (pad_ofpat). */
 export function padAction(w: OfpWriter, start: number): void {
   const pad = (8 - ((w.len - start) % 8)) % 8;
-  if (pad) { const at = w.len; w.zeros(pad); w.buf.fill(0, at, at + pad); }
+  if (pad) w.zeros(pad);
   w.set16(start + 2, w.len - start);
 }

@@ -127,6 +127,20 @@ export function copyBytes(src: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A copy of d[pos..pos+n) (in the writers' slab when small): copyBytes
+ * without a view of the source. */
+export function copyRange(d: Uint8Array, pos: number, n: number): Uint8Array {
+  if (n > SLAB_GRANT) return d.slice(pos, pos + n);
+  if (slabOff + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabOff = 0;
+  }
+  const at = slabOff, s = slab;
+  for (let i = 0; i < n; i++) s[at + i] = d[pos + i]!;
+  slabOff += (n + 7) & ~7;
+  return s.subarray(at, at + n);
+}
+
 /** A growable big-endian writer.  finish() returns the bytes written. */
 export class OfpWriter {
   buf: Uint8Array;
@@ -185,14 +199,16 @@ export class OfpWriter {
     return this;
   }
   u64(v: bigint): this {
+    // Most values (cookies, counters) fit in 32 bits: one comparison, no BigInt made.
+    if (v >= 0n && v <= 0xffffffffn) return this.u32(0).u32(Number(v));
     const x = BigInt.asUintN(64, v);
-    if (x <= 0xffffffffn) return this.u32(0).u32(Number(x));
     return this.u32(Number(x >> 32n)).u32(Number(x & 0xffffffffn));
   }
   bytes(b: Uint8Array): this { const at = this.reserve(b.length); this.buf.set(b, at); return this; }
   zeros(n: number): this {
-    const at = this.reserve(n);
-    this.buf.fill(0, at, at + n);
+    const at = this.reserve(n), b = this.buf;
+    if (n <= 16) for (let i = 0; i < n; i++) b[at + i] = 0;
+    else b.fill(0, at, at + n);
     return this;
   }
 
