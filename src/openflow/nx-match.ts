@@ -22,7 +22,7 @@
 import {
   type MfField, MF, MF_FIELDS, mfFromId, mfFromName, mfGetValue, mfIsAllWild, mfIsMaskValid,
   mfIsValueValid, mfAreMatchPrereqsOk, mfIsPipelineField, mfSet, matchAddEthernetPrereq, P,
-  mfSetFlowValue, mfMaskFieldMasked,
+  mfSetFlowValue, mfMaskFieldMasked, mfGetInt,
 } from './meta-flow.js';
 import { Match } from './match.js';
 import { OfpError, type OfpErrName } from './ofp-errors.js';
@@ -520,15 +520,23 @@ class PutCtx {
   exactIfSet(id: MF): void {
     const f = mfFromId(id);
     if (mfIsAllWild(f, this.m)) return;
+    const b = this.b;
     if (PLAIN[id]) {
-      const b = this.b, n = f.size, off = f.off, fl = this.m.flow;
+      const n = f.size, off = f.off, fl = this.m.flow;
       nxPutHeaderLen(b, id, this.version, false, n);
       const at = b.reserve(n), out = b.buf;
       for (let i = 0; i < n; i++) out[at + i] = fl[off + i]!;
-      if (!this.impliedEthernet && f.prereqs !== P.NONE) this.impliedEthernet = true;
+    } else if (f.size <= 4 && f.nBytes <= 4 && !(id >= MF.TUN_METADATA0 && id <= MF.TUN_METADATA63)) {
+      const n = f.nBytes;
+      let x = mfGetInt(f, this.m.flow);
+      nxPutHeaderLen(b, id, this.version, false, n);
+      const at = b.reserve(n), out = b.buf;
+      for (let i = n - 1; i >= 0; i--) { out[at + i] = x; x = Math.floor(x / 256); }
+    } else {
+      this.emit(id, mfGetValue(f, this.m.flow, this.m), null);
       return;
     }
-    this.emit(id, mfGetValue(f, this.m.flow, this.m), null);
+    if (!this.impliedEthernet && f.prereqs !== P.NONE) this.impliedEthernet = true;
   }
   raw(id: MF, value: Uint8Array, mask: Uint8Array | null): void { this.emit(id, value, mask); }
   /** An exact 'n'-byte (1, 2 or 4) integer value of 'id'. */
@@ -649,8 +657,13 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
   }
 
   if (!isAllZeros(w, FL.REGS, FL.SKB_PRIORITY - FL.REGS)) {
-    if (version < 6) for (let i = 0; i < 16; i++) c.masked(MF.REG0 + i);
-    else for (let i = 0; i < 8; i++) c.masked(MF.XREG0 + i);
+    // Only the registers matched on (each is a whole 4- or 8-byte member).
+    const step = version < 6 ? 4 : 8, first = version < 6 ? MF.REG0 : MF.XREG0;
+    for (let i = 0, off = FL.REGS; off < FL.SKB_PRIORITY; i++, off += step) {
+      let any = 0;
+      for (let j = 0; j < step; j++) any |= w[off + j]!;
+      if (any) c.masked(first + i);
+    }
   }
 
   c.masked(MF.PKT_MARK);
