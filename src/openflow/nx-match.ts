@@ -29,7 +29,7 @@ import { OfpError, type OfpErrName } from './ofp-errors.js';
 import type { OfpWriter } from './ofp-buffer.js';
 import { WireBuf, insertBytes } from './wire-buf.js';
 import {
-  FL, get16, get32, put16, isAllOnes, isAllZeros, flowDlType, ETH_TYPE_IP, ETH_TYPE_IPV6,
+  FL, get16, get32, put16, isAllOnes, isAllZeros, isZeroRange, flowDlType, ETH_TYPE_IP, ETH_TYPE_IPV6,
   ETH_TYPE_ARP, ETH_TYPE_RARP, ETH_TYPE_MPLS, ETH_TYPE_MPLS_MCAST, IPPROTO_TCP, IPPROTO_UDP,
   IPPROTO_SCTP, IPPROTO_ICMP, IPPROTO_ICMPV6, FLOW_NW_FRAG_MASK, VLAN_VID_MASK, VLAN_CFI,
   ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT, PT_ETH,
@@ -264,6 +264,18 @@ function pullEntry(d: Uint8Array, pos: number, end: number, allowCookie: boolean
 /** Decodes one entry (value and optional mask) at d[pos..end) for set_field-like uses. */
 export function nxPullEntry(d: Uint8Array, pos: number, end: number, isAction: boolean, allowMask = true):
   NxmEntry | OfpError {
+  if (end - pos >= 4) {
+    // Common case first: an exact standard entry of a fixed-width field.
+    const x = get32(d, pos);
+    const key = stdIndex(x), len = x & 0xff;
+    const f = key >= 0 && !(x & 0x100) ? stdField[key] : null;
+    if (f && !f.variable && len === f.nBytes && len === stdLen[key] && pos + 4 + len <= end
+      && !(f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63)) {
+      const value = new Uint8Array(len);
+      for (let i = 0; i < len; i++) value[i] = d[pos + 4 + i]!;
+      return { header: headerFromU32(x), field: f, value, mask: allOnes(len), end: pos + 4 + len };
+    }
+  }
   const e = pullEntry(d, pos, end, false, isAction, allowMask);
   if (e instanceof OfpError) return e;
   if (e.err) return new OfpError(e.err);
@@ -341,9 +353,30 @@ export function nxPullRaw(d: Uint8Array, pos: number, len: number, opts: PullOpt
  * length, whose value is valid and new to the match.  Returns the offset past
  * the entry once it is in 'match', or 0 to let the general path decide (and
  * report any error). */
-const byStdKey: (NxmField | undefined)[] = [];
+/* Standard code points in dense tables (a sparse array indexed by
+ * class * 128 + field would fall back to slow dictionary elements). */
+/** Dense index of a standard header (class and field in 'x', the header's
+ * top 23 bits), or -1 for other classes. */
+function stdIndex(x: number): number {
+  const cls = x >>> 16, field = (x >>> 9) & 0x7f;
+  switch (cls) {
+    case OFPXMC_NXM_0: return field;
+    case OFPXMC_NXM_1: return 128 + field;
+    case OFPXMC_OPENFLOW_BASIC: return 256 + field;
+    case OFPXMC_PACKET_REGS: return 384 + field;
+    default: return -1;
+  }
+}
+/** Length of each standard code point (its header's len), 0 if none. */
+const stdLen = new Uint8Array(512);
+/** The field of each standard code point. */
+const stdField: (MfField | null)[] = new Array<MfField | null>(512).fill(null);
 for (const nf of byKey.values()) {
-  if (nf.header.cls !== OFPXMC_EXPERIMENTER) byStdKey[nf.header.cls * 128 + nf.header.field] = nf;
+  const i = stdIndex(headerToU32(nf.header));
+  if (i >= 0) {
+    stdLen[i] = nf.header.len;
+    stdField[i] = mfFromId(nf.id);
+  }
 }
 
 /** Fields whose wire value is exactly their flow member's bytes (whole
@@ -357,6 +390,12 @@ const PLAIN: boolean[] = MF_FIELDS.map((f) => !f.variable && f.nBytes === f.size
 const SET_PLAIN: boolean[] = PLAIN.map((p, id) => p && id !== MF.IPV6_LABEL && id !== MF.TUN_ERSPAN_VER
   && id !== MF.TUN_ERSPAN_DIR && id !== MF.TUN_ERSPAN_HWID && id !== MF.TUN_GTPU_FLAGS && id !== MF.TUN_GTPU_MSGTYPE);
 
+/** SET_PLAIN fields that accept any value (mfIsValueValid has no rule for
+ * them: every rule there refuses all-zeros or all-ones), so a decoder can
+ * copy their bytes without looking at them. */
+const ANY_VALUE: boolean[] = MF_FIELDS.map((f) => SET_PLAIN[f.id]! && f.nBytes <= 32
+  && mfIsValueValid(f, new Uint8Array(f.nBytes)) && mfIsValueValid(f, new Uint8Array(f.nBytes).fill(0xff)));
+
 /** Per-width scratch arrays for a value and mask being checked (never kept:
  * mfSet copies what it needs into the match). */
 const scratchV: Uint8Array[] = [], scratchM: Uint8Array[] = [];
@@ -365,18 +404,28 @@ for (let i = 0; i <= 32; i++) { scratchV.push(new Uint8Array(i)); scratchM.push(
 function pullFixedEntry(d: Uint8Array, pos: number, end: number, match: Match, strict: boolean,
   pipelineOnly: boolean): number {
   if (end - pos < 4) return 0;
-  const cls = (d[pos]! << 8) | d[pos + 1]!;
-  if (cls === OFPXMC_EXPERIMENTER) return 0;
-  const fb = d[pos + 2]!, len = d[pos + 3]!;
-  const nf = byStdKey[cls * 128 + (fb >>> 1)];
-  if (!nf) return 0;
-  const f = mfFromId(nf.id);
-  const hasmask = (fb & 1) !== 0;
+  const x = get32(d, pos);
+  const key = stdIndex(x);
+  if (key < 0) return 0;
+  const f = stdField[key];
+  if (!f) return 0;
+  const len = x & 0xff, hasmask = (x & 0x100) !== 0;
   const width = hasmask ? len >>> 1 : len;
-  if (f.variable || width !== nf.header.len || width !== f.nBytes || (hasmask && (len & 1)) || width > 32) return 0;
+  if (f.variable || width !== stdLen[key] || width !== f.nBytes || (hasmask && (len & 1)) || width > 32) return 0;
   const vpos = pos + 4, next = vpos + len;
   if (next > end || f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) return 0;
   if (pipelineOnly && !mfIsPipelineField(f)) return 0;
+  if (ANY_VALUE[f.id] && (!hasmask || f.maskable)) {
+    // Bytes straight from the wire into the match, checked as mfSet would.
+    const fl = match.flow, wc = match.wc, off = f.off;
+    for (let i = 0; i < width; i++) if (wc[off + i]) return 0;
+    if (hasmask) for (let i = 0; i < width; i++) if (d[vpos + i]! & ~d[vpos + width + i]!) return 0;
+    if (strict && f.prereqs !== P.NONE && !mfAreMatchPrereqsOk(f, match)) return 0;
+    if (hasmask) for (let i = 0; i < width; i++) { fl[off + i] = d[vpos + i]!; wc[off + i] = d[vpos + width + i]!; }
+    else for (let i = 0; i < width; i++) { fl[off + i] = d[vpos + i]!; wc[off + i] = 0xff; }
+    if (f.prereqs !== P.NONE) match.setDefaultPacketType();
+    return next;
+  }
   const value = scratchV[width]!;
   for (let i = 0; i < width; i++) value[i] = d[vpos + i]!;
   let mask: Uint8Array | null = null;
@@ -633,7 +682,7 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
   }
 
   // Whole groups of members are usually wild: skip their fields at once.
-  const tunnel = !isAllZeros(w, 0, FL.TUN_MD_PRESENT);
+  const tunnel = !isZeroRange(w, 0, FL.TUN_MD_PRESENT);
   if (tunnel) {
     c.masked(MF.TUN_ID);
     c.masked(MF.TUN_FLAGS);
@@ -650,13 +699,13 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
     c.masked(MF.TUN_GTPU_FLAGS); c.masked(MF.TUN_GTPU_MSGTYPE);
   }
 
-  if (!isAllZeros(w, FL.NSH_FLAGS, FL.TP_SRC - FL.NSH_FLAGS)) {
+  if (!isZeroRange(w, FL.NSH_FLAGS, FL.TP_SRC - FL.NSH_FLAGS)) {
     c.masked(MF.NSH_FLAGS); c.masked(MF.NSH_TTL); c.masked(MF.NSH_MDTYPE); c.masked(MF.NSH_NP);
     c.masked(MF.NSH_SPI); c.masked(MF.NSH_SI);
     for (let i = 0; i < 4; i++) c.masked(MF.NSH_C1 + i);
   }
 
-  if (!isAllZeros(w, FL.REGS, FL.SKB_PRIORITY - FL.REGS)) {
+  if (!isZeroRange(w, FL.REGS, FL.SKB_PRIORITY - FL.REGS)) {
     // Only the registers matched on (each is a whole 4- or 8-byte member).
     const step = version < 6 ? 4 : 8, first = version < 6 ? MF.REG0 : MF.XREG0;
     for (let i = 0, off = FL.REGS; off < FL.SKB_PRIORITY; i++, off += step) {
@@ -667,9 +716,9 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
   }
 
   c.masked(MF.PKT_MARK);
-  if (!isAllZeros(w, FL.CT_STATE, FL.PACKET_TYPE - FL.CT_STATE) || !isAllZeros(w, FL.CT_LABEL, FL.CONJ_ID - FL.CT_LABEL)
-    || !isAllZeros(w, FL.CT_NW_SRC, FL.IPV6_SRC - FL.CT_NW_SRC) || !isAllZeros(w, FL.CT_IPV6_SRC, FL.IPV6_LABEL - FL.CT_IPV6_SRC)
-    || !isAllZeros(w, FL.CT_TP_SRC, FL.IGMP_GROUP_IP4 - FL.CT_TP_SRC)) {
+  if (!isZeroRange(w, FL.CT_STATE, FL.PACKET_TYPE - FL.CT_STATE) || !isZeroRange(w, FL.CT_LABEL, FL.CONJ_ID - FL.CT_LABEL)
+    || !isZeroRange(w, FL.CT_NW_SRC, FL.IPV6_SRC - FL.CT_NW_SRC) || !isZeroRange(w, FL.CT_IPV6_SRC, FL.IPV6_LABEL - FL.CT_IPV6_SRC)
+    || !isZeroRange(w, FL.CT_TP_SRC, FL.IGMP_GROUP_IP4 - FL.CT_TP_SRC)) {
     c.masked(MF.CT_STATE); c.masked(MF.CT_ZONE); c.masked(MF.CT_MARK); c.masked(MF.CT_LABEL);
     c.masked(MF.CT_NW_SRC); c.masked(MF.CT_IPV6_SRC); c.masked(MF.CT_NW_DST); c.masked(MF.CT_IPV6_DST);
     if (f[FL.CT_NW_PROTO]) { c.masked(MF.CT_NW_PROTO); c.masked(MF.CT_TP_SRC); c.masked(MF.CT_TP_DST); }

@@ -398,14 +398,15 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
     log.warnRl(actionsRl, `bad instruction format at offset ${(len / 8 - left) * 8}`);
     return new OfpError('OFPBIC_BAD_LEN');
   }
-  const out: Ofpact[] = [];
+  let out: Ofpact[] = [];
   const meter = iat[Inst.METER]!;
   if (meter >= 0) out.push({ type: 'METER', meterId: get32(d, meter + 4) });
   const apply = iat[Inst.APPLY_ACTIONS]!;
   if (apply >= 0) {
     const acts = decodeList(d, apply + 8, ilens[Inst.APPLY_ACTIONS]! - 8, version);
     if (acts instanceof OfpError) return acts;
-    for (const a of acts) out.push(a);
+    if (out.length) for (const a of acts) out.push(a);
+    else out = acts;
   }
   if (iat[Inst.CLEAR_ACTIONS]! >= 0) out.push({ type: 'CLEAR_ACTIONS' });
   const write = iat[Inst.WRITE_ACTIONS]!;

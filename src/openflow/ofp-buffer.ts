@@ -147,6 +147,8 @@ export class OfpWriter {
   len = 0;
   /** Slab offset of 'buf' while it may hand back unused space (-1 if not). */
   private slabAt: number;
+  /** The slab 'buf' was granted from. */
+  private from: Uint8Array | null = null;
 
   constructor(capacity = 64) {
     if (capacity <= SLAB_GRANT) {
@@ -155,6 +157,7 @@ export class OfpWriter {
         slabOff = 0;
       }
       this.slabAt = slabOff;
+      this.from = slab;
       this.buf = slab.subarray(slabOff, slabOff + SLAB_GRANT);
       slabOff += SLAB_GRANT;
     } else {
@@ -241,7 +244,7 @@ export class OfpWriter {
     if (this.slabAt >= 0) {
       // Hand back the unused part of the grant if nobody took slab space since.
       const b = this.buf;
-      if (b.buffer === slab.buffer && slabOff === this.slabAt + SLAB_GRANT) slabOff = this.slabAt + ((len + 7) & ~7);
+      if (this.from === slab && slabOff === this.slabAt + SLAB_GRANT) slabOff = this.slabAt + ((len + 7) & ~7);
       this.slabAt = -1;
       this.buf = b.subarray(0, len);
       return this.buf;
