@@ -173,8 +173,8 @@ export function rawInstance(raw: RawName, version: number): RawInstance {
 /** A decoded action header. */
 export interface PulledRaw {
   inst: RawInstance;
-  /** The integer argument (0 for struct or void actions). */
-  arg: bigint;
+  /** The integer argument as a number (0 for struct or void actions; see rawArg). */
+  argNum: number;
   /** Offset and length of the whole action. */
   pos: number;
   len: number;
@@ -218,7 +218,19 @@ export function pullRaw(d: Uint8Array, pos: number, end: number, version: number
     log.warnRl(actionsRl, `OpenFlow action ${inst.name} length ${len} is not a multiple of 8`);
     return new OfpError('OFPBAC_BAD_LEN');
   }
-  return { inst, arg: readArg(d, pos + inst.argOfs, inst.argLen), pos, len };
+  return { inst, argNum: readArgNum(d, pos + inst.argOfs, inst.argLen), pos, len };
+}
+
+/** The integer argument of the action of 'inst' at d[pos] as a bigint. */
+export function rawArg(d: Uint8Array, pos: number, inst: RawInstance): bigint {
+  return readArg(d, pos + inst.argOfs, inst.argLen);
+}
+
+/** The big-endian integer argument of 'n' bytes at d[p] as a number (inexact beyond 2^53). */
+function readArgNum(d: Uint8Array, p: number, n: number): number {
+  let x = 0;
+  for (let i = 0; i < n; i++) x = x * 256 + d[p + i]!;
+  return x;
 }
 
 /** The big-endian integer argument of 'n' bytes at d[p] (one BigInt made). */

@@ -28,7 +28,7 @@ import { Match } from './match.js';
 import type { MfField } from './meta-flow.js';
 import { Proto } from './meta-flow.js';
 import type { MfSubfield } from './nx-match.js';
-import { pullRaw, actionsRl, type PulledRaw, type RawName } from './ofp-actions-raw.js';
+import { pullRaw, rawArg, actionsRl, type PulledRaw, type RawName } from './ofp-actions-raw.js';
 import { parseKeyValue, type KvCursor } from './ofp-parse.js';
 import { parsePort, type PortNames } from './ofp-port-map.js';
 import { FL, get16, get32, put16, put32 } from './flow.js';
@@ -173,7 +173,9 @@ export interface DecodeCtx {
   pos: number;
   len: number;
   /** Integer argument for integer-argument raws. */
-  arg: bigint;
+  readonly arg: bigint;
+  /** The same as a number (exact up to 2^53: use 'arg' for 64-bit arguments). */
+  readonly argNum: number;
   raw: RawName;
   /** Decodes nested actions at d[pos..pos+len) (clone, ct). */
   nested(pos: number, len: number, outer: OfpactType): Ofpact[] | OfpError;
@@ -291,9 +293,12 @@ function allowedInActionSet(t: OfpactType): boolean {
 class ListDecodeCtx implements DecodeCtx {
   pos = 0;
   len = 0;
-  arg = 0n;
+  argNum = 0;
   raw: RawName = '';
+  inst: PulledRaw['inst'] | null = null;
   constructor(readonly d: Uint8Array, readonly version: number) {}
+  /** Made only for decoders that ask (most use argNum or no argument). */
+  get arg(): bigint { return this.inst ? rawArg(this.d, this.pos, this.inst) : 0n; }
   nested(p: number, l: number, outer: OfpactType): Ofpact[] | OfpError {
     const acts = decodeList(this.d, p, l, this.version);
     if (acts instanceof OfpError) return acts;
@@ -330,7 +335,8 @@ function decodeOne(c: ListDecodeCtx, r: PulledRaw): Ofpact | Ofpact[] | OfpError
   if (!dec) return new OfpError('OFPBAC_BAD_TYPE', `${r.inst.name} not implemented`);
   c.pos = r.pos;
   c.len = r.len;
-  c.arg = r.arg;
+  c.argNum = r.argNum;
+  c.inst = r.inst;
   c.raw = r.inst.raw;
   return dec(c);
 }
