@@ -155,23 +155,3 @@ export function isAllOnes(b: Uint8Array, o = 0, n = b.length - o): boolean {
   return true;
 }
 
-/* Word-wise zero test for aligned ranges: flows and matches are mostly
- * views at 8-byte offsets of a slab, so a range can be read as 32-bit words
- * through one Int32Array over the buffer (cached for the last buffer seen,
- * which it keeps alive). */
-let wordsOf: ArrayBufferLike | null = null;
-let words: Int32Array<ArrayBufferLike> = new Int32Array(0);
-
-/** Same as isAllZeros(b, off, n), four bytes at a time when aligned. */
-export function isZeroRange(b: Uint8Array, off: number, n: number): boolean {
-  const start = b.byteOffset + off;
-  if ((start | n) & 3) return isAllZeros(b, off, n);
-  const buf = b.buffer;
-  if (buf !== wordsOf) {
-    words = new Int32Array(buf, 0, buf.byteLength >> 2);
-    wordsOf = buf;
-  }
-  const w = words;
-  for (let i = start >> 2, e = (start + n) >> 2; i < e; i++) if (w[i] !== 0) return false;
-  return true;
-}

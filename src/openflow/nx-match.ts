@@ -29,7 +29,7 @@ import { OfpError, type OfpErrName } from './ofp-errors.js';
 import type { OfpWriter } from './ofp-buffer.js';
 import { WireBuf, insertBytes } from './wire-buf.js';
 import {
-  FL, get16, get32, put16, isAllOnes, isAllZeros, isZeroRange, flowDlType, ETH_TYPE_IP, ETH_TYPE_IPV6,
+  FL, get16, get32, put16, isAllOnes, isAllZeros, flowDlType, ETH_TYPE_IP, ETH_TYPE_IPV6,
   ETH_TYPE_ARP, ETH_TYPE_RARP, ETH_TYPE_MPLS, ETH_TYPE_MPLS_MCAST, IPPROTO_TCP, IPPROTO_UDP,
   IPPROTO_SCTP, IPPROTO_ICMP, IPPROTO_ICMPV6, FLOW_NW_FRAG_MASK, VLAN_VID_MASK, VLAN_CFI,
   ND_NEIGHBOR_SOLICIT, ND_NEIGHBOR_ADVERT, PT_ETH,
@@ -547,10 +547,19 @@ class PutCtx {
     const f = mfFromId(id);
     if (PLAIN[id]) {
       // Bytes on the wire are the flow member's bytes: copy them directly.
-      const w = this.m.wc, off = f.off, n = f.size;
+      const m = this.m, w = m.wc, off = f.off, n = f.size, ws = m.words;
       let any = 0, all = 0xff;
-      for (let i = 0; i < n; i++) { const x = w[off + i]!; any |= x; all &= x; }
-      if (!any) return;
+      if (ws && !((off | n) & 3)) {
+        // Whole 32-bit words: one read each.
+        let a = 0, l = -1;
+        for (let i = m.wcWord + (off >> 2), e = i + (n >> 2); i < e; i++) { const x = ws[i]!; a |= x; l &= x; }
+        if (!a) return;
+        any = 1;
+        all = l === -1 ? 0xff : 0;
+      } else {
+        for (let i = 0; i < n; i++) { const x = w[off + i]!; any |= x; all &= x; }
+        if (!any) return;
+      }
       const b = this.b, exact = all === 0xff;
       nxPutHeaderLen(b, id, this.version, !exact, n);
       const at = b.reserve(exact ? n : 2 * n), out = b.buf, fl = this.m.flow;
@@ -635,6 +644,14 @@ function putIp(c: PutCtx, m: Match, oxm: number): void {
   }
 }
 
+/** True if 'm' wildcards all of wc[off..off+n) (both multiples of 4). */
+function wcZero(m: Match, off: number, n: number): boolean {
+  const ws = m.words;
+  if (!ws) return isAllZeros(m.wc, off, n);
+  for (let i = m.wcWord + (off >> 2), e = i + (n >> 2); i < e; i++) if (ws[i] !== 0) return false;
+  return true;
+}
+
 /**
  * Appends the NXM (version 0) or OXM (version = OpenFlow wire version)
  * entries for 'm' to 'b', in nx_put_raw's order, with the cookie
@@ -682,7 +699,7 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
   }
 
   // Whole groups of members are usually wild: skip their fields at once.
-  const tunnel = !isZeroRange(w, 0, FL.TUN_MD_PRESENT);
+  const tunnel = !wcZero(m, 0, FL.TUN_MD_PRESENT);
   if (tunnel) {
     c.masked(MF.TUN_ID);
     c.masked(MF.TUN_FLAGS);
@@ -699,13 +716,13 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
     c.masked(MF.TUN_GTPU_FLAGS); c.masked(MF.TUN_GTPU_MSGTYPE);
   }
 
-  if (!isZeroRange(w, FL.NSH_FLAGS, FL.TP_SRC - FL.NSH_FLAGS)) {
+  if (!wcZero(m, FL.NSH_FLAGS, FL.TP_SRC - FL.NSH_FLAGS)) {
     c.masked(MF.NSH_FLAGS); c.masked(MF.NSH_TTL); c.masked(MF.NSH_MDTYPE); c.masked(MF.NSH_NP);
     c.masked(MF.NSH_SPI); c.masked(MF.NSH_SI);
     for (let i = 0; i < 4; i++) c.masked(MF.NSH_C1 + i);
   }
 
-  if (!isZeroRange(w, FL.REGS, FL.SKB_PRIORITY - FL.REGS)) {
+  if (!wcZero(m, FL.REGS, FL.SKB_PRIORITY - FL.REGS)) {
     // Only the registers matched on (each is a whole 4- or 8-byte member).
     const step = version < 6 ? 4 : 8, first = version < 6 ? MF.REG0 : MF.XREG0;
     for (let i = 0, off = FL.REGS; off < FL.SKB_PRIORITY; i++, off += step) {
@@ -716,9 +733,9 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
   }
 
   c.masked(MF.PKT_MARK);
-  if (!isZeroRange(w, FL.CT_STATE, FL.PACKET_TYPE - FL.CT_STATE) || !isZeroRange(w, FL.CT_LABEL, FL.CONJ_ID - FL.CT_LABEL)
-    || !isZeroRange(w, FL.CT_NW_SRC, FL.IPV6_SRC - FL.CT_NW_SRC) || !isZeroRange(w, FL.CT_IPV6_SRC, FL.IPV6_LABEL - FL.CT_IPV6_SRC)
-    || !isZeroRange(w, FL.CT_TP_SRC, FL.IGMP_GROUP_IP4 - FL.CT_TP_SRC)) {
+  if (!wcZero(m, FL.CT_STATE, FL.PACKET_TYPE - FL.CT_STATE) || !wcZero(m, FL.CT_LABEL, FL.CONJ_ID - FL.CT_LABEL)
+    || !wcZero(m, FL.CT_NW_SRC, FL.IPV6_SRC - FL.CT_NW_SRC) || !wcZero(m, FL.CT_IPV6_SRC, FL.IPV6_LABEL - FL.CT_IPV6_SRC)
+    || !wcZero(m, FL.CT_TP_SRC, FL.IGMP_GROUP_IP4 - FL.CT_TP_SRC)) {
     c.masked(MF.CT_STATE); c.masked(MF.CT_ZONE); c.masked(MF.CT_MARK); c.masked(MF.CT_LABEL);
     c.masked(MF.CT_NW_SRC); c.masked(MF.CT_IPV6_SRC); c.masked(MF.CT_NW_DST); c.masked(MF.CT_IPV6_DST);
     if (f[FL.CT_NW_PROTO]) { c.masked(MF.CT_NW_PROTO); c.masked(MF.CT_TP_SRC); c.masked(MF.CT_TP_DST); }
