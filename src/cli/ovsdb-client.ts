@@ -22,7 +22,7 @@ import { vlogModule, vlogSetFromString } from '../lib/vlog.js';
 import { type Json, type JsonObject, jsonParse, jsonToString, isJsonObject } from '../lib/json.js';
 import { parseJsonOvs } from '../lib/json-ovs-parse.js';
 import { shashOrder } from '../lib/shash-order.js';
-import { DAEMON_OPTIONS, defaultDaemonConfig, handleDaemonOption, Daemon, daemonUsage, replayUsage, REPLAY_OPTIONS } from '../lib/daemon.js';
+import { DAEMON_OPTIONS, defaultDaemonConfig, handleDaemonOption, Daemon, daemonUsage, isDetachedChild, replayUsage, REPLAY_OPTIONS } from '../lib/daemon.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import type { DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 import type { ColumnSchema } from '../ovsdb/column.js';
@@ -231,7 +231,7 @@ function parseOptions(argv: string[]): string[] {
     const env = process.env.OVS_CTL_TIMEOUT;
     if (env && /^\d+$/.test(env)) timeout = Number(env);
   }
-  if (timeout) {
+  if (timeout && !isDetachedChild()) {
     setTimeout(() => {
       vlogModule('fatal_signal').warn('terminating with signal 14 (Alarm clock)');
       process.kill(process.pid, 'SIGALRM');

@@ -57,6 +57,10 @@ export interface DaemonConfig {
   saveStdio: boolean;
 }
 
+/** True in the child a --detach parent started (before Daemon.start() runs).
+ * Like a forked child in OVS, it has no pending alarm (-t/--timeout). */
+export function isDetachedChild(): boolean { return process.env[DETACH_ENV] !== undefined; }
+
 export function defaultDaemonConfig(): DaemonConfig {
   return { pidfile: null, overwritePidfile: false, detach: false, chdir: true, logFile: null, unixctl: null, saveStdio: false };
 }
@@ -196,6 +200,7 @@ export class Daemon {
           ? strerror('ENOENT') : errorText(e);
         ovsFatal(0, `${path}: could not initialize control socket (${why})`);
       }
+      d.onAnyExit(() => { try { unlinkSync(path); } catch { /* gone */ } });
       d.atExit(() => {
         d.unixctl?.close();
         try { unlinkSync(path); } catch { /* gone */ }
@@ -240,6 +245,22 @@ export class Daemon {
       ovsFatal(0, (e as Error).message);
     }
     this.atExit(() => removePidfile(path));
+    this.onAnyExit(() => removePidfile(path));
+  }
+
+  /** Runs 'fn' however the process ends: process.exit() (e.g. ovsFatal) or
+   * SIGALRM (re-raised afterwards, so the exit status still tells it), as
+   * OVS's fatal-signal hooks remove pidfiles and sockets. */
+  private onAnyExit(fn: () => void): void {
+    process.on('exit', fn);
+    if (process.listenerCount('SIGALRM') === 0) {
+      process.on('SIGALRM', () => {
+        process.emit('exit', 142);
+        process.removeAllListeners('exit');
+        process.removeAllListeners('SIGALRM');
+        process.kill(process.pid, 'SIGALRM');
+      });
+    }
   }
 
   private async runHooksQuietly(): Promise<void> {
