@@ -83,6 +83,9 @@ export class JsonRpc {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private out: string[] = [];
+  /** True while receive() is handling a chunk. */
+  private receiving = false;
+  private readonly onMessage = (msg: unknown): void => this.dispatch(msg);
   private flushScheduled = false;
   private closed = false;
   private stringify: (msg: object) => string = JSON.stringify;
@@ -158,7 +161,8 @@ export class JsonRpc {
   sendText(text: string): void {
     if (this.closed) return;
     this.out.push(text);
-    if (!this.flushScheduled) {
+    // While a chunk is being handled, receive() writes the replies at its end.
+    if (!this.flushScheduled && !this.receiving) {
       this.flushScheduled = true;
       process.nextTick(() => this.flush());
     }
@@ -194,9 +198,13 @@ export class JsonRpc {
   private receive(chunk: Buffer): void {
     this.rxBytes += chunk.length;
     this.lastReceived = Date.now();
+    this.receiving = true;
     try {
-      this.parser.push(chunk, (msg) => this.dispatch(msg));
+      this.parser.push(chunk, this.onMessage);
+      this.receiving = false;
+      if (this.out.length !== 0 && !this.flushScheduled) this.flush();
     } catch (e) {
+      this.receiving = false;
       if (e instanceof JsonFramingError || e instanceof JsonRpcProtocolError) {
         log.warnRl(rl, `${this.name}: error parsing stream: ${e.message}`);
         this.protocolError(e.message);
