@@ -9,6 +9,7 @@
  * turn per batch, as a PMD thread would run:
  *
  *   dp emc hits      one megaflow "in_port(1) -> 2", 64 distinct 5-tuples in the EMC
+ *   dp emc hits, pmd the same in a PMD thread's replica (hits counted in the shared slab)
  *   dp megaflow hits the same with the EMC off (classifier on every packet)
  *   dp 8 masks       1024 flows over 8 megaflow masks, EMC off
  *   dp set+output    EMC hits whose flow rewrites the IPv4 source (set_masked, checksums) then outputs
@@ -30,7 +31,7 @@ import { parseFlowKey } from '../src/datapath/odp-util.js';
 import { parseOdpActions } from '../src/datapath/odp-actions-parse.js';
 import { flowCompose } from '../src/datapath/flow-compose.js';
 import { FLOW_WORDS } from '../src/datapath/flow.js';
-import { DpifNetdev } from '../src/datapath/dpif-netdev.js';
+import { DpifNetdev, FLOW_SLAB_WORDS, MAX_FLOWS } from '../src/datapath/dpif-netdev.js';
 import { type OdpAction, OdpKey } from '../src/datapath/odp-actions.js';
 import { DpifBacker } from '../src/vswitchd/dpif-backer.js';
 import { DpifNetdevBacker } from '../src/vswitchd/dpif-netdev-backer.js';
@@ -86,8 +87,9 @@ let lastWallPps = 0;
 
 let nDp = 0;
 /** A bare datapath with dummy ports 1 and 2 and 'flows' installed. */
-function datapath(emcInsertInvProb: number, flows: [string, string | OdpAction[]][]): [DpifNetdev, NetdevDummy, NetdevDummy] {
-  const dp = new DpifNetdev(`bench${++nDp}`, { emcInsertInvProb });
+function datapath(emcInsertInvProb: number, flows: [string, string | OdpAction[]][], replica = false): [DpifNetdev, NetdevDummy, NetdevDummy] {
+  const flowSlab = replica ? new Float64Array(new SharedArrayBuffer(MAX_FLOWS * FLOW_SLAB_WORDS * 8)) : undefined;
+  const dp = new DpifNetdev(`bench${++nDp}`, { emcInsertInvProb, flowSlab });
   const p1 = netdevOpen(`bench${nDp}p1`, 'dummy') as NetdevDummy, p2 = netdevOpen(`bench${nDp}p2`, 'dummy') as NetdevDummy;
   dp.portAdd(p1, 1);
   dp.portAdd(p2, 2);
@@ -97,7 +99,8 @@ function datapath(emcInsertInvProb: number, flows: [string, string | OdpAction[]
     if (e) throw new Error(e);
     const a = typeof acts === 'string' ? parseOdpActions(acts, new Map()) : acts;
     if (typeof a === 'string') throw new Error(a);
-    if (dp.flowPut(key, 0, mask, 0, a as OdpAction[]) < 0) throw new Error(`flow not installed: ${text}`);
+    const at = replica ? { id: dp.flowCount, ufid: dp.flowCount + 1 } : undefined;
+    if (dp.flowPut(key, 0, mask, 0, a as OdpAction[], at) < 0) throw new Error(`flow not installed: ${text}`);
   }
   dp.start();
   return [dp, p1, p2];
@@ -113,6 +116,11 @@ function runDatapath(): void {
     const [dp, p1, p2] = datapath(1, one);
     pump(dp, p1, p2, pkts64, 200); // warm-up
     console.log(`dp emc hits            ${fmt(pump(dp, p1, p2, pkts64, millis))}`);
+  }
+  if (want('dp emc hits, pmd')) {
+    const [dp, p1, p2] = datapath(1, one, true);
+    pump(dp, p1, p2, pkts64, 200);
+    console.log(`dp emc hits, pmd       ${fmt(pump(dp, p1, p2, pkts64, millis))}`);
   }
   if (want('dp megaflow hits')) {
     const [dp, p1, p2] = datapath(0, one);

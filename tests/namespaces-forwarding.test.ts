@@ -14,6 +14,8 @@
  * takes no offloads (the host stack gets segments with completed checksums),
  * and in 2, where it takes partial checksums and GSO packets.  No namespace
  * counts a TCP checksum error.
+ * The veths and the internal port are forwarded by a PMD thread
+ * (pmd-stats-show).
  * Names carry this process's pid; namespaces (and with them the veths) and
  * daemons are removed in a finally block.  Needs root, ip(8), iperf3, ethtool.
  */
@@ -166,6 +168,9 @@ test('our ovs-vswitchd forwards ping and iperf3 between namespaces, offloads on 
     assert.ok(r.bytes > 1e6, `only ${r.bytes} bytes got through`);
     const avgSeg = (tx.bytes - before.bytes) / (tx.packets - before.packets);
     assert.ok(avgSeg <= 1514, `average frame sent ${avgSeg.toFixed(0)} bytes: not segmented`);
+    // The packets were forwarded by the PMD thread, not the main thread.
+    const pmd = sb.run('ovs-appctl', ['-t', 'ovs-vswitchd', 'dpif-netdev/pmd-stats-show']);
+    assert.match(pmd.stdout, /^pmd thread numa_id 0 core_id 0:\n  packets received: [1-9]\d{3,}\n(?:.*\n)*main thread:\n  packets received: 0\n/, pmd.stdout + pmd.stderr);
 
     // The bridge's internal port (a tap without offloads): TCP from A arrives
     // segmented with its checksums completed.

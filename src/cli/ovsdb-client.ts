@@ -60,7 +60,7 @@ let force = false;
 /** -1: use db_change_aware if available; 0: never; 1: require. */
 let dbChangeAware = -1;
 let leaderOnly = true;
-const daemonCfg = defaultDaemonConfig();
+const daemonCfg = { ...defaultDaemonConfig(), saveStdio: true };
 
 const OPTIONS: OptionSpec[] = [
   { name: 'help', short: 'h', arg: 'none' },
@@ -528,6 +528,9 @@ async function transactCommon(args: string[], transaction: Json): Promise<Json> 
   const ctx: Context = { rpc: null, database: transaction[0], rawArgs: args };
   await openRpc(1, Need.Database, args, ctx);
   if (dbChangeAware === 1) await setDbChangeAware(ctx.rpc!);
+  // --detach/--pidfile: OVS's daemonize() here, before the transaction (which
+  // may wait) is sent.
+  (await startDaemonIfRequested(() => {}))?.complete(false);
   const result = await transactBlock(ctx.rpc!, 'transact', transaction);
   ctx.rpc!.close();
   return result;
@@ -773,7 +776,7 @@ async function doMonitorCommon(ctx: Context, version: 1 | 2 | 3, args: string[],
     if (version === 1) monitorPrint(result, mts, true);
     else if (version === 2) monitor2Print(result, mts);
     else monitor3Print(result, mts);
-    daemon?.complete();
+    daemon?.complete(false);
   });
   await new Promise(() => {});
 }
@@ -1121,13 +1124,13 @@ async function doLock(ctx: Context, method: string, lock: string): Promise<void>
     rpc.request(req.method, [req.lock]).then((result) => {
       printJson(result as Json);
       waitingReply = false;
-      daemon?.complete();
+      daemon?.complete(false);
       sendNext();
     }, (e) => {
       if (e instanceof JsonRpcError) {
         // OVS prints only replies; an error reply leaves nothing on stdout.
         waitingReply = false;
-        daemon?.complete();
+        daemon?.complete(false);
         sendNext();
       }
     });

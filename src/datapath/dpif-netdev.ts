@@ -22,12 +22,15 @@
  *
  * Threads
  * -------
- * Everything here runs on one event loop: start() opens receive queue 0 of
- * every port and waits for readiness (no busy polling).  To run the fast path
- * in a worker_thread the same way netdev-relay-thread.ts does, the worker
- * builds its own DpifNetdev over adopted ports (netdevLinuxAdopt) and the
- * flow table operations are forwarded to it by message; that split (PMD
- * threads, a handler thread for upcalls, a revalidator) is the next step.
+ * Each DpifNetdev runs on one event loop: start() opens receive queue 0 of
+ * every port and waits for readiness (no busy polling).  PMD threads
+ * (dpif-netdev-thread.ts) are DpifNetdevs in worker_threads that receive
+ * from ports the main thread's datapath holds with 'rx' off: the main
+ * thread's datapath keeps the authoritative flow table and tells each
+ * DpRemote (one per PMD thread) of every flow put, change and deletion;
+ * each PMD keeps a replica (flowPut with 'at': the same ids) and counts its
+ * hits in a shared 'flowSlab' (FLOW_SLAB_WORDS per flow id) that
+ * flowCounters() adds to the main thread's own counts.
  *
  * Actions: output, push/pop_vlan, set/set_masked (odp-execute.ts), trunc,
  * drop, clone, userspace (to the UserspaceHandler); dpExecutable() tells a
@@ -61,6 +64,34 @@ const VLAN_VID_CFI = 0x1fff;
 
 /** Maximum number of flows (OVS MAX_FLOWS). */
 export const MAX_FLOWS = 65536;
+
+/** Words per flow in a replica's shared statistics: packets, bytes, used,
+ * tcp flags, and the ufid they belong to. */
+export const FLOW_SLAB_WORDS = 5;
+
+/** A flow's statistics (main thread and PMD threads together). */
+export interface DpFlowCounters { packets: number; bytes: number; used: number; tcpFlags: number }
+
+/** Another thread's replica of this datapath's flows (a PMD thread). */
+export interface DpRemote {
+  /** The core the thread stands for (pmd-stats-show's core_id). */
+  readonly coreId: number;
+  /** Datapath ports the thread receives from. */
+  readonly rxPorts: ReadonlySet<number>;
+  /** Flow 'f' was installed, got new actions, or was deleted. */
+  flowPut(f: DpFlow): void;
+  flowActions(f: DpFlow): void;
+  flowDel(f: DpFlow): void;
+  /** Adds what the thread counted for 'f' to 'c'. */
+  flowCounters(f: DpFlow, c: DpFlowCounters): void;
+  /** Forgets what the thread counted for 'f' so far. */
+  flowZeroStats(f: DpFlow): void;
+  /** The thread's datapath counters (since clearStats()). */
+  stats(): DpStats;
+  /** Megaflow subtables probed by the thread's hits (since clearStats()). */
+  subtableProbes(): number;
+  clearStats(): void;
+}
 
 /** A megaflow and its statistics. */
 export interface DpFlow {
@@ -150,6 +181,8 @@ interface Port {
   rxq: NetdevRxq | null;
   tx: DpPacketBatch;
   armed: boolean;
+  /** False if another thread (a PMD) receives from this port. */
+  rx: boolean;
 }
 
 /** Options for DpifNetdev. */
@@ -162,6 +195,9 @@ export interface DpifNetdevOptions {
   emcInsertInvProb?: number;
   /** Clock for flow 'used' times, in ms (default lib/timeval timeMsec(), which tests may warp). */
   clock?: () => number;
+  /** A PMD thread's replica: flow hits are counted here (FLOW_SLAB_WORDS per
+   * flow id) instead of in the DpFlow objects. */
+  flowSlab?: Float64Array;
 }
 
 /** A userspace datapath. */
@@ -192,6 +228,12 @@ export class DpifNetdev {
   private execBatch: DpPacketBatch | null = null;
   /** The clock flow times are kept in (ms). */
   readonly clock: () => number;
+  /** Replica statistics (options.flowSlab), or null. */
+  private readonly flowSlab: Float64Array | null;
+  /** PMD threads holding replicas of the flows. */
+  readonly remotes: DpRemote[] = [];
+  /** Called after each received batch is processed (PMD threads flush upcalls then). */
+  afterInput: (() => void) | null = null;
 
   constructor(readonly name = 'ovs-netdev', opts: DpifNetdevOptions = {}) {
     this.clock = opts.clock ?? (() => Math.max(1, timeMsec()));
@@ -201,19 +243,56 @@ export class DpifNetdev {
     this.keys = new Uint32Array(n * FLOW_WORDS);
     this.emc = new Emc(this.serials);
     this.emc.insertInvProb = opts.emcInsertInvProb ?? 100;
+    this.flowSlab = opts.flowSlab ?? null;
+  }
+
+  /** Adds a PMD thread's replica; it is told of every existing flow. */
+  addRemote(r: DpRemote): void {
+    this.remotes.push(r);
+    for (const f of this.flowDump()) r.flowPut(f);
+  }
+
+  /** Removes a replica added with addRemote(). */
+  removeRemote(r: DpRemote): void {
+    const i = this.remotes.indexOf(r);
+    if (i >= 0) this.remotes.splice(i, 1);
+  }
+
+  /** Statistics of flow 'f' counted by this thread and every PMD thread. */
+  flowCounters(f: DpFlow): DpFlowCounters {
+    const c = { packets: f.packets, bytes: f.bytes, used: f.used, tcpFlags: f.tcpFlags };
+    for (const r of this.remotes) r.flowCounters(f, c);
+    return c;
+  }
+
+  /** Zeroes the statistics of flow 'f' (dpctl mod-flow --clear). */
+  flowZeroStats(f: DpFlow): void {
+    f.packets = 0; f.bytes = 0; f.used = 0; f.tcpFlags = 0;
+    for (const r of this.remotes) r.flowZeroStats(f);
+  }
+
+  /** The counters of this thread and every PMD thread together. */
+  totalStats(): DpStats {
+    const t = { ...this.stats };
+    for (const r of this.remotes) {
+      const s = r.stats();
+      for (const k of Object.keys(t) as (keyof DpStats)[]) t[k] += s[k];
+    }
+    return t;
   }
 
   /* ---- ports ------------------------------------------------------------ */
 
   /** Adds 'netdev' (the datapath takes over this reference) as port 'portNo',
    * or the lowest free number from 1; returns the number or -errno. */
-  portAdd(netdev: Netdev, portNo?: number): number {
+  portAdd(netdev: Netdev, portNo?: number, opts: { rx?: boolean } = {}): number {
     for (const p of this.ports.values()) if (p.netdev.name === netdev.name) return -EEXIST;
     let no = portNo ?? 1;
     if (portNo === undefined) while (this.ports.has(no)) no++;
     else if (this.ports.has(no)) return -EBUSY;
     if (!Number.isInteger(no) || no < 0 || no > 0xfffffffe) return -EINVAL;
-    const port: Port = { portNo: no, netdev, rxq: null, tx: new DpPacketBatch(this.rx.maxPackets, this.slotSize), armed: false };
+    const port: Port = { portNo: no, netdev, rxq: null, tx: new DpPacketBatch(this.rx.maxPackets, this.slotSize), armed: false,
+      rx: opts.rx ?? true };
     this.ports.set(no, port);
     if (this.running) this.startPort(port);
     return no;
@@ -221,12 +300,20 @@ export class DpifNetdev {
 
   /** Removes port 'portNo' and closes its netdev; 0 or errno. */
   portDel(portNo: number): number {
+    const nd = this.portDetach(portNo);
+    if (!nd) return ENOENT;
+    netdevClose(nd);
+    return 0;
+  }
+
+  /** Removes port 'portNo' without closing its netdev (a PMD thread may
+   * still use its fd); the netdev, or null if there is no such port. */
+  portDetach(portNo: number): Netdev | null {
     const p = this.ports.get(portNo);
-    if (!p) return ENOENT;
+    if (!p) return null;
     this.stopPort(p);
     this.ports.delete(portNo);
-    netdevClose(p.netdev);
-    return 0;
+    return p.netdev;
   }
 
   /** The ports, by number. */
@@ -267,6 +354,7 @@ export class DpifNetdev {
    * packet to execute() later. */
   upcallPacketOffloads(): PacketOffloads | null {
     const u = this.upcallPacket, rx = this.rx;
+    if (u !== null && this.remoteUpcallOl !== undefined) return this.remoteUpcallOl;
     if (u === null || u.buffer !== rx.data.buffer) return null;
     for (let i = 0; i < rx.count; i++) if (rx.offsets[i] === u.byteOffset) return rx.getOffloads(i);
     return null;
@@ -282,6 +370,19 @@ export class DpifNetdev {
     const end = Math.min(packet.length, Math.max(o.csumStart + o.csumOffset + 2, 64));
     for (let j = 0; j < end; j++) if (u[j] !== packet[j]) return null;
     return o;
+  }
+
+  /** The offloads of a packet upcalled by a PMD thread, during withUpcall(). */
+  private remoteUpcallOl: PacketOffloads | null | undefined = undefined;
+
+  /** Runs 'fn' (which handles a miss of 'packet', a PMD thread's upcall with
+   * offload metadata 'ol') so that execute() of a copy of 'packet' keeps
+   * 'ol', as for this thread's own upcalls. */
+  withUpcall(packet: Uint8Array, ol: PacketOffloads | null, fn: () => void): void {
+    const su = this.upcallPacket, so = this.remoteUpcallOl;
+    this.upcallPacket = packet;
+    this.remoteUpcallOl = ol;
+    try { fn(); } finally { this.upcallPacket = su; this.remoteUpcallOl = so; }
   }
 
   private userspace: UserspaceHandler | null = null;
@@ -313,17 +414,25 @@ export class DpifNetdev {
   /** Number of flows. */
   get flowCount(): number { return this.nFlows; }
 
-  /** Installs a megaflow; its id, or -EEXIST if the same (key, mask) exists, -EFBIG if full. */
-  flowPut(key: Uint32Array, k: number, mask: Uint32Array, m: number, actions: OdpAction[]): number {
+  /** Installs a megaflow; its id, or -EEXIST if the same (key, mask) exists,
+   * -EFBIG if full.  A replica (PMD thread) gives the main thread's flow id
+   * and ufid in 'at' (and must have deleted any flow there before). */
+  flowPut(key: Uint32Array, k: number, mask: Uint32Array, m: number, actions: OdpAction[],
+          at?: { id: number; ufid: number }): number {
     if (this.nFlows >= MAX_FLOWS) return -EFBIG;
     // The key is kept as given (dumps print it so, like OVS); lookups use it masked.
     const mk = key.slice(k, k + FLOW_WORDS), mm = this.adjustMask(mask, m);
-    const id = this.freeIds.pop() ?? this.flows.length;
-    if (!this.cls.insert(mk, 0, mm, 0, id)) {
-      if (id !== this.flows.length) this.freeIds.push(id);
+    const id = at ? at.id : this.freeIds.pop() ?? this.flows.length;
+    if ((at && this.flows[id] !== undefined) || !this.cls.insert(mk, 0, mm, 0, id)) {
+      if (!at && id !== this.flows.length) this.freeIds.push(id);
       return -EEXIST;
     }
-    const f: DpFlow = { id, ufid: ++this.lastUfid, key: mk, mask: mm, actions, packets: 0, bytes: 0, used: 0,
+    const slab = this.flowSlab;
+    if (slab !== null && at) {
+      const b = id * FLOW_SLAB_WORDS;
+      slab[b] = 0; slab[b + 1] = 0; slab[b + 2] = 0; slab[b + 3] = 0; slab[b + 4] = at.ufid;
+    }
+    const f: DpFlow = { id, ufid: at ? at.ufid : ++this.lastUfid, key: mk, mask: mm, actions, packets: 0, bytes: 0, used: 0,
       tcpFlags: 0, dead: false, singleOutput: singleOutputOf(actions), gen: this.gen, created: this.clock() };
     // OVS's test suite greps these lines ("flow_add: ufid:U mega_ufid:M FLOW, actions:A").
     log.dbgRl(upcallRl, () => `flow_add: ufid:${formatUfid(f.ufid)} mega_ufid:${formatUfid(f.ufid)} `
@@ -332,6 +441,7 @@ export class DpifNetdev {
     this.byUfid.set(f.ufid, f);
     this.serials[id] = (this.serials[id]! + 1) >>> 0;
     this.nFlows++;
+    for (const r of this.remotes) r.flowPut(f);
     return id;
   }
 
@@ -372,6 +482,7 @@ export class DpifNetdev {
     f.actions = actions;
     f.singleOutput = singleOutputOf(actions);
     f.gen = this.gen;
+    for (const r of this.remotes) r.flowActions(f);
   }
 
   /** The netdev of port 'portNo', or null. */
@@ -397,6 +508,7 @@ export class DpifNetdev {
     this.serials[f.id] = (this.serials[f.id]! + 1) >>> 0;
     this.byUfid.delete(f.ufid);
     this.nFlows--;
+    for (const r of this.remotes) r.flowDel(f);
   }
 
   /** Deletes every flow. */
@@ -413,9 +525,10 @@ export class DpifNetdev {
   /** One dpctl/dump-flows line for 'f' (without ufid); 'now' in the datapath's clock. */
   formatFlow(f: DpFlow, now = this.clock(), verbose = false): string {
     const names = this.portNames();
+    const c = this.flowCounters(f);
     let s = `${formatFlowKey(f.key, 0, f.mask, 0, { verbose, portNames: verbose ? names : undefined })}, `;
-    s += `packets:${f.packets}, bytes:${f.bytes}, used:${f.used ? `${((now - f.used) / 1000).toFixed(3)}s` : 'never'}`;
-    if (f.tcpFlags) s += `, flags:${formatTcpFlagsShort(f.tcpFlags)}`;
+    s += `packets:${c.packets}, bytes:${c.bytes}, used:${c.used ? `${((now - c.used) / 1000).toFixed(3)}s` : 'never'}`;
+    if (c.tcpFlags) s += `, flags:${formatTcpFlagsShort(c.tcpFlags)}`;
     return `${s}, actions:${formatOdpActions(f.actions)}`;
   }
 
@@ -429,6 +542,13 @@ export class DpifNetdev {
   clearStats(): void {
     Object.assign(this.stats, zeroStats());
     this.probesBase = this.cls.hitProbes;
+    for (const r of this.remotes) r.clearStats();
+  }
+
+  /** The flow packets with key (key, k) would hit, or null (no statistics counted). */
+  flowLookup(key: Uint32Array, k: number): DpFlow | null {
+    const id = this.cls.lookup(key, k);
+    return id >= 0 ? this.flows[id] ?? null : null;
   }
 
   /* ---- the fast path ------------------------------------------------------ */
@@ -440,6 +560,7 @@ export class DpifNetdev {
     if (n * FLOW_WORDS > keys.length) throw new RangeError('batch larger than the datapath batch size');
     const st = this.stats, emc = this.emc, cls = this.cls, flows = this.flows, acts = this.batchActions;
     const data = batch.data, offsets = batch.offsets, sizes = batch.sizes, inPorts = batch.inPort;
+    const slab = this.flowSlab;
     const now = this.clock();
     st.received += n;
     // The port every packet goes to if each one's flow is a single output; -2: none yet, -1: mixed.
@@ -464,10 +585,18 @@ export class DpifNetdev {
       }
       if (emcHit) st.emcHits++; else st.megaflowHits++;
       acts[i] = f.actions;
-      f.packets++;
-      f.bytes += sizes[i]!;
-      f.used = now;
-      f.tcpFlags |= keys[k + W.TCP_FLAGS]!;
+      if (slab === null) {
+        f.packets++;
+        f.bytes += sizes[i]!;
+        f.used = now;
+        f.tcpFlags |= keys[k + W.TCP_FLAGS]!;
+      } else {
+        const b = f.id * FLOW_SLAB_WORDS;
+        slab[b]++;
+        slab[b + 1] += sizes[i]!;
+        slab[b + 2] = now;
+        slab[b + 3] = slab[b + 3]! | keys[k + W.TCP_FLAGS]!;
+      }
       const so = f.singleOutput;
       out = out === -2 || out === so ? so : -1;
     }
@@ -648,11 +777,15 @@ export class DpifNetdev {
     const p = this.ports.get(portNo);
     if (!p || !p.rxq) return -1;
     const n = netdevRxqRecv(p.rxq, this.rx);
-    if (n > 0) this.input(this.rx, p.portNo);
+    if (n > 0) {
+      this.input(this.rx, p.portNo);
+      this.afterInput?.();
+    }
     return n;
   }
 
   private startPort(p: Port): void {
+    if (!p.rx) return;
     const rxq = netdevRxqOpen(p.netdev, 0);
     if (typeof rxq === 'number') {
       log.warn(`${this.name}: port ${p.netdev.name} cannot receive (errno ${rxq})`);
@@ -730,8 +863,8 @@ interface NetdevDpifClass extends DpifClass {
 function makeDpifClass(type: string): NetdevDpifClass {
   const dps = new Map<string, SharedDp>();
   const dpOf = (d: Dpif) => (d as DpifNetdevOpen).shared.dp;
-  const toFlow = (f: DpFlow): DpifFlow => ({ key: f.key, mask: f.mask, actions: f.actions, packets: f.packets,
-    bytes: f.bytes, used: f.used, tcpFlags: f.tcpFlags });
+  const toFlow = (dp: DpifNetdev, f: DpFlow): DpifFlow => ({ key: f.key, mask: f.mask, actions: f.actions,
+    ...dp.flowCounters(f) });
   // dpif-netdev always matches in_port and recirc_id exactly.
   const fixMask = (mask: Uint32Array) => {
     const m = mask.slice(0, FLOW_WORDS);
@@ -780,7 +913,7 @@ function makeDpifClass(type: string): NetdevDpifClass {
       return 0;
     },
     getStats(d) {
-      const st = dpOf(d).stats;
+      const st = dpOf(d).totalStats();
       // As OVS: "missed" counts misses whose upcall succeeded, failed ones are "lost".
       return { hit: st.emcHits + st.megaflowHits, missed: st.misses - st.upcallFails, lost: st.lost,
         flows: dpOf(d).flowCount, maskHit: 0, masks: -1 };
@@ -801,7 +934,7 @@ function makeDpifClass(type: string): NetdevDpifClass {
       if (f) {
         if (!(flags & DpifFlowPutFlags.MODIFY)) return EEXIST;
         dp.flowModify(key, 0, m, 0, actions);
-        if (flags & DpifFlowPutFlags.ZERO_STATS) { f.packets = 0; f.bytes = 0; f.used = 0; f.tcpFlags = 0; }
+        if (flags & DpifFlowPutFlags.ZERO_STATS) dp.flowZeroStats(f);
         return 0;
       }
       if (!(flags & DpifFlowPutFlags.CREATE)) return ENOENT;
@@ -818,7 +951,7 @@ function makeDpifClass(type: string): NetdevDpifClass {
       dpOf(d).flowFlush();
       return 0;
     },
-    flowDump: (d) => dpOf(d).flowDump().map((f) => ({ thread: 'main', flow: toFlow(f) })),
+    flowDump: (d) => dpOf(d).flowDump().map((f) => ({ thread: 'main', flow: toFlow(dpOf(d), f) })),
     execute(d, packet, inPort, actions) {
       dpOf(d).execute(packet, inPort, actions);
       return 0;
@@ -858,29 +991,60 @@ function allNetdevDps(): Map<string, DpifNetdev> {
   return m;
 }
 
-/** The datapath a pmd-* command names ("-pmd CORE" filters threads: our one
- * thread is the main thread, which has no core). */
-function pmdCommandTarget(args: string[]): { dp: DpifNetdev; mainThread: boolean } {
+/** The datapath a pmd-* command names and the core "-pmd CORE" picks (null:
+ * every thread; the main thread has no core). */
+function pmdCommandTarget(args: string[]): { dp: DpifNetdev; core: number | null } {
   const dps = allNetdevDps();
-  let dp: DpifNetdev | undefined, mainThread = true;
+  let dp: DpifNetdev | undefined, core: number | null = null;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '-pmd' && i + 1 < args.length) {
-      if (/^\d+$/.test(args[++i]!)) mainThread = false;
+      const c = args[++i]!;
+      if (/^\d+$/.test(c)) core = Number(c);
+    } else if (args[i] === '-secs' && i + 1 < args.length) {
+      i++; // no cycle counts to average here
     } else {
       dp = dps.get(args[i]!);
     }
   }
   if (!dp && dps.size === 1) dp = [...dps.values()][0];
   if (!dp) throw new UnixctlError('please specify an existing datapath');
-  return { dp, mainThread };
+  return { dp, core };
 }
 
-/** dpif-netdev/pmd-stats-show's paragraph for 'dp''s main thread. */
-export function dpifNetdevPmdStatsShow(dp: DpifNetdev): string {
-  const st = dp.stats;
+/** dpif-netdev/pmd-stats-show for 'dp': a paragraph per PMD thread (those on
+ * core 'core' only, if given), then the main thread's. */
+export function dpifNetdevPmdStatsShow(dp: DpifNetdev, core: number | null = null): string {
+  let s = '';
+  for (const r of [...dp.remotes].sort((a, b) => a.coreId - b.coreId)) {
+    if (core === null || core === r.coreId) {
+      s += pmdStatsParagraph(`pmd thread numa_id 0 core_id ${r.coreId}:`, r.stats(), r.subtableProbes());
+    }
+  }
+  if (core === null) s += pmdStatsParagraph('main thread:', dp.stats, dp.subtableProbes);
+  return s;
+}
+
+/** dpif-netdev/pmd-rxq-show for 'dp': each PMD thread and the ports it
+ * receives from (one queue each; no cycle counts, so usage is NOT AVAIL). */
+export function dpifNetdevPmdRxqShow(dp: DpifNetdev, core: number | null = null): string {
+  const names = dp.portNames();
+  let s = '';
+  for (const r of [...dp.remotes].sort((a, b) => a.coreId - b.coreId)) {
+    if (core !== null && core !== r.coreId) continue;
+    s += `pmd thread numa_id 0 core_id ${r.coreId}:\n  isolated : false\n`;
+    const ports = [...r.rxPorts].sort((a, b) => a - b);
+    for (const no of ports) {
+      s += `  port: ${(names.get(no) ?? String(no)).padEnd(16)}  queue-id:  0 (enabled)   pmd usage: NOT AVAIL\n`;
+    }
+    if (ports.length) s += '  overhead: NOT AVAIL\n';
+  }
+  return s;
+}
+
+function pmdStatsParagraph(title: string, st: DpStats, probes: number): string {
   const received = st.received, masked = st.megaflowHits;
   const f2 = (x: number) => x.toFixed(2);
-  return 'main thread:\n'
+  return `${title}\n`
     + `  packets received: ${received}\n`
     + '  packet recirculations: 0\n'
     + `  avg. datapath passes per packet: ${f2(received ? 1 : 0)}\n`
@@ -890,21 +1054,25 @@ export function dpifNetdevPmdStatsShow(dp: DpifNetdev): string {
     + `  emc hits: ${st.emcHits}\n`
     + '  smc hits: 0\n'
     + `  megaflow hits: ${masked}\n`
-    + `  avg. subtable lookups per megaflow hit: ${f2(masked ? dp.subtableProbes / masked : 0)}\n`
+    + `  avg. subtable lookups per megaflow hit: ${f2(masked ? probes / masked : 0)}\n`
     + `  miss with success upcall: ${st.misses - st.upcallFails}\n`
     + `  miss with failed upcall: ${st.upcallFails}\n`
     + `  avg. packets per output batch: ${f2(st.txBatches ? st.txPackets / st.txBatches : 0)}\n`;
 }
 
-/** Registers dpif-netdev/pmd-stats-show and dpif-netdev/pmd-stats-clear. */
+/** Registers dpif-netdev/pmd-stats-show, pmd-stats-clear and pmd-rxq-show. */
 export function dpifNetdevUnixctlRegister(): void {
   unixctlCommandRegister('dpif-netdev/pmd-stats-show', '[-pmd core] [dp]', 0, 3, (args) => {
     const t = pmdCommandTarget(args);
-    return t.mainThread ? dpifNetdevPmdStatsShow(t.dp) : '';
+    return dpifNetdevPmdStatsShow(t.dp, t.core);
+  });
+  unixctlCommandRegister('dpif-netdev/pmd-rxq-show', '[-pmd core] [-secs secs] [dp]', 0, 5, (args) => {
+    const t = pmdCommandTarget(args);
+    return dpifNetdevPmdRxqShow(t.dp, t.core);
   });
   unixctlCommandRegister('dpif-netdev/pmd-stats-clear', '[-pmd core] [dp]', 0, 3, (args) => {
     const t = pmdCommandTarget(args);
-    if (t.mainThread) t.dp.clearStats();
+    t.dp.clearStats();
     return '';
   });
 }

@@ -14,11 +14,12 @@
  * removed at exit, by "exit", SIGTERM, SIGINT or SIGHUP.
  */
 import { spawn } from 'node:child_process';
-import { writeSync, closeSync, unlinkSync } from 'node:fs';
+import { writeSync, closeSync, unlinkSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createPidfile, removePidfile } from './pidfile.js';
 import type { OptionSpec, ParsedOption } from './command-line.js';
 import { ovsRundir, ovsLogdir, absFileName } from './dirs.js';
-import { getProgramName, ovsFatal, versionString, errorText } from './program.js';
+import { getProgramName, ovsFatal, versionString, errorText, strerror } from './program.js';
 import { UnixctlServer, UnixctlError, unixctlCommandRegister } from './unixctl.js';
 import { coverageReadCounter, coverageShow, coverageStart } from './coverage.js';
 import { vlogModule, vlogSetFromString, vlogSetLogFile, vlogDisableConsole } from './vlog.js';
@@ -50,10 +51,14 @@ export interface DaemonConfig {
   chdir: boolean;
   logFile: string | null;
   unixctl: string | null;
+  /** A --detach child keeps stdout and stderr (OVS's daemon_save_fd(), which
+   * ovsdb-client uses so `monitor --detach > file` still writes there);
+   * otherwise they are closed once it runs on its own. */
+  saveStdio: boolean;
 }
 
 export function defaultDaemonConfig(): DaemonConfig {
-  return { pidfile: null, overwritePidfile: false, detach: false, chdir: true, logFile: null, unixctl: null };
+  return { pidfile: null, overwritePidfile: false, detach: false, chdir: true, logFile: null, unixctl: null, saveStdio: false };
 }
 
 /** Applies 'opt' if it is a daemon or vlog option; returns false otherwise.
@@ -141,8 +146,10 @@ export class Daemon {
   }
 
   /** Tells a waiting --detach parent that start-up succeeded, stops console
-   * logging and changes to '/' (unless --no-chdir). */
-  complete(): void {
+   * logging and changes to '/' (unless --no-chdir); logs the program's version
+   * if 'logVersion' (long-running daemons do; ovsdb-client and
+   * `ovsdb-server --run` do not, as in OVS). */
+  complete(logVersion: boolean): void {
     if (this.completed) return;
     this.completed = true;
     if (this.statusFd >= 0) {
@@ -157,7 +164,7 @@ export class Daemon {
     }
     // Like OVS, the version is logged once detached, so a --detach start
     // prints nothing on the terminal.
-    vlogModule(getProgramName().replace(/-/g, '_')).info(versionString());
+    if (logVersion) vlogModule(getProgramName().replace(/-/g, '_')).info(versionString());
   }
 
   /** Start-up shared by every daemon: detach, pidfile, log file, control
@@ -165,7 +172,7 @@ export class Daemon {
   static async start(cfg: DaemonConfig, memoryReport?: () => Record<string, number>): Promise<Daemon> {
     const d = new Daemon(cfg);
     const program = getProgramName();
-    if (cfg.detach && !process.env[DETACH_ENV]) await detachAndWait();
+    if (cfg.detach && !process.env[DETACH_ENV]) await detachAndWait(cfg.saveStdio);
     if (process.env[DETACH_ENV]) {
       d.statusFd = Number(process.env[DETACH_ENV]);
       delete process.env[DETACH_ENV];
@@ -184,7 +191,10 @@ export class Daemon {
         d.unixctl = await UnixctlServer.create(path);
       } catch (e) {
         await d.runHooksQuietly();
-        ovsFatal(0, `${path}: could not create control socket (${errorText(e)})`);
+        // libuv reports a missing directory as EACCES; bind(2) says ENOENT.
+        const why = (e as NodeJS.ErrnoException).code === 'EACCES' && !existsSync(dirname(path))
+          ? strerror('ENOENT') : errorText(e);
+        ovsFatal(0, `${path}: could not initialize control socket (${why})`);
       }
       d.atExit(() => {
         d.unixctl?.close();
@@ -243,16 +253,17 @@ function formatMemory(report: Record<string, number>): string {
 }
 
 /** The --detach parent: start the same program as a child in its own session,
- * relay its stderr until it reports ready, then exit 0 (or with its status). */
-function detachAndWait(): Promise<never> {
+ * relay its stderr (or let it keep ours, if 'saveStdio') until it reports
+ * ready, then exit 0 (or with its status). */
+function detachAndWait(saveStdio: boolean): Promise<never> {
   return new Promise(() => {
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       detached: true,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', saveStdio ? 'inherit' : 'ignore', saveStdio ? 'inherit' : 'pipe', 'pipe'],
       env: { ...process.env, [DETACH_ENV]: '3' },
     });
     let ready = false;
-    child.stderr!.on('data', (b: Buffer) => { if (!ready) process.stderr.write(b); });
+    child.stderr?.on('data', (b: Buffer) => { if (!ready) process.stderr.write(b); });
     const status = child.stdio[3] as NodeJS.ReadableStream;
     status.on('data', (b: Buffer) => {
       if (b.toString().includes('ready')) {

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { vlogModule, vlogSetFromString, vlogListText, vlogSetConsoleWriter, RateLimit, Level } from './vlog.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { vlogModule, vlogSetFromString, vlogListText, vlogSetConsoleWriter, RateLimit, Level, KNOWN_MODULES } from './vlog.js';
 
 test('vlog line format and levels', () => {
   const lines: string[] = [];
@@ -25,4 +28,19 @@ test('rate limiting drops and reports', () => {
   const rl = new RateLimit(1, 2);
   for (let i = 0; i < 10; i++) log.logRl(rl, Level.WARN, `m${i}`);
   assert.equal(lines.length, 2);
+});
+
+test('modules loaded later can be configured early; the list covers the source', () => {
+  assert.equal(vlogSetFromString('vsctl:file:dbg'), null);
+  assert.equal(vlogModule('vsctl').levels[2], Level.DBG);
+  const src = fileURLToPath(new URL('../../../src/', import.meta.url));
+  const missing: string[] = [];
+  for (const f of readdirSync(src, { recursive: true, encoding: 'utf8' })) {
+    if (!f.endsWith('.ts') || f.endsWith('.test.ts')) continue;
+    const code = readFileSync(join(src, f), 'utf8').split('\n').filter((l) => !/^\s*(\*|\/\/|\/\*)/.test(l)).join('\n');
+    for (const m of code.matchAll(/vlogModule\('([a-z0-9_]+)'\)/g)) {
+      if (!KNOWN_MODULES.has(m[1]!)) missing.push(`${f}: ${m[1]}`);
+    }
+  }
+  assert.deepEqual(missing, []);
 });

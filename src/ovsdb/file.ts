@@ -484,7 +484,8 @@ export interface OpenedFile {
 /** Reads standalone database 'fileName' (OVS's ovsdb_file_read): opens it
  * (locked if 'rw'), reads the schema (or uses 'newSchema', ignoring unknown
  * tables and columns in the data) and replays every transaction.  A record
- * that cannot be committed ends the replay there (it will be overwritten).
+ * that cannot be committed ends the replay there (it will be overwritten),
+ * as does, unless 'onReadError' is Fail, one that does not parse.
  * Throws OvsdbError. */
 export function readDatabaseFile(fileName: string, rw: boolean, newSchema: DatabaseSchema | null = null,
                                  onReadError: OnReadError = OnReadError.Fail,
@@ -513,7 +514,12 @@ export function readDatabaseFile(fileName: string, rw: boolean, newSchema: Datab
         txnFromFileJson(txn, json, newSchema !== null);
       } catch (e) {
         txn.abort();
-        throw e;
+        // Tools stop; the server logs it and keeps what came before, and its
+        // next write replaces the record (as OVS's read_db()).
+        if (onReadError === OnReadError.Fail || !(e instanceof OvsdbError)) throw e;
+        warn(e.toString());
+        log.unread();
+        break;
       }
       const r = db.commit(txn);
       if (r instanceof OvsdbError) {

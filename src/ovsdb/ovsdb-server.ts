@@ -132,7 +132,7 @@ async function main(): Promise<void> {
 
   /** Opens database file 'filename' and starts serving it; returns an error text. */
   function openDb(filename: string): string | null {
-    if (isAlreadyOpen(filename)) return `${filename}: already open`;
+    if (isAlreadyOpen(filename)) return `ovsdb error: ${filename}: already open`;
     let db: ServerDb;
     try {
       db = ServerDb.open(filename);
@@ -141,8 +141,8 @@ async function main(): Promise<void> {
       throw e;
     }
     const name = db.name;
-    const error = name.startsWith('_') ? `${name}: names beginning with "_" are reserved`
-      : allDbs.has(name) ? `${name}: duplicate database name` : null;
+    const error = name.startsWith('_') ? `ovsdb error: ${name}: names beginning with "_" are reserved`
+      : allDbs.has(name) ? `ovsdb error: ${name}: duplicate database name` : null;
     if (error) {
       db.close();
       return error;
@@ -513,7 +513,7 @@ async function main(): Promise<void> {
     });
   }
 
-  daemon.complete();
+  daemon.complete(runCommand === null);
   void shashOrder;
 }
 void main();

@@ -16,6 +16,17 @@
  * Userspace actions on the fast path (packet-ins) come back through the
  * datapath's userspace handler to the bridge's handleUserspace().
  *
+ * PMD threads (datapath/dpif-netdev-thread.ts): on datapaths other than
+ * "dummy", system, internal and tap ports are received from and forwarded
+ * by worker threads, one per core of other_config:pmd-cpu-mask (default
+ * one), each port given to the thread with the fewest.  Their misses come
+ * up in batches (remoteUpcalls()): a miss whose megaflow was installed in
+ * the meantime is just executed, others go to ofproto as above; the
+ * megaflows reach the threads from dpif-netdev's flow table.  Packets are
+ * executed (upcalls, packet-outs) by this thread on the same fds.  Dummy
+ * ports stay in the main thread: OVS's tests rely on netdev-dummy/receive
+ * being processed (upcall, flow install, output) before the command returns.
+ *
  * The revalidator (ofproto/ofproto-dpif-upcall.ts) reaches the cached flows
  * through this backer by handle (the datapath flow's ufid): their statistics,
  * deletion, new actions, and invalidate(), which makes dpif-netdev ask it
@@ -23,7 +34,9 @@
  * with the dpif layer as TYPE@NAME (e.g. dummy@ovs-dummy) so that the
  * dpctl/* commands see it.
  */
+import { writeFileSync, existsSync, unlinkSync } from 'node:fs';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
+import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import { FL, FLOW_SIZE, get32, put32 } from '../openflow/flow.js';
 import { flowExtract as ofFlowExtract } from '../openflow/flow-extract.js';
 import { type OdpAction, formatOdpActions } from '../datapath/odp-actions.js';
@@ -35,6 +48,8 @@ import { odpSetField } from '../datapath/odp-execute.js';
 import { DpifNetdev, dpExecutable, dpifNetdevClassFor, formatUfid, type DpStats } from '../datapath/dpif-netdev.js';
 import { dpifEnumerateTypes, dpifRegisterProvider } from '../datapath/dpif.js';
 import { netdevOpen, netdevClose } from '../datapath/netdev.js';
+import { netdevLinuxExport, type LinuxPortHandle } from '../datapath/netdev-linux.js';
+import { DpifNetdevPmd, type PmdUpcall, type PmdUserspace } from '../datapath/dpif-netdev-thread.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
 import type { DpifBackend, DpFlowStats, OfprotoDpif } from '../ofproto/ofproto-dpif.js';
 import type { OfpError } from '../openflow/ofp-errors.js';
@@ -81,6 +96,10 @@ export class DpifNetdevBacker implements DpifBackend {
   upcalls = 0;
   /** The revalidator's check for stale flows (ofproto-dpif-upcall.ts). */
   private revalidate: ((handle: number) => boolean) | null = null;
+  /** PMD threads (none for "dummy"); every one sends on every threaded
+   * port, the one in 'rx' receives from it. */
+  private readonly pmds: DpifNetdevPmd[] = [];
+  private readonly threaded = new Map<number, { handle: LinuxPortHandle; rx: DpifNetdevPmd }>();
 
   constructor(readonly type: string) {
     this.name = type === 'dummy' ? 'ovs-dummy' : `ovs-${type}`;
@@ -92,16 +111,7 @@ export class DpifNetdevBacker implements DpifBackend {
       if (typeof local !== 'number' && this.dp.portAdd(local, ODPP_LOCAL) < 0) netdevClose(local);
     }
     this.dp.setUpcallHandler((packet, keys, k, inPort) => this.upcall(packet, keys, k, inPort));
-    this.dp.setUserspaceHandler((packet, inPort, a) => {
-      // A packet-out's packet may come from a port the datapath does not have (in_port=6,
-      // in_port=none): it belongs to the bridge executing it.
-      const p = this.ports.get(inPort);
-      const owner = p?.owner ?? this.current;
-      if (!a.cookie || !owner) return;
-      const pkt = packet.slice();
-      const flow = this.packetFlow(pkt, p?.owner ? p.ofp : OFPP_NONE);
-      this.runAs(owner, () => owner.handleUserspace(a.cookie!, pkt, flow));
-    });
+    this.dp.setUserspaceHandler((packet, inPort, a) => this.userspace(packet, inPort, a));
     this.dp.setRevalidateHandler((f) => (this.revalidate ? this.revalidate(f.ufid) : true));
     // dpctl/* see this datapath as TYPE@NAME.
     const cls = dpifNetdevClassFor(type);
@@ -110,8 +120,60 @@ export class DpifNetdevBacker implements DpifBackend {
     this.dp.start();
   }
 
-  /** Fast-path counters (EMC hits, megaflow hits, misses, lost). */
-  get stats(): DpStats { return this.dp.stats; }
+  /** Fast-path counters (EMC hits, megaflow hits, misses, lost), PMD threads included. */
+  get stats(): DpStats { return this.dp.totalStats(); }
+
+  /** A userspace action's packet (a view valid during the call) from port 'inPort'. */
+  private userspace(packet: Uint8Array, inPort: number, a: Extract<OdpAction, { type: 'userspace' }>): void {
+    // A packet-out's packet may come from a port the datapath does not have (in_port=6,
+    // in_port=none): it belongs to the bridge executing it.
+    const p = this.ports.get(inPort);
+    const owner = p?.owner ?? this.current;
+    if (!a.cookie || !owner) return;
+    const pkt = packet.slice();
+    const flow = this.packetFlow(pkt, p?.owner ? p.ofp : OFPP_NONE);
+    this.runAs(owner, () => owner.handleUserspace(a.cookie!, pkt, flow));
+  }
+
+  /** The PMD thread a new threaded port goes to: the one with the fewest
+   * ports, after starting threads up to the configured number. */
+  private pmdForNewPort(): DpifNetdevPmd {
+    const cores = pmdCores();
+    for (const core of cores) {
+      if (this.pmds.length >= cores.length) break;
+      if (this.pmds.some((t) => t.coreId === core)) continue;
+      const t = new DpifNetdevPmd(core, {
+        upcalls: (list) => this.remoteUpcalls(list),
+        userspace: (list) => this.remoteUserspace(list),
+      }, this.name, { packetCapacity: 65536 });
+      this.pmds.push(t);
+      this.dp.addRemote(t);
+      for (const [odp, x] of this.threaded) t.portAdd(odp, x.handle, false);
+    }
+    let best = this.pmds[0]!;
+    for (const t of this.pmds) if (t.rxPorts.size < best.rxPorts.size && cores.includes(t.coreId)) best = t;
+    return best;
+  }
+
+  /** Misses from a PMD thread, in order. */
+  private remoteUpcalls(list: PmdUpcall[]): void {
+    for (const u of list) {
+      // Its megaflow may have been installed since (an earlier miss of the same flow).
+      const f = this.dp.flowLookup(u.key, 0);
+      if (f && f.gen === this.dp.generation) {
+        const actions = f.actions;
+        const p = this.ports.get(u.inPort);
+        if (p?.owner) this.runAs(p.owner, () => this.dp.execute(u.packet, u.inPort, actions, u.ol));
+        continue;
+      }
+      this.dp.withUpcall(u.packet, u.ol, () => this.upcall(u.packet, u.key, 0, u.inPort));
+    }
+  }
+
+  /** Userspace actions (packet-ins) a PMD thread executed. */
+  private remoteUserspace(list: PmdUserspace[]): void {
+    for (const x of list) this.userspace(x.packet, x.inPort, x.action);
+  }
 
   /** Picks a datapath port number for 'name' (dpif-netdev's choose_port). */
   private choosePort(name: string): number {
@@ -134,9 +196,18 @@ export class DpifNetdevBacker implements DpifBackend {
     const port: BackerPort = { odp, name, type: nd?.type ?? '', inDp: false, owner: null, ofp: 0 };
     if (nd) {
       nd.refCount++; // the datapath keeps its own reference
-      const r = this.dp.portAdd(nd, odp);
+      // System, internal and tap ports are received from by a PMD thread.
+      const handle = this.type !== 'dummy' ? netdevLinuxExport(nd) : null;
+      const r = this.dp.portAdd(nd, odp, { rx: handle === null });
       if (r < 0) { nd.refCount--; log.warnRl(rl, `${name}: could not add to the datapath (error ${-r})`); }
-      else port.inDp = true;
+      else {
+        port.inDp = true;
+        if (handle) {
+          const rx = this.pmdForNewPort();
+          for (const t of this.pmds) t.portAdd(odp, handle, t === rx);
+          this.threaded.set(odp, { handle, rx });
+        }
+      }
     }
     this.ports.set(odp, port);
     return odp;
@@ -146,7 +217,13 @@ export class DpifNetdevBacker implements DpifBackend {
     const p = this.ports.get(odpPort);
     if (!p || odpPort === ODPP_LOCAL) return ENOENT;
     this.ports.delete(odpPort);
-    if (p.inDp) this.dp.portDel(odpPort);
+    if (this.threaded.delete(odpPort)) {
+      // The threads may still be using the fd: close it once they all let go.
+      const nd = this.dp.portDetach(odpPort);
+      void Promise.all(this.pmds.map((t) => t.portDel(odpPort))).then(() => { if (nd) netdevClose(nd); });
+    } else if (p.inDp) {
+      this.dp.portDel(odpPort);
+    }
     // Its flows can never match again (and the number may be reused).
     for (const f of this.dp.flowDump()) if (f.key[W.IN_PORT] === odpPort) this.dp.flowDelete(f);
     return 0;
@@ -201,7 +278,7 @@ export class DpifNetdevBacker implements DpifBackend {
 
   flowStats(handle: number): DpFlowStats | null {
     const f = this.dp.flowByUfid(handle);
-    return f && { packets: f.packets, bytes: f.bytes, used: f.used, tcpFlags: f.tcpFlags, created: f.created };
+    return f && { ...this.dp.flowCounters(f), created: f.created };
   }
 
   flowDel(handle: number): DpFlowStats | null {
@@ -245,7 +322,7 @@ export class DpifNetdevBacker implements DpifBackend {
     for (const f of this.dp.flowDump()) {
       if (this.ports.get(f.key[W.IN_PORT]!)?.owner !== owner) continue;
       if (verbose) out += `ufid:${formatUfid(f.ufid)} `;
-      out += `${formatFlowKey(f.key, 0, f.mask, 0, { verbose, portNames })}, ${formatDpifFlowStats(f, now)}, `;
+      out += `${formatFlowKey(f.key, 0, f.mask, 0, { verbose, portNames })}, ${formatDpifFlowStats(this.dp.flowCounters(f), now)}, `;
       out += `actions:${formatOdpActions(f.actions, (p) => portNames?.get(p) ?? String(p))}\n`;
     }
     return out;
@@ -382,6 +459,49 @@ function popVlan(p: Uint8Array): Uint8Array {
 }
 
 const backers = new Map<string, DpifNetdevBacker>();
+
+/** Cores of other_config:pmd-cpu-mask (one PMD thread each); default: one thread. */
+let pmdCoreList: number[] = [0];
+
+function pmdCores(): number[] { return pmdCoreList; }
+
+/** Sets other_config:pmd-cpu-mask (hex, e.g. "0x6": cores 1 and 2): one PMD
+ * thread per core for ports added from now on (threads already running
+ * stay).  Unset or invalid: one thread, core 0. */
+export function dpifNetdevSetPmdCpuMask(mask: string | undefined): void {
+  const m = mask?.trim().replace(/^0x/i, '') ?? '';
+  const cores: number[] = [];
+  if (/^[0-9a-f]+$/i.test(m)) {
+    let bits = BigInt(`0x${m}`);
+    for (let c = 0; bits && c < 64; c++, bits >>= 1n) if (bits & 1n) cores.push(c);
+  }
+  pmdCoreList = cores.length ? cores.slice(0, 16) : [0];
+}
+
+/** Registers dpif-netdev/test-block-main FILE [MAX_MS], a test hook: the main
+ * thread busy-waits (its event loop blocked, as by a burst of OpenFlow or
+ * database work) while FILE exists, at most MAX_MS ms (default 10000).  It
+ * creates FILE.blocked while blocking and removes it when done. */
+export function dpifNetdevBackerRegisterCommands(): void {
+  unixctlCommandRegister('dpif-netdev/test-block-main', 'FILE [MAX_MS]', 1, 2, (args) => {
+    const file = args[0]!;
+    const max = args[1] === undefined ? 10000 : Number.parseInt(args[1], 10);
+    if (!Number.isFinite(max) || max < 0) throw new UnixctlError('invalid MAX_MS');
+    if (!existsSync(file)) throw new UnixctlError(`${file}: no such file`);
+    const t0 = performance.now();
+    writeFileSync(`${file}.blocked`, '');
+    try {
+      // Busy: spin, looking at the file every millisecond.
+      for (let t = t0; existsSync(file) && t - t0 < max;) {
+        const until = t + 1;
+        while ((t = performance.now()) < until);
+      }
+    } finally {
+      unlinkSync(`${file}.blocked`);
+    }
+    return `blocked ${Math.round(performance.now() - t0)} ms\n`;
+  });
+}
 
 /** The fast-path backer for datapath type 'type' ("dummy", "netdev", "system"). */
 export function dpifNetdevBackerFor(type: string): DpifNetdevBacker {

@@ -17,7 +17,7 @@ import {
   unixctlFdbShow, unixctlFdbFlush, unixctlFdbStatsShow, unixctlFdbStatsClear, unixctlFdbAdd, unixctlFdbDel,
   unixctlTrace, unixctlTracePacketOut, ofprotoDpifLookup, type UnixctlReply,
 } from '../ofproto/ofproto-dpif.js';
-import { DpifNetdevBacker } from './dpif-netdev-backer.js';
+import { DpifNetdevBacker, dpifNetdevBackerRegisterCommands, dpifNetdevSetPmdCpuMask } from './dpif-netdev-backer.js';
 import {
   ofprotoSetFlowLimit, ofprotoSetMaxIdle, OFPROTO_FLOW_LIMIT_DEFAULT, OFPROTO_MAX_IDLE_DEFAULT,
   unixctlRevalidatorWait, unixctlRevalidatorPurge, unixctlUpcallShow, unixctlUpcallSetFlowLimit,
@@ -95,6 +95,7 @@ function registerOfprotoDpifCommands(): void {
 function registerDatapathCommands(): void {
   dpctlUnixctlRegister();
   dpifNetdevUnixctlRegister();
+  dpifNetdevBackerRegisterCommands();
   unixctlCommandRegister('revalidator/wait', '', 0, 0, () => unixctlRevalidatorWait());
   unixctlCommandRegister('revalidator/purge', '', 0, 0, () => unixctlRevalidatorPurge());
   unixctlCommandRegister('upcall/show', '', 0, 0, () => unixctlUpcallShow());
@@ -125,6 +126,7 @@ function applyDatapathConfig(bridges: Bridges): void {
   };
   ofprotoSetFlowLimit(num('flow-limit', OFPROTO_FLOW_LIMIT_DEFAULT));
   ofprotoSetMaxIdle(num('max-idle', OFPROTO_MAX_IDLE_DEFAULT));
+  dpifNetdevSetPmdCpuMask(oc.get('pmd-cpu-mask'));
 }
 
 async function main(): Promise<void> {
@@ -143,6 +145,6 @@ async function main(): Promise<void> {
   bridges.idl.onChange.add(() => applyDatapathConfig(bridges));
   daemon.atExit(() => bridges.stop());
   bridges.start();
-  daemon.complete();
+  daemon.complete(true);
 }
 void main();
