@@ -331,9 +331,10 @@ export class Session {
   get backlog(): number { return this.rpc?.backlog ?? 0; }
 
   /** Serves an accepted socket (passive remotes). */
-  attach(sock: Socket): void {
+  attach(accepted: Socket): void {
+    const rpc = new JsonRpc(accepted, { name: this.name, maxMessageSize: MAX_MESSAGE_SIZE, ...WIRE, directIo: true });
+    const sock = rpc.sock;
     this.socket = sock;
-    const rpc = new JsonRpc(sock, { name: this.name, maxMessageSize: MAX_MESSAGE_SIZE, ...WIRE });
     sock.on('drain', () => this.onDrain());
     this.attachRpc(rpc);
     this.armProbe();
