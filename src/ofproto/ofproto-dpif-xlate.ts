@@ -38,7 +38,8 @@
  * it freezes its state under a recirculation id (ofproto-dpif-rid.ts),
  * emits recirc(id), and resumes from XlateIn.frozen on the next upcall.
  */
-import { hashAdd, hashFinish } from '../lib/hash.js';
+import { hashAdd, hashFinish, hashBytes } from '../lib/hash.js';
+import { hashInt } from './ovs-hash.js';
 import {
   FL, FLOW_SIZE, get16, get32, get64, put16, put32, put64, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_MPLS,
   ETH_TYPE_MPLS_MCAST, ETH_TYPE_VLAN, IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_ICMPV6, FLOW_NW_FRAG_ANY,
@@ -1414,7 +1415,42 @@ export class XlateCtx {
     if (this.wasMpls) { this.triggerFreeze(); return -1; }
     const table = dpHashTable(group);
     if (table) return this.pickDpHashBucket(group, table);
+    if (group.props.selectionMethod === 'hash' && group.props.fields.length) return this.pickHashFieldsBucket(group);
     return this.pickDefaultBucket(group);
+  }
+
+  /** "hash" method: a hash of the group's fields under their masks, best
+   * weighted score (pick_hash_fields_select_group). */
+  private pickHashFieldsBucket(group: OfGroup): number {
+    const param = group.props.selectionMethodParam;
+    let basis = hashFinish(mix(mix(0, Number(param & 0xffffffffn)), Number(param >> 32n)), 8);
+    for (const { field, value: mask } of hashFieldsInIdOrder(group)) {
+      if (!prereqsOkWc(field.prereqs, this.flow, this.wc)) continue;
+      const v = fieldGet(field, this.flow);
+      for (let j = 0; j < field.nBytes; j++) v[j]! &= mask[j]!;
+      basis = hashBytes(v, basis);
+      if (field.id >= MF.TUN_METADATA0 && field.id < MF.TUN_METADATA0 + 64) {
+        const set = v.some((b) => b !== 0);
+        basis = ((set ? 0xc2b73583 : 0xe90f1258) ^ ((basis << 1) | (basis >>> 31))) >>> 0;
+      }
+      fieldMaskMasked(field, this.wc, mask);
+    }
+    return this.bestLiveBucket(group, basis);
+  }
+
+  /** The live bucket with the best weighted score for 'basis' (group_best_live_bucket). */
+  private bestLiveBucket(group: OfGroup, basis: number): number {
+    let best = -1, bestScore = 0;
+    group.buckets.forEach((b, i) => {
+      if (this.bucketIsAlive(group, b, 0)) {
+        const score = (hashInt(b.bucketId >>> 0, basis) & 0xffff) * b.weight;
+        if (score >= bestScore) { best = i; bestScore = score; }
+        this.report(TraceType.DETAIL, `bucket ${b.bucketId >>> 0}: score ${score}`);
+      } else {
+        this.reportBucketNotLive(b);
+      }
+    });
+    return best;
   }
 
   /** dp_hash method: recirculate to get a datapath hash, then map it to a bucket. */
@@ -1435,18 +1471,7 @@ export class XlateCtx {
   /** Default select method: symmetric L4 hash, best weighted score (pick_default_select_group). */
   private pickDefaultBucket(group: OfGroup): number {
     maskSymmetricL4(this.flow, this.wc);
-    const basis = hashSymmetricL4(this.flow);
-    let best = -1, bestScore = 0;
-    group.buckets.forEach((b, i) => {
-      if (this.bucketIsAlive(group, b, 0)) {
-        const score = (hashInt(b.bucketId >>> 0, basis) & 0xffff) * b.weight;
-        if (score >= bestScore) { best = i; bestScore = score; }
-        this.report(TraceType.DETAIL, `bucket ${b.bucketId >>> 0}: score ${score}`);
-      } else {
-        this.reportBucketNotLive(b);
-      }
-    });
-    return best;
+    return this.bestLiveBucket(group, hashSymmetricL4(this.flow));
   }
 
   /* ---- Header actions. ---- */
@@ -1822,6 +1847,12 @@ export function xlateActions(xin: XlateIn): XlateOut {
 
 const FLOW_MAX_MPLS_LABELS = 3;
 const HASH_ALG_SYM_L4 = 1;
+/** A select group's hash fields in meta-flow id order, as OVS keeps them. */
+function hashFieldsInIdOrder(group: OfGroup): OfGroup['props']['fields'] {
+  const f = group.props.fields;
+  return f.every((x, i) => i === 0 || f[i - 1]!.field.id < x.field.id) ? f : f.slice().sort((a, b) => a.field.id - b.field.id);
+}
+
 /** A select group's dp_hash selection: hash values -> bucket index, and the hash to ask for. */
 interface DpHashTable { mask: number; map: number[]; alg: number; basis: number }
 const dpHashTables = new WeakMap<OfGroup, DpHashTable | null>();
@@ -2047,8 +2078,6 @@ export function hashSymmetricL4(flow: Uint8Array): number {
 
 const mix = hashAdd;
 const fin = (h: number): number => hashFinish(h, 0);
-/** A 32-bit hash of 'x' with 'basis'. */
-export function hashInt(x: number, basis: number): number { return fin(mix(mix(0, x), basis)); }
 
 /** Builds the flow a learn action installs (learn_execute). */
 export function learnExecute(a: OfpactOf<'LEARN'>, flow: Uint8Array): { match: Match; acts: Ofpact[] } {
