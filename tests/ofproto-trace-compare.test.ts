@@ -70,7 +70,11 @@ const FLOWS = [
   'table=0,priority=50,in_port=4,actions=NORMAL',
   'table=0,priority=50,in_port=5,actions=NORMAL',
   'table=0,priority=50,in_port=6,actions=NORMAL',
+  'table=0,priority=20,in_port=1,sctp,actions=load:0x2->NXM_NX_REG0[0..3],resubmit(,6),load:0x9->NXM_NX_REG0[0..3],resubmit(,6)',
   'table=0,priority=10,actions=resubmit(,5)',
+  'table=6,priority=10,reg0=1,actions=output:1',
+  'table=6,priority=10,reg0=2,actions=output:2',
+  'table=6,priority=5,actions=move:NXM_NX_REG0[0..3]->NXM_NX_REG1[4..7],load:0x7->NXM_NX_REG2[],output:NXM_NX_REG0[0..3],controller',
   // Table 1: push a VLAN and send on the trunk; table 2: write_actions then goto.
   'table=1,priority=10,ip,actions=push_vlan:0x8100,set_field:4106->vlan_vid,output:5',
   'table=2,priority=10,actions=set_field:5->reg0,write_actions(output:6),goto_table:3',
@@ -164,6 +168,9 @@ const TRACES = [
   `in_port=1,${ETH},ip,nw_src=192.168.0.1,nw_dst=192.168.0.2`,
   `in_port=1,${ETH},ip,nw_src=192.168.0.1,nw_dst=192.168.0.3`,
   `in_port=1,${ETH},dl_vlan=10,ip,nw_src=10.0.0.9,nw_dst=10.0.0.7`,
+  `in_port=1,${ETH},sctp,nw_src=10.0.0.9,nw_dst=10.0.0.3`,
+  // After the ARP trace above: is the flow it learned in table 3 used?
+  `in_port=1,dl_src=50:54:00:00:00:09,dl_dst=50:54:00:00:00:01,ip,nw_src=10.0.0.9,nw_dst=10.0.0.2`,
   // Errors: tp_dst is TCP's field; masks are not taken; unknown fields.
   `in_port=1,${ETH},udp,tp_dst=53`,
   `in_port=1,${ETH},ip,nw_dst=10.0.0.0/8`,

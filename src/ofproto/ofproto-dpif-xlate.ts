@@ -1260,9 +1260,13 @@ export class XlateCtx {
 
   private xlateOutputRegAction(src: MfSubfield, maxLen: number, isLast: boolean, groupBucket: boolean): void {
     const port = Number(subfieldRead(src, this.flow));
-    subfieldMask(src, this.wc);
-    if (port <= 0xffff) this.xlateOutputAction(port, maxLen, false, isLast, false, groupBucket);
-    else this.report(TraceType.DETAIL, `output port ${port} is out of range`);
+    if (port <= 0xffff) {
+      this.report(TraceType.DETAIL, `output port is ${port}`);
+      subfieldMask(src, this.wc);
+      this.xlateOutputAction(port, maxLen, false, isLast, false, groupBucket);
+    } else {
+      this.report(TraceType.WARN, `output port ${port} is out of range`);
+    }
   }
 
   private xlateOutputTruncAction(port: number, maxLen: number, isLast: boolean, groupBucket: boolean): void {
