@@ -71,6 +71,10 @@ const FLOWS = [
   'table=0,priority=50,in_port=5,actions=NORMAL',
   'table=0,priority=50,in_port=6,actions=NORMAL',
   'table=0,priority=20,in_port=1,sctp,actions=load:0x2->NXM_NX_REG0[0..3],resubmit(,6),load:0x9->NXM_NX_REG0[0..3],resubmit(,6)',
+  'table=0,priority=20,in_port=1,sctp,tp_dst=1,actions=multipath(eth_src,50,hrw,12,0,NXM_NX_REG0[0..3]),bundle(eth_src,0,hrw,ofport,members:4,5),resubmit(,6)',
+  'table=0,priority=20,in_port=1,sctp,tp_dst=2,actions=multipath(symmetric_l4,7,modulo_n,5,0,NXM_NX_REG0[0..3]),bundle(symmetric_l3l4,3,hrw,ofport,members:2,3,4,5),resubmit(,6)',
+  'table=0,priority=20,in_port=1,sctp,tp_dst=3,actions=multipath(symmetric_l3l4+udp,1,iter_hash,6,8,NXM_NX_REG0[0..3]),bundle_load(nw_src,0,hrw,ofport,NXM_NX_REG3[],members:1,2,3),resubmit(,6)',
+  'table=0,priority=20,in_port=1,sctp,tp_dst=4,actions=multipath(nw_dst,2,hash_threshold,3,0,NXM_NX_REG0[0..3]),bundle(symmetric_l3,0,active_backup,ofport,members:7,5,4),resubmit(,6)',
   'table=0,priority=10,actions=resubmit(,5)',
   'table=6,priority=10,reg0=1,actions=output:1',
   'table=6,priority=10,reg0=2,actions=output:2',
@@ -169,6 +173,8 @@ const TRACES = [
   `in_port=1,${ETH},ip,nw_src=192.168.0.1,nw_dst=192.168.0.3`,
   `in_port=1,${ETH},dl_vlan=10,ip,nw_src=10.0.0.9,nw_dst=10.0.0.7`,
   `in_port=1,${ETH},sctp,nw_src=10.0.0.9,nw_dst=10.0.0.3`,
+  ...[1, 2, 3, 4].flatMap((p) => [`in_port=1,dl_src=50:54:00:00:00:21,dl_dst=50:54:00:00:00:09,sctp,nw_src=10.0.0.9,nw_dst=10.0.0.3,tp_dst=${p}`,
+    `in_port=1,dl_src=50:54:00:00:00:22,dl_dst=50:54:00:00:00:09,sctp,nw_src=10.0.0.19,nw_dst=10.0.0.3,tp_src=7,tp_dst=${p}`]),
   // After the ARP trace above: is the flow it learned in table 3 used?
   `in_port=1,dl_src=50:54:00:00:00:09,dl_dst=50:54:00:00:00:01,ip,nw_src=10.0.0.9,nw_dst=10.0.0.2`,
   // Errors: tp_dst is TCP's field; masks are not taken; unknown fields.
