@@ -142,7 +142,11 @@ export function flowMaskHashFields(flow: Uint8Array, wc: Uint8Array, fields: num
         wc[FL.NW_PROTO] = 0xff;
         if (flow[FL.NW_PROTO] !== IPPROTO_UDP) ports();
       }
-      for (let i = 0; i < 2; i++) wc[FL.VLANS + 4 * i + 2]! |= 0x1f, wc[FL.VLANS + 4 * i + 3] = 0xff;
+      for (let i = 0; i < 2; i++) {
+        // VID and CFI of both VLAN headers' TCI.
+        wc[FL.VLANS + 4 * i + 2]! |= 0x1f;
+        wc[FL.VLANS + 4 * i + 3] = 0xff;
+      }
       break;
     case NX_HASH_FIELDS.SYMMETRIC_L3L4_UDP:
     case NX_HASH_FIELDS.SYMMETRIC_L3L4:
