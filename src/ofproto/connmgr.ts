@@ -66,7 +66,7 @@ export interface ControllerConfig {
 /** Status of a controller target, as written to the Controller table. */
 export interface ControllerStatus {
   isConnected: boolean;
-  role: 'equal' | 'master' | 'slave' | 'other';
+  role: 'master' | 'slave' | 'other';
   state: string;
   secSinceConnect?: number;
   secSinceDisconnect?: number;
@@ -277,7 +277,8 @@ export class Connmgr {
     const now = Date.now();
     for (const [target, c] of this.controllers) {
       const up = !!c.ofconn && !c.ofconn.vconn.isClosed && c.ofconn.version > 0;
-      const role = !up ? 'other' : c.ofconn!.role === ROLE_PRIMARY ? 'master' : c.ofconn!.role === ROLE_SECONDARY ? 'slave' : 'equal';
+      // The schema knows master, slave and other (OVS writes an equal role as "other").
+      const role = !up ? 'other' : c.ofconn!.role === ROLE_PRIMARY ? 'master' : c.ofconn!.role === ROLE_SECONDARY ? 'slave' : 'other';
       out.set(target, {
         isConnected: up,
         role,

@@ -20,7 +20,9 @@ import type { PortNames } from '../openflow/ofp-port-map.js';
 import { formatOdpActions } from '../datapath/odp-actions.js';
 import { type XlateIn, type XlateOut, type XBridge, type RecircNode, xlateActions } from './ofproto-dpif-xlate.js';
 import type { Ofpact } from '../openflow/ofp-actions.js';
-import { parseMatch } from '../openflow/ofp-match-parse.js';
+import { parseKeyValues, parseProtocol } from '../openflow/ofp-parse.js';
+import { mfFromName, mfArePrereqsOk, mfGetValue, mfSetFlowValue } from '../openflow/meta-flow.js';
+import { mfParseValue } from '../openflow/meta-flow-format.js';
 import { put16, put32 } from '../openflow/flow.js';
 
 /** Kinds of trace nodes (enum oftrace_node_type). */
@@ -282,14 +284,33 @@ function traceOne(bridge: XBridge, flow: Uint8Array, packet: Uint8Array | null, 
 }
 
 /**
- * Parses a flow as ofproto/trace takes it (parse_ofp_exact_flow): field
- * values written as in a match, VLAN TPIDs filled in for tagged flows, and
- * in_port NONE when none is given.  Returns the flow or an error text.
+ * Parses a flow as ofproto/trace takes it (parse_ofp_exact_flow): protocol
+ * shorthands and "field=value" pairs, each field named as in meta-flow (so
+ * "tp_dst" is TCP's), its prerequisites met by what came before it, set once,
+ * with an exact value; VLAN TPIDs are filled in for tagged flows, and in_port
+ * is NONE when none is given.  Returns the flow or an error text.
  */
 export function parseExactFlow(text: string, ports?: PortNames): Uint8Array | string {
-  const m = parseMatch(text, ports);
-  if (typeof m === 'string') return m;
-  const f = m.match.flow;
+  const f = new Uint8Array(FLOW_SIZE);
+  for (const { key, value } of parseKeyValues(text)) {
+    const p = parseProtocol(key);
+    if (p) {
+      if (get16(f, FL.DL_TYPE)) return `${text}: Ethernet type set multiple times`;
+      put16(f, FL.DL_TYPE, p.dlType);
+      if (p.nwProto) {
+        if (f[FL.NW_PROTO]) return `${text}: network protocol set multiple times`;
+        f[FL.NW_PROTO] = p.nwProto;
+      }
+      continue;
+    }
+    const mf = mfFromName(key);
+    if (!mf) return `${text}: unknown field ${key}`;
+    if (!mfArePrereqsOk(mf, f)) return `${text}: prerequisites not met for setting ${key}`;
+    if (mfGetValue(mf, f).some((b) => b !== 0)) return `${text}: field ${key} set multiple times`;
+    const v = mfParseValue(mf, value, ports);
+    if (typeof v === 'string') return `${text}: bad value for ${key} (${v})`;
+    mfSetFlowValue(mf, v, f);
+  }
   for (let i = 0; i < 2; i++) {
     if (get16(f, FL.VLANS + 4 * i + 2) & 0x1000 && !get16(f, FL.VLANS + 4 * i)) put16(f, FL.VLANS + 4 * i, 0x8100);
   }

@@ -38,7 +38,9 @@
  * it freezes its state under a recirculation id (ofproto-dpif-rid.ts),
  * emits recirc(id), and resumes from XlateIn.frozen on the next upcall.
  */
-import { hashAdd, hashFinish } from '../lib/hash.js';
+import { hashAdd, hashFinish, hashBytes } from '../lib/hash.js';
+import { hashInt } from './ovs-hash.js';
+import { flowHashFields, flowHashSymmetricL4, flowMaskHashFields, multipathAlgorithm, bundleSelect, NX_HASH_FIELDS } from './multipath.js';
 import {
   FL, FLOW_SIZE, get16, get32, get64, put16, put32, put64, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_MPLS,
   ETH_TYPE_MPLS_MCAST, ETH_TYPE_VLAN, IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_ICMPV6, FLOW_NW_FRAG_ANY,
@@ -1259,9 +1261,13 @@ export class XlateCtx {
 
   private xlateOutputRegAction(src: MfSubfield, maxLen: number, isLast: boolean, groupBucket: boolean): void {
     const port = Number(subfieldRead(src, this.flow));
-    subfieldMask(src, this.wc);
-    if (port <= 0xffff) this.xlateOutputAction(port, maxLen, false, isLast, false, groupBucket);
-    else this.report(TraceType.DETAIL, `output port ${port} is out of range`);
+    if (port <= 0xffff) {
+      this.report(TraceType.DETAIL, `output port is ${port}`);
+      subfieldMask(src, this.wc);
+      this.xlateOutputAction(port, maxLen, false, isLast, false, groupBucket);
+    } else {
+      this.report(TraceType.WARN, `output port ${port} is out of range`);
+    }
   }
 
   private xlateOutputTruncAction(port: number, maxLen: number, isLast: boolean, groupBucket: boolean): void {
@@ -1414,7 +1420,42 @@ export class XlateCtx {
     if (this.wasMpls) { this.triggerFreeze(); return -1; }
     const table = dpHashTable(group);
     if (table) return this.pickDpHashBucket(group, table);
+    if (group.props.selectionMethod === 'hash' && group.props.fields.length) return this.pickHashFieldsBucket(group);
     return this.pickDefaultBucket(group);
+  }
+
+  /** "hash" method: a hash of the group's fields under their masks, best
+   * weighted score (pick_hash_fields_select_group). */
+  private pickHashFieldsBucket(group: OfGroup): number {
+    const param = group.props.selectionMethodParam;
+    let basis = hashFinish(mix(mix(0, Number(param & 0xffffffffn)), Number(param >> 32n)), 8);
+    for (const { field, value: mask } of hashFieldsInIdOrder(group)) {
+      if (!prereqsOkWc(field.prereqs, this.flow, this.wc)) continue;
+      const v = fieldGet(field, this.flow);
+      for (let j = 0; j < field.nBytes; j++) v[j]! &= mask[j]!;
+      basis = hashBytes(v, basis);
+      if (field.id >= MF.TUN_METADATA0 && field.id < MF.TUN_METADATA0 + 64) {
+        const set = v.some((b) => b !== 0);
+        basis = ((set ? 0xc2b73583 : 0xe90f1258) ^ ((basis << 1) | (basis >>> 31))) >>> 0;
+      }
+      fieldMaskMasked(field, this.wc, mask);
+    }
+    return this.bestLiveBucket(group, basis);
+  }
+
+  /** The live bucket with the best weighted score for 'basis' (group_best_live_bucket). */
+  private bestLiveBucket(group: OfGroup, basis: number): number {
+    let best = -1, bestScore = 0;
+    group.buckets.forEach((b, i) => {
+      if (this.bucketIsAlive(group, b, 0)) {
+        const score = (hashInt(b.bucketId >>> 0, basis) & 0xffff) * b.weight;
+        if (score >= bestScore) { best = i; bestScore = score; }
+        this.report(TraceType.DETAIL, `bucket ${b.bucketId >>> 0}: score ${score}`);
+      } else {
+        this.reportBucketNotLive(b);
+      }
+    });
+    return best;
   }
 
   /** dp_hash method: recirculate to get a datapath hash, then map it to a bucket. */
@@ -1434,19 +1475,8 @@ export class XlateCtx {
 
   /** Default select method: symmetric L4 hash, best weighted score (pick_default_select_group). */
   private pickDefaultBucket(group: OfGroup): number {
-    maskSymmetricL4(this.flow, this.wc);
-    const basis = hashSymmetricL4(this.flow);
-    let best = -1, bestScore = 0;
-    group.buckets.forEach((b, i) => {
-      if (this.bucketIsAlive(group, b, 0)) {
-        const score = (hashInt(b.bucketId >>> 0, basis) & 0xffff) * b.weight;
-        if (score >= bestScore) { best = i; bestScore = score; }
-        this.report(TraceType.DETAIL, `bucket ${b.bucketId >>> 0}: score ${score}`);
-      } else {
-        this.reportBucketNotLive(b);
-      }
-    });
-    return best;
+    flowMaskHashFields(this.flow, this.wc, NX_HASH_FIELDS.SYMMETRIC_L4);
+    return this.bestLiveBucket(group, flowHashSymmetricL4(this.flow, 0));
   }
 
   /* ---- Header actions. ---- */
@@ -1575,33 +1605,29 @@ export class XlateCtx {
   }
 
   private xlateMultipath(a: OfpactOf<'MULTIPATH'>): void {
-    /* Links are chosen by a hash of the selected fields (multipath_execute). */
-    maskSymmetricL4(this.flow, this.wc);
-    const hash = hashSymmetricL4(this.flow) ^ a.basis;
-    const n = a.maxLink + 1;
-    const link = n ? (hash >>> 0) % n : 0;
+    /* A link chosen by a hash of the selected fields (multipath_execute). */
+    const hash = flowHashFields(this.flow, a.fields, a.basis);
+    const link = multipathAlgorithm(hash, a.algorithm, a.maxLink + 1, a.arg);
+    flowMaskHashFields(this.flow, this.wc, a.fields);
     subfieldMask(a.dst, this.wc);
     subfieldWrite(a.dst, this.flow, BigInt(link));
     this.reportSubfield(a.dst);
   }
 
   private xlateBundleAction(a: OfpactOf<'BUNDLE'>, isLast: boolean, groupBucket: boolean): void {
-    /* Choose the first live member by highest random weight of a symmetric hash (bundle_execute). */
-    maskSymmetricL4(this.flow, this.wc);
-    const basis = hashSymmetricL4(this.flow) ^ a.basis;
-    let best = OFPP_NONE, bestScore = -1;
-    for (const m of a.members) {
-      const xp = this.xbridge.ports.get(m);
-      if (!xp || !xp.mayEnable) continue;
-      const score = hashInt(m, basis) >>> 0;
-      if (score > bestScore) { best = m; bestScore = score; }
-    }
+    /* A member chosen by bundle_execute; reserved ports count as enabled, the controller never. */
+    const enabled = (m: number): boolean => {
+      if (m === OFPP_CONTROLLER) return false;
+      if (m >= 0xfff8 && m !== 0xfffe) return true;
+      return this.xbridge.ports.get(m)?.mayEnable ?? false;
+    };
+    const port = bundleSelect(a.algorithm, a.fields, a.basis, a.members, this.flow, this.wc, enabled) ?? OFPP_NONE;
     if (a.dst) {
       subfieldMask(a.dst, this.wc);
-      subfieldWrite(a.dst, this.flow, BigInt(best));
+      subfieldWrite(a.dst, this.flow, BigInt(port));
       this.reportSubfield(a.dst);
-    } else if (best !== OFPP_NONE) {
-      this.xlateOutputAction(best, 0, false, isLast, false, groupBucket);
+    } else {
+      this.xlateOutputAction(port, 0, false, isLast, false, groupBucket);
     }
   }
 
@@ -1822,6 +1848,12 @@ export function xlateActions(xin: XlateIn): XlateOut {
 
 const FLOW_MAX_MPLS_LABELS = 3;
 const HASH_ALG_SYM_L4 = 1;
+/** A select group's hash fields in meta-flow id order, as OVS keeps them. */
+function hashFieldsInIdOrder(group: OfGroup): OfGroup['props']['fields'] {
+  const f = group.props.fields;
+  return f.every((x, i) => i === 0 || f[i - 1]!.field.id < x.field.id) ? f : f.slice().sort((a, b) => a.field.id - b.field.id);
+}
+
 /** A select group's dp_hash selection: hash values -> bucket index, and the hash to ask for. */
 interface DpHashTable { mask: number; map: number[]; alg: number; basis: number }
 const dpHashTables = new WeakMap<OfGroup, DpHashTable | null>();
@@ -2011,44 +2043,7 @@ function formatFieldValue(id: MF, v: Uint8Array): string {
   return f.string === 0 /* DEC */ ? x.toString() : '0x' + x.toString(16);
 }
 
-/** Un-wildcards what the symmetric L4 hash reads (flow_mask_hash_fields, SYMMETRIC_L4). */
-function maskSymmetricL4(flow: Uint8Array, wc: Uint8Array): void {
-  wcMask(wc, FL.DL_SRC, 6);
-  wcMask(wc, FL.DL_DST, 6);
-  const t = get16(flow, FL.DL_TYPE);
-  if (t === ETH_TYPE_IP) { wcMask(wc, FL.NW_SRC, 4); wcMask(wc, FL.NW_DST, 4); }
-  else if (t === ETH_TYPE_IPV6) { wcMask(wc, FL.IPV6_SRC, 16); wcMask(wc, FL.IPV6_DST, 16); }
-  if (isIpAny(flow)) {
-    wc[FL.NW_PROTO] = 0xff;
-    if (flow[FL.NW_PROTO] !== 17) { wcMask(wc, FL.TP_SRC, 2); wcMask(wc, FL.TP_DST, 2); }
-  }
-  for (let i = 0; i < 2; i++) put16(wc, FL.VLANS + 4 * i + 2, get16(wc, FL.VLANS + 4 * i + 2) | VLAN_VID_MASK | VLAN_CFI);
-}
-
-/** A symmetric hash of L2-L4 addresses (the inputs of flow_hash_symmetric_l4). */
-export function hashSymmetricL4(flow: Uint8Array): number {
-  let h = 0;
-  for (let i = 0; i < 6; i++) h = mix(h, flow[FL.DL_SRC + i]! ^ flow[FL.DL_DST + i]!);
-  h = mix(h, (get16(flow, FL.VLANS + 2) ^ get16(flow, FL.VLANS + 6)) & VLAN_VID_MASK);
-  const t = get16(flow, FL.DL_TYPE);
-  h = mix(h, t);
-  if (t === ETH_TYPE_IP) {
-    h = mix(h, (get32(flow, FL.NW_SRC) ^ get32(flow, FL.NW_DST)) >>> 0);
-  } else if (t === ETH_TYPE_IPV6) {
-    for (let i = 0; i < 16; i += 4) h = mix(h, (get32(flow, FL.IPV6_SRC + i) ^ get32(flow, FL.IPV6_DST + i)) >>> 0);
-  }
-  if (t === ETH_TYPE_IP || t === ETH_TYPE_IPV6) {
-    const p = flow[FL.NW_PROTO]!;
-    h = mix(h, p);
-    if (p === IPPROTO_TCP || p === 132) h = mix(h, get16(flow, FL.TP_SRC) ^ get16(flow, FL.TP_DST));
-  }
-  return fin(h);
-}
-
 const mix = hashAdd;
-const fin = (h: number): number => hashFinish(h, 0);
-/** A 32-bit hash of 'x' with 'basis'. */
-export function hashInt(x: number, basis: number): number { return fin(mix(mix(0, x), basis)); }
 
 /** Builds the flow a learn action installs (learn_execute). */
 export function learnExecute(a: OfpactOf<'LEARN'>, flow: Uint8Array): { match: Match; acts: Ofpact[] } {

@@ -123,6 +123,25 @@ interface RuleDpif { stats: PktStats; newRule?: Rule | null; forwardCounts?: boo
 interface GroupDpif { packets: number; bytes: number; buckets: { packets: number; bytes: number }[] }
 
 /** ofproto-dpif's state for one switch (struct ofproto_dpif). */
+/** The VLANs a bundle trunks: a native-untagged/native-tagged port always
+ * trunks its native VLAN and never VLAN 0 (as OVS's bundle_set). */
+function bundleTrunks(mode: BundleSettings['vlanMode'], vlan: number, trunks: readonly number[] | null | undefined): Set<number> | null {
+  if (mode === 'access') return null;
+  const set = trunks ? new Set(trunks) : null;
+  if ((mode === 'native-untagged' || mode === 'native-tagged') && vlan !== 0
+      && (!set || !set.has(vlan) || set.has(0))) {
+    if (!set) {
+      // Every VLAN but 0 (an explicit set stands for OVS's all-ones bitmap).
+      const all = new Set<number>();
+      for (let v = 1; v < 4096; v++) all.add(v);
+      return all;
+    }
+    set.add(vlan);
+    set.delete(0);
+  }
+  return set;
+}
+
 export class OfprotoDpif {
   readonly xbridge: XBridge;
   readonly ml: MacLearning<unknown>;
@@ -233,8 +252,8 @@ export class OfprotoDpif {
     }
     b.name = s.name;
     b.vlanMode = s.vlanMode;
-    b.vlan = s.vlan;
-    b.trunks = s.trunks ? new Set(s.trunks) : null;
+    b.vlan = s.vlanMode === 'trunk' ? -1 : s.vlan >= 0 && s.vlan <= 4095 ? s.vlan : 0;
+    b.trunks = bundleTrunks(s.vlanMode, b.vlan, s.trunks);
     b.cvlans = s.cvlans ? new Set(s.cvlans) : null;
     b.qinqEthtype = s.qinqEthtype ?? 0x88a8;
     b.usePriorityTags = !!s.usePriorityTags;
