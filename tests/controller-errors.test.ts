@@ -94,6 +94,7 @@ const output = (port: string) => `0000 0010 ${port} ffff 000000000000`;
 /** The script: a name, the error OVS names for it, and the message. */
 const STEPS: { name: string; expect: string; make: (xid: number) => Buffer }[] = [
   { name: 'unknown message type', expect: 'OFPBRC_BAD_TYPE', make: (x) => msg(99, x) },
+  { name: 'hello after the handshake', expect: 'OFPBRC_BAD_TYPE', make: (x) => msg(0, x) },
   { name: 'unknown experimenter', expect: 'OFPBRC_BAD_VENDOR', make: (x) => msg(4, x, '00abcdef 00000000') },
   { name: 'Nicira experimenter, unknown subtype', expect: 'OFPBRC_BAD_SUBTYPE', make: (x) => msg(4, x, '00002320 00007fff') },
   { name: 'truncated flow_mod', expect: 'OFPBRC_BAD_LEN', make: (x) => msg(14, x, '0000000000000000') },

@@ -188,8 +188,7 @@ export class VconnStream {
       this.send(encodeErrorMsg('OFPBRC_BAD_VERSION', v, xid, m.subarray(0, Math.min(m.length, 0xffff - 12))));
       return;
     }
-    if (type === OFPT_HELLO) return;
-    this.onMessage(m);
+    this.onMessage(m); // a HELLO after the handshake too (a switch answers OFPBRC_BAD_TYPE)
   }
 
   private shutdown(reason?: string): void {
