@@ -16,6 +16,7 @@
  * Layering: lib -> openflow -> datapath (this file) -> ofproto.
  */
 import { FL } from '../openflow/flow.js';
+import { formatTnlPushHeader } from './netdev-native-tnl.js';
 
 /* ---- Key attributes for set actions. ---- */
 
@@ -179,7 +180,12 @@ export type OdpAction =
   | { type: 'check_pkt_len'; size: number; gt: OdpAction[]; le: OdpAction[] }
   | { type: 'push_eth'; src: Uint8Array; dst: Uint8Array }
   | { type: 'pop_eth' }
-  | { type: 'drop'; reason: number };
+  | { type: 'drop'; reason: number }
+  /** Prepends a tunnel header built at translation (netdev-native-tnl.ts) and
+   * sends the result to 'outPort'; 'tnlPort' is the tunnel's datapath port. */
+  | { type: 'tnl_push'; tnlPort: number; outPort: number; tnlType: number; header: Uint8Array }
+  /** Decapsulates and recirculates with datapath port 'port' as in_port. */
+  | { type: 'tnl_pop'; port: number };
 
 /* ---- Formatting. ---- */
 
@@ -361,6 +367,9 @@ export function formatOdpAction(a: OdpAction, portName: (p: number) => string = 
     case 'push_eth': return `push_eth(src=${fmtEth(a.src, 0)},dst=${fmtEth(a.dst, 0)})`;
     case 'pop_eth': return 'pop_eth';
     case 'drop': return 'drop';
+    case 'tnl_push':
+      return `tnl_push(tnl_port(${portName(a.tnlPort)}),${formatTnlPushHeader(a.tnlType, a.header)},out_port(${portName(a.outPort)}))`;
+    case 'tnl_pop': return `tnl_pop(${portName(a.port)})`;
   }
 }
 
@@ -374,7 +383,7 @@ export function formatOdpActions(actions: readonly OdpAction[], portName: (p: nu
 export function odpActionsOutput(actions: readonly OdpAction[]): boolean {
   for (const a of actions) {
     switch (a.type) {
-      case 'output': case 'userspace': case 'recirc': return true;
+      case 'output': case 'userspace': case 'recirc': case 'tnl_push': case 'tnl_pop': return true;
       case 'clone': case 'sample': if (odpActionsOutput(a.actions)) return true; break;
       case 'check_pkt_len': if (odpActionsOutput(a.gt) || odpActionsOutput(a.le)) return true; break;
       default: break;
