@@ -80,7 +80,13 @@ export const netdevPatchClass: NetdevClass = {
     return 0;
   },
   getEtherAddr: (netdev) => cast(netdev).mac,
-  getStats: (netdev) => ({ ...cast(netdev).stats }),
+  // Only packet and byte counts are kept; the rest read as unknown (all ones in OVS).
+  getStats: (netdev) => {
+    const st = cast(netdev).stats, out = emptyStats();
+    for (const k of Object.keys(out) as (keyof NetdevStats)[]) out[k] = Number.MAX_SAFE_INTEGER;
+    out.rx_packets = st.rx_packets; out.rx_bytes = st.rx_bytes; out.tx_packets = st.tx_packets; out.tx_bytes = st.tx_bytes;
+    return out;
+  },
   updateFlags(netdev, off, on) {
     const d = cast(netdev);
     const old = d.flags;

@@ -404,6 +404,9 @@ export interface NetdevAddr { addr: Uint8Array; mask: Uint8Array }
 /** Addresses set by netdev-dummy/ip4addr|ip6addr (and tests), by device name. */
 const assignedAddrs = new Map<string, NetdevAddr[]>();
 
+/** The system's addresses, read at most once a second. */
+let sysAddrs: { at: number; ifs: Record<string, { address: string; netmask: string; family: string | number }[] | undefined> } | null = null;
+
 /** Adds an address to device 'name' (netdev-dummy's ip4addr/ip6addr). */
 export function netdevAddInAddr(name: string, a: NetdevAddr): void {
   const list = assignedAddrs.get(name) ?? [];
@@ -418,8 +421,11 @@ export function netdevGetAddrList(name: string): NetdevAddr[] {
   const set = assignedAddrs.get(name);
   if (set) return set;
   const out: NetdevAddr[] = [];
-  let ifs: Record<string, { address: string; netmask: string; family: string | number }[] | undefined> = {};
-  try { ifs = osNetworkInterfaces(); } catch { return out; }
+  const now = Date.now();
+  if (!sysAddrs || now - sysAddrs.at > 1000) {
+    try { sysAddrs = { at: now, ifs: osNetworkInterfaces() }; } catch { return out; }
+  }
+  const ifs = sysAddrs.ifs;
   for (const a of ifs[name] ?? []) {
     const v4 = a.family === 'IPv4' || a.family === 4;
     const addr = v4 ? mappedFromText(a.address) : ipv6FromText(a.address);

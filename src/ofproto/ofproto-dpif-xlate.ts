@@ -70,6 +70,7 @@ import { TBL_INTERNAL, simpleFlowMod } from './ofproto.js';
 import { type Rule, type OfGroup, TableMiss, RuleState } from './ofproto-provider.js';
 import type { MacLearning } from './mac-learning.js';
 import type { FrozenState, RecircIdPool } from './ofproto-dpif-rid.js';
+import { xlateTunnelOutput, xlateTerminateTunnel } from './ofproto-dpif-xlate-tnl.js';
 import { type TraceNode, TraceType, traceReport } from './ofproto-dpif-trace.js';
 import { xlateNormal } from './ofproto-dpif-xlate-normal.js';
 
@@ -1192,10 +1193,13 @@ export class XlateCtx {
       }
     }
     if (xport.isTunnel) {
-      this.report(TraceType.WARN, 'Tunneling decided against output');
+      xlateTunnelOutput(this, xport, isLast, truncate);
     } else if (xport.odpPort !== ODPP_NONE) {
       this.commit();
-      this.odp.push({ type: 'output', port: xport.odpPort });
+      /* A packet for a native tunnel arriving at the underlay bridge's local port is decapsulated. */
+      const tnlPort = xlateTerminateTunnel(this, xport);
+      if (tnlPort >= 0) this.odp.push({ type: 'tnl_pop', port: tnlPort });
+      else this.odp.push({ type: 'output', port: xport.odpPort });
     }
     flow.set(saved.vlans, FL.VLANS);
     flow[FL.NW_TOS] = saved.tos;
@@ -1205,7 +1209,7 @@ export class XlateCtx {
   }
 
   /** Continues translation in the bridge on the other side of a patch port (patch_port_output). */
-  private patchPortOutput(inDev: XPort, outDev: XPort, isLast: boolean): void {
+  patchPortOutput(inDev: XPort, outDev: XPort, isLast: boolean): void {
     const flow = this.flow;
     const oldFlow = flow.slice();
     const oldWcTnl = this.wc.slice(0, FL.METADATA);

@@ -19,7 +19,7 @@
  * vswitchd to register.
  */
 import { OfpError } from '../openflow/ofp-errors.js';
-import { FL, FLOW_SIZE, get16, get32, put32 } from '../openflow/flow.js';
+import { FL, FLOW_SIZE, get16, get32, put16, put32, put64 } from '../openflow/flow.js';
 import { Match } from '../openflow/match.js';
 import { flowExtract } from '../openflow/flow-extract.js';
 import type { PacketIn, PacketOut } from '../openflow/ofp-packet.js';
@@ -28,7 +28,7 @@ import type { PhyPort } from '../openflow/ofp-port.js';
 import { parseEth } from '../openflow/addr-text.js';
 import { formatPort } from '../openflow/ofp-port-map.js';
 import { type OdpAction, type UserCookie } from '../datapath/odp-actions.js';
-import { vlogModule } from '../lib/vlog.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { Ofproto, ofprotoClassRegister } from './ofproto.js';
 import type { OfprotoClass, Rule, PktStats, OfGroup, GroupProviderStats, Ofport } from './ofproto-provider.js';
 import { MacLearning, MAC_ENTRY_DEFAULT_IDLE_TIME, MAC_ENTRY_AGE_STATIC_ENTRY, ethToNumber } from './mac-learning.js';
@@ -41,6 +41,11 @@ import { ofprotoTrace, parseExactFlow } from './ofproto-dpif-trace.js';
 import { Udpif, datapathMask } from './ofproto-dpif-upcall.js';
 import { parseActions } from '../openflow/ofp-actions-all.js';
 import { hmapOrder, hashInt } from './ovs-hash.js';
+import { netdevVportIsTunnel, netdevVportGetDpifPort } from '../datapath/netdev-vport.js';
+import { tnlPortAdd, tnlPortDel, tnlPortOf, tnlPortReceive, tnlPortTypeOf } from './tunnel.js';
+import { netdevTnlPopHeader } from '../datapath/netdev-native-tnl.js';
+import { coverageCounter } from '../lib/coverage.js';
+import { xlateTnlBridgeAdd, xlateTnlBridgeRemove, xlateTnlSetPacketSender } from './ofproto-dpif-xlate-tnl.js';
 
 const log = vlogModule('ofproto_dpif');
 
@@ -88,6 +93,29 @@ export interface DpifBackend {
 
 /** Cumulative statistics of a datapath flow ('used' in the datapath's clock, 0: never). */
 export interface DpFlowStats { packets: number; bytes: number; used: number; tcpFlags: number; created: number }
+
+/** The shared datapath ports of tunnels (e.g. vxlan_sys_4789), per backend, with user counts. */
+const tunnelDpPorts = new Map<DpifBackend, Map<string, { odp: number; refs: number }>>();
+
+/** The datapath port of tunnel port name 'dpName', added on first use. */
+function tunnelDpPortRef(backend: DpifBackend, dpName: string): number {
+  let m = tunnelDpPorts.get(backend);
+  if (!m) { m = new Map(); tunnelDpPorts.set(backend, m); }
+  const e = m.get(dpName);
+  if (e) { e.refs++; return e.odp; }
+  const odp = backend.portAdd(dpName, null, null);
+  if (odp >= 0) m.set(dpName, { odp, refs: 1 });
+  return odp;
+}
+
+/** Drops a use of tunnel datapath port 'dpName'; the last one removes it. */
+function tunnelDpPortUnref(backend: DpifBackend, dpName: string): void {
+  const m = tunnelDpPorts.get(backend);
+  const e = m?.get(dpName);
+  if (!e || --e.refs > 0) return;
+  m!.delete(dpName);
+  backend.portDel(e.odp);
+}
 
 /** Opens the backend for a datapath type (set by the datapath layer at start-up). */
 export type BackerOpener = (type: string) => DpifBackend | null;
@@ -180,14 +208,17 @@ export class OfprotoDpif {
     const isLocal = name === this.ofproto.name;
     const ofp = isLocal ? OFPP_LOCAL : this.allocOfpPort(ofpRequest);
     if (ofp === OFPP_NONE) return `${this.ofproto.name}: no free OpenFlow port number for ${name}`;
-    const odp = this.backend.portAdd(name, netdev, odpRequest);
+    const tnl = netdevVportIsTunnel(netdev) ? netdev : null;
+    const odp = tnl ? tunnelDpPortRef(this.backend, netdevVportGetDpifPort(tnl))
+      : this.backend.portAdd(name, netdev, odpRequest);
     if (odp < 0) return `${this.ofproto.name}: could not add ${name} to datapath (${-odp})`;
     const port: Ofport = { ofpPort: ofp, pp: { ...pp, portNo: ofp, name } as PhyPort, netdev, dp: null };
     const xport: XPort = {
       ofpPort: ofp, odpPort: odp, name, bridge: this.xbridge, bundle: null, config: pp.config ?? 0,
-      state: pp.state ?? 0, peer: null, isTunnel: false, mayEnable: true,
+      state: pp.state ?? 0, peer: null, isTunnel: !!tnl, mayEnable: true,
     };
     port.dp = xport;
+    if (tnl) tnlPortAdd(xport, tnl, odp, this.backend);
     this.xbridge.ports.set(ofp, xport);
     this.refreshFloodOrder();
     this.ofproto.portInstall(port);
@@ -206,7 +237,14 @@ export class OfprotoDpif {
     this.xbridge.ports.delete(ofpPort);
     this.refreshFloodOrder();
     this.ofproto.portRemove(ofpPort);
-    const err = xport.odpPort !== ODPP_NONE ? this.backend.portDel(xport.odpPort) : 0;
+    let err = 0;
+    if (xport.isTunnel) {
+      const tp = tnlPortOf(xport);
+      tnlPortDel(xport);
+      if (tp) tunnelDpPortUnref(this.backend, tp.dpifPort);
+    } else if (xport.odpPort !== ODPP_NONE) {
+      err = this.backend.portDel(xport.odpPort);
+    }
     this.flushDatapath();
     return err;
   }
@@ -347,6 +385,15 @@ export class OfprotoDpif {
     return null;
   }
 
+  /** Sends 'packet' through the tables as if received on 'inPort' (compose_table_xlate). */
+  sendFromPort(inPort: number, packet: Uint8Array): void {
+    const flow = flowExtract(packet, 0).flow;
+    put32(flow, FL.IN_PORT, inPort);
+    const xout = xlateActions({ bridge: this.xbridge, flow, packet,
+      ofpacts: [{ type: 'OUTPUT', port: 0xfff9 /* OFPP_TABLE */, maxLen: 0 }] });
+    if (!xout.error) this.backend.execute(packet, flow, xout.odpActions);
+  }
+
   /** Periodic work: MAC aging. */
   run(): void {
     if (this.ml.run()) this.flushDatapath();
@@ -454,8 +501,63 @@ export type UnixctlReply = { text: string } | { error: string };
 const byName = new Map<string, OfprotoDpif>();
 
 /** Makes a switch known to the unixctl commands. */
-export function ofprotoDpifRegister(p: OfprotoDpif): void { byName.set(p.ofproto.name, p); }
-export function ofprotoDpifUnregister(p: OfprotoDpif): void { if (byName.get(p.ofproto.name) === p) byName.delete(p.ofproto.name); }
+export function ofprotoDpifRegister(p: OfprotoDpif): void { byName.set(p.ofproto.name, p); xlateTnlBridgeAdd(p.xbridge); }
+export function ofprotoDpifUnregister(p: OfprotoDpif): void {
+  if (byName.get(p.ofproto.name) === p) byName.delete(p.ofproto.name);
+  xlateTnlBridgeRemove(p.xbridge);
+}
+
+const tnlPopError = coverageCounter('datapath_drop_tunnel_pop_error');
+const tnlRl = new RateLimit(5, 20);
+
+/**
+ * A packet the datapath decapsulates with tnl_pop(odpPort) (the datapath side
+ * of OVS's tunnel receive): strips the outer headers, puts the tunnel
+ * metadata in the inner packet's flow and finds the tunnel port it belongs to
+ * (tunnel.ts tnlPortReceive).  Returns the bridge to hand the miss to, with
+ * the flow (in_port = the tunnel's OpenFlow port) and inner packet, or null
+ * if the packet is dropped.
+ */
+export function ofprotoDpifTunnelReceive(backend: DpifBackend, odpPort: number, packet: Uint8Array):
+  { owner: OfprotoDpif; flow: Uint8Array; packet: Uint8Array } | null {
+  const type = tnlPortTypeOf(backend, odpPort);
+  const r = type ? netdevTnlPopHeader(packet, type) : 'no tunnel port';
+  if (typeof r === 'string') {
+    tnlPopError.inc();
+    log.warnRl(tnlRl, r);
+    return null;
+  }
+  const flow = flowExtract(r.inner, r.packetType).flow;
+  const md = r.md;
+  put32(flow, FL.TUN_IP_SRC, md.ipSrc);
+  put32(flow, FL.TUN_IP_DST, md.ipDst);
+  flow.set(md.ipv6Src, FL.TUN_IPV6_SRC);
+  flow.set(md.ipv6Dst, FL.TUN_IPV6_DST);
+  put64(flow, FL.TUN_ID, md.tunId);
+  put16(flow, FL.TUN_FLAGS, md.flags);
+  flow[FL.TUN_TOS] = md.tos;
+  flow[FL.TUN_TTL] = md.ttl;
+  put16(flow, FL.TUN_TP_SRC, md.tpSrc);
+  put16(flow, FL.TUN_TP_DST, md.tpDst);
+  put16(flow, FL.TUN_GBP_ID, md.gbpId);
+  flow[FL.TUN_GBP_FLAGS] = md.gbpFlags;
+  put32(flow, FL.IN_PORT, odpPort);
+  const tp = tnlPortReceive(backend, flow);
+  const owner = tp && [...byName.values()].find((p) => p.xbridge === tp.xport.bridge);
+  if (!tp || !owner) {
+    log.dbgRl(tnlRl, `no tunnel port for packet received on datapath port ${odpPort}`);
+    return null;
+  }
+  put32(flow, FL.IN_PORT, tp.xport.ofpPort);
+  tp.netdev.stats.rx_packets++;
+  tp.netdev.stats.rx_bytes += r.inner.length;
+  return { owner, flow, packet: r.inner };
+}
+
+/* Native tunnels send ARP requests for their next hops through the underlay bridge. */
+xlateTnlSetPacketSender((xb, inPort, packet) => {
+  for (const p of byName.values()) if (p.xbridge === xb) p.sendFromPort(inPort, packet);
+});
 /** The switch named 'name'. */
 export function ofprotoDpifLookup(name: string): OfprotoDpif | undefined { return byName.get(name); }
 

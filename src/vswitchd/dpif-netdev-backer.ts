@@ -36,7 +36,8 @@ import { DpifNetdev, dpExecutable, dpifNetdevClassFor, formatUfid, type DpStats 
 import { dpifEnumerateTypes, dpifRegisterProvider } from '../datapath/dpif.js';
 import { netdevOpen, netdevClose } from '../datapath/netdev.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
-import type { DpifBackend, DpFlowStats, OfprotoDpif } from '../ofproto/ofproto-dpif.js';
+import { type DpifBackend, type DpFlowStats, type OfprotoDpif, ofprotoDpifTunnelReceive } from '../ofproto/ofproto-dpif.js';
+import { netdevTnlPushHeader } from '../datapath/netdev-native-tnl.js';
 import type { OfpError } from '../openflow/ofp-errors.js';
 import type { MeterConfig, MeterFeatures } from '../openflow/ofp-meter.js';
 import { DpifMeters } from './dpif-meters.js';
@@ -355,6 +356,13 @@ export class DpifNetdevBacker implements DpifBackend {
         case 'drop': return;
         case 'meter': this.meters.hit(a.id, pkt.length); break;
         case 'hash': case 'ct': case 'ct_clear': break;
+        // Native tunnels (netdev-native-tnl.ts; decapsulation in ofproto-dpif.ts).
+        case 'tnl_push': pkt = netdevTnlPushHeader(pkt, a.tnlType, a.header); break;
+        case 'tnl_pop': {
+          const t = ofprotoDpifTunnelReceive(this, a.port, pkt);
+          if (t) this.runAs(t.owner, () => t.owner.handleMiss(t.flow, t.packet));
+          break;
+        }
         default:
           log.dbgRl(rl, `${this.name}: datapath action ${a.type} not executed`);
       }

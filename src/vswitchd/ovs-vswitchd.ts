@@ -4,6 +4,7 @@
  * unix:$OVS_RUNDIR/db.sock) and runs the bridges it describes.  This file only
  * wires the pieces together; bridge.ts does the reconciling.
  */
+import { tnlUnixctlRegister } from '../ofproto/tunnel.js';
 import { setProgramName } from '../lib/program.js';
 import { parseDaemonCommandLine } from '../lib/daemon-main.js';
 import { Daemon, daemonUsage } from '../lib/daemon.js';
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
   timevalRegisterCommands();
   registerOfprotoDpifCommands();
   registerDatapathCommands();
+  tnlUnixctlRegister();
   const daemon = await Daemon.start(cfg, () => ({}));
   // OVS's own "exit" takes --cleanup (delete the datapaths; ours live in the process anyway).
   unixctlCommandRegister('exit', '[--cleanup]', 0, 1, (args) => {
