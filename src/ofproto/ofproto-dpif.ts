@@ -44,6 +44,9 @@ import { hmapOrder, hashInt } from './ovs-hash.js';
 import { netdevVportIsTunnel, netdevVportGetDpifPort } from '../datapath/netdev-vport.js';
 import { tnlPortAdd, tnlPortDel, tnlPortOf, tnlPortReceive, tnlPortTypeOf } from './tunnel.js';
 import { netdevTnlPopHeader } from '../datapath/netdev-native-tnl.js';
+import { parseFlowKey } from '../datapath/odp-util.js';
+import { FLOW_WORDS, W } from '../datapath/flow.js';
+import { keyToFlow } from '../datapath/flow-convert.js';
 import { coverageCounter } from '../lib/coverage.js';
 import { xlateTnlBridgeAdd, xlateTnlBridgeRemove, xlateTnlSetPacketSender } from './ofproto-dpif-xlate-tnl.js';
 
@@ -664,11 +667,21 @@ function parseTraceArgs(args: readonly string[], parseCtState?: (s: string) => n
   }
   let packet: Uint8Array | null = null;
   if (!generate && rest.length > 1 && /^[0-9a-fA-F\s]+$/.test(rest[rest.length - 1]!)) packet = hexToBytes(rest.pop()!);
-  if (rest.length !== 2) return rest.length === 1 ? 'Cannot find the datapath (or the bridge name was omitted)' : 'Syntax error';
-  const p = byName.get(rest[0]!);
-  if (!p) return `${rest[0]}: unknown bridge`;
-  const flow = parseExactFlow(rest[1]!);
-  if (typeof flow === 'string') return `Bad openflow flow syntax: ${flow}`;
+  if (rest.length > 2 || !rest.length) return 'Syntax error';
+  if (rest.length === 1 && !rest[0]!.includes('(')) return 'Cannot find the datapath (or the bridge name was omitted)';
+  let p: OfprotoDpif | undefined, flow: Uint8Array | string;
+  const odpForm = rest.length === 1 || (!byName.has(rest[0]!) && rest[1]!.includes('('));
+  if (odpForm) {
+    const r = resolveOdpFlow(rest.length === 2 ? rest[0]! : null, rest[rest.length - 1]!);
+    if (typeof r === 'string') return r;
+    p = r.p;
+    flow = r.flow;
+  } else {
+    p = byName.get(rest[0]!);
+    if (!p) return `${rest[0]}: unknown bridge`;
+    flow = parseExactFlow(rest[1]!);
+    if (typeof flow === 'string') return `Bad openflow flow syntax: ${flow}`;
+  }
   if (packet) {
     /* The packet's headers, with the flow's metadata. */
     const ex = flowExtract(packet).flow;
@@ -676,6 +689,33 @@ function parseTraceArgs(args: readonly string[], parseCtState?: (s: string) => n
     flow.set(ex);
   }
   return { p, flow, packet, nextCt };
+}
+
+/** A datapath flow "in_port(N),eth(...),..." of datapath 'dpName' ("ovs-dummy",
+ * "dummy@ovs-dummy", or null for any) as the bridge and OpenFlow flow it
+ * belongs to (xlate_lookup_ofproto): the bridge whose port is datapath port
+ * N, or for a tunnel's shared port the tunnel port its metadata selects. */
+function resolveOdpFlow(dpName: string | null, text: string): { p: OfprotoDpif; flow: Uint8Array } | string {
+  const key = new Uint32Array(FLOW_WORDS), mask = new Uint32Array(FLOW_WORDS);
+  const err = parseFlowKey(text, key, mask);
+  if (err) return `Bad datapath flow syntax: ${err}`;
+  const flow = keyToFlow(key, 0, new Uint8Array(FLOW_SIZE));
+  const odp = key[W.IN_PORT]!;
+  const name = dpName?.replace(/^[^@]*@/, '') ?? null;
+  const dps = [...byName.values()].filter((x) => name === null || x.backend.name === name);
+  if (!dps.length) return 'Cannot find the datapath';
+  for (const p of dps) {
+    for (const xp of p.xbridge.ports.values()) {
+      if (xp.odpPort === odp && !xp.isTunnel) { put32(flow, FL.IN_PORT, xp.ofpPort); return { p, flow }; }
+    }
+  }
+  for (const backend of new Set(dps.map((x) => x.backend))) {
+    put32(flow, FL.IN_PORT, odp);
+    const tp = tnlPortReceive(backend, flow);
+    const p = tp && dps.find((x) => x.xbridge === tp.xport.bridge);
+    if (tp && p) { put32(flow, FL.IN_PORT, tp.xport.ofpPort); return { p, flow }; }
+  }
+  return 'no OpenFlow port for datapath port ' + odp;
 }
 
 /** ofproto/trace [BRIDGE] FLOW [-generate|PACKET] [--ct-next STATE]... */
