@@ -118,7 +118,11 @@ test('vxlan/gre/geneve ports: push and pop as OVS tunnel-push-pop.at', { timeout
     for (let i = 0; i < 3; i++) appctl(sb, 'netdev-dummy/receive', 'p0', GRE_PKT);
     assert.ok(await until(() => pcapPackets(join(sb.dir, 'p1.pcap')).filter((p) => p === INNER).length === 3),
       `decapsulated packets on p1: ${pcapPackets(join(sb.dir, 'p1.pcap')).join('\n')}`);
+    appctl(sb, 'revalidator/wait');
     assert.match(ok(sb, 'ovs-ofctl', ['dump-ports', 'int-br', '3']), /port  3: rx pkts=3, bytes=294, drop=\?/);
+    // The decapsulated packets hit a datapath flow on the tunnel's port with the tunnel metadata.
+    assert.match(appctl(sb, 'dpif/dump-flows', 'int-br'),
+      /^tunnel\(tun_id=0x1c8,src=1\.1\.2\.92,dst=1\.1\.2\.88,flags\(\+df-csum\+key\)\),recirc_id\(0\),in_port\(3\),.*packets:2, bytes:196, .*actions:4$/m);
     assert.match(ok(sb, 'ovs-ofctl', ['dump-flows', 'int-br']), /n_packets=3, n_bytes=294, .*tun_id=0x1c8,in_port=3 actions=output:10/);
 
     // Encapsulation: a packet from p1 to the vxlan port leaves p0 with the outer headers.

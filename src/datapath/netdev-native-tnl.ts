@@ -19,7 +19,7 @@ import { get16, get32, put16, put32 } from '../lib/packets/byte-order.js';
 import { csum, csumPartial, csumFinish, recalcCsum16, pseudoHeaderSumIpv4, pseudoHeaderSumIpv6 } from '../lib/packets/checksum.js';
 import { formatIpv6Addr } from '../lib/packets/ipv6.js';
 import { hashAdd, hashFinish } from '../lib/hash.js';
-import { TunFlags } from './flow.js';
+import { TunFlags, W } from './flow.js';
 import { type TunnelConfig, VXLAN_EXT_GPE, VXLAN_EXT_GBP, ipv4FromMapped } from './netdev-vport.js';
 
 /** Datapath tunnel types (enum ovs_vport_type) carried in tnl_push. */
@@ -178,8 +178,19 @@ export function tnlSrcPort(inner: Uint8Array): number {
  * per-packet fields (netdev_tnl_push_udp_header / netdev_gre_push_header). */
 export function netdevTnlPushHeader(inner: Uint8Array, tnlType: number, header: Uint8Array): Uint8Array {
   const out = new Uint8Array(header.length + inner.length);
-  out.set(header, 0);
   out.set(inner, header.length);
+  netdevTnlPushHeaderAt(out, 0, out.length, tnlType, header);
+  return out;
+}
+
+/** In place: buf[off + header.length .. off + len) holds the inner packet;
+ * writes 'header' at buf[off] and fixes lengths, ports and checksums. */
+export function netdevTnlPushHeaderAt(buf: Uint8Array, off: number, len: number, tnlType: number, header: Uint8Array): void {
+  const out = buf.subarray(off, off + len);
+  const inner = out.subarray(header.length);
+  const sport = tnlType === VportType.VXLAN || tnlType === VportType.GENEVE || tnlType === VportType.GTPU
+    ? tnlSrcPort(inner) : 0;
+  out.set(header, 0);
   const v6 = isHeaderIpv6(header);
   const l3 = ETH_LEN, l4 = ETH_LEN + (v6 ? IP6_LEN : IP4_LEN);
   const l4Size = out.length - l4;
@@ -190,7 +201,7 @@ export function netdevTnlPushHeader(inner: Uint8Array, tnlType: number, header: 
     put16(out, l3 + 10, recalcCsum16(get16(out, l3 + 10), 0, tot));
   }
   if (tnlType === VportType.VXLAN || tnlType === VportType.GENEVE || tnlType === VportType.GTPU) {
-    put16(out, l4, tnlSrcPort(inner));
+    put16(out, l4, sport);
     put16(out, l4 + 4, l4Size);
     if (get16(out, l4 + 6)) {
       put16(out, l4 + 6, 0);
@@ -202,7 +213,21 @@ export function netdevTnlPushHeader(inner: Uint8Array, tnlType: number, header: 
   } else if (tnlType === VportType.GRE || tnlType === VportType.IP6GRE) {
     if (get16(out, l4) & GRE_CSUM) put16(out, l4 + 4, csum(out, l4, l4Size));
   }
-  return out;
+}
+
+/** Writes tunnel metadata into the tunnel words of datapath flow key key[k..]
+ * (flow.ts W.TUN_*), as the datapath does after tnl_pop. */
+export function tnlMetadataToKey(md: TnlMetadata, key: Uint32Array, k: number): void {
+  key[k + W.TUN_ID] = Number(md.tunId >> 32n) >>> 0;
+  key[k + W.TUN_ID + 1] = Number(md.tunId & 0xffffffffn) >>> 0;
+  key[k + W.TUN_SRC] = md.ipSrc;
+  key[k + W.TUN_DST] = md.ipDst;
+  for (let i = 0; i < 4; i++) {
+    key[k + W.TUN_IPV6_SRC + i] = get32(md.ipv6Src, 4 * i);
+    key[k + W.TUN_IPV6_DST + i] = get32(md.ipv6Dst, 4 * i);
+  }
+  key[k + W.TUN_TOS_TTL_FLAGS] = ((md.tos << 24) | (md.ttl << 16) | (md.flags & 0xffff)) >>> 0;
+  key[k + W.TUN_TP] = ((md.tpSrc << 16) | md.tpDst) >>> 0;
 }
 
 /** Why a packet could not be decapsulated (logged by the caller, counted as

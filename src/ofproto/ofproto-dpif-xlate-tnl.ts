@@ -29,6 +29,7 @@ import { tnlPortMapLookup, tnlPortMapIsEmpty } from './tnl-ports.js';
 import { ipv4Mapped, ipv4FromMapped } from '../datapath/netdev-vport.js';
 import { netdevGetEtherAddr, netdevGetAddrList } from '../datapath/netdev.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
+import type { OdpAction } from '../datapath/odp-actions.js';
 
 const ETH_TYPE_IP = 0x0800, ETH_TYPE_IPV6 = 0x86dd, ETH_TYPE_ARP = 0x0806;
 const IPPROTO_UDP = 17, IPPROTO_GRE = 47, IPPROTO_ICMPV6 = 58;
@@ -86,6 +87,33 @@ function composeArpRequest(smac: Uint8Array, src: number, dst: number): Uint8Arr
   put32(p, 28, src);
   put32(p, 38, dst);
   return p;
+}
+
+/** The tunnel fields a received tunnel packet's megaflow matches (tnl_wc_init):
+ * key, endpoints, the df/csum/key flags and tos; not ttl or UDP ports. */
+export function xlateTunnelWcInit(flow: Uint8Array, wc: Uint8Array): void {
+  wcMask(wc, FL.TUN_ID, 8);
+  if (get32(flow, FL.TUN_IP_DST)) { wcMask(wc, FL.TUN_IP_SRC, 4); wcMask(wc, FL.TUN_IP_DST, 4); }
+  else { wcMask(wc, FL.TUN_IPV6_SRC, 16); wcMask(wc, FL.TUN_IPV6_DST, 16); }
+  put16(wc, FL.TUN_FLAGS, 0x02 | 0x04 | 0x08);
+  wc[FL.TUN_TOS] = 0xff;
+  const dl = get16(flow, FL.DL_TYPE);
+  if ((dl === ETH_TYPE_IP || dl === ETH_TYPE_IPV6) && (flow[FL.TUN_TOS]! & 3) === 3) wc[FL.NW_TOS]! |= 3;
+}
+
+/** Counts a packet received on tunnel port 'xport' (netdev_vport_inc_rx). */
+export function xlateTunnelRxStats(ctx: XlateCtx, xport: XPort): void {
+  const st = ctx.xin.resubmitStats, tp = st && tnlPortOf(xport);
+  if (tp) { tp.netdev.stats.rx_packets += st.packets; tp.netdev.stats.rx_bytes += st.bytes; }
+}
+
+/** True if a cached flow's statistics also count on tunnel ports (received
+ * on one, or tnl_push among its actions): they must be credited by translation. */
+export function xlateTunnelNeedsStats(xb: XBridge, flow: Uint8Array, actions: readonly OdpAction[]): boolean {
+  if (xb.ports.get(get32(flow, FL.IN_PORT))?.isTunnel) return true;
+  const walk = (acts: readonly OdpAction[]): boolean => acts.some((a) => a.type === 'tnl_push'
+    || ((a.type === 'clone' || a.type === 'sample') && walk(a.actions)));
+  return walk(actions);
 }
 
 /** Output to tunnel port 'xport' (the tunnel part of compose_output_action__

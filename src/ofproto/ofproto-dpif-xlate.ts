@@ -70,7 +70,7 @@ import { TBL_INTERNAL, simpleFlowMod } from './ofproto.js';
 import { type Rule, type OfGroup, TableMiss, RuleState } from './ofproto-provider.js';
 import type { MacLearning } from './mac-learning.js';
 import type { FrozenState, RecircIdPool } from './ofproto-dpif-rid.js';
-import { xlateTunnelOutput, xlateTerminateTunnel } from './ofproto-dpif-xlate-tnl.js';
+import { xlateTunnelOutput, xlateTerminateTunnel, xlateTunnelWcInit, xlateTunnelRxStats } from './ofproto-dpif-xlate-tnl.js';
 import { type TraceNode, TraceType, traceReport } from './ofproto-dpif-trace.js';
 import { xlateNormal } from './ofproto-dpif-xlate-normal.js';
 
@@ -430,6 +430,7 @@ export class XlateCtx {
     if (!xin.frozen && flow[FL.CT_STATE]! & CS_TRACKED) this.conntracked = true;
 
     const inPort = this.xbridge.ports.get(get32(this.baseFlow, FL.IN_PORT)) ?? null;
+    if (inPort?.isTunnel) xlateTunnelRxStats(this, inPort);
     if (!ofpacts && !this.rule) {
       const r = this.lookupFromTable(this.tableId, get32(flow, FL.IN_PORT), true, true);
       this.rule = r.rule;
@@ -491,9 +492,7 @@ export class XlateCtx {
     if (this.xbridge.support.recirc) wcMask(wc, FL.RECIRC_ID, 4);
     /* tnl_wc_init: tunnel flags and endpoints when the packet came from a tunnel. */
     if (get32(this.xin.flow, FL.TUN_IP_DST) || this.xin.flow.subarray(FL.TUN_IPV6_DST, FL.TUN_IPV6_DST + 16).some((b) => b)) {
-      wcMask(wc, FL.TUN_IP_DST, 4); wcMask(wc, FL.TUN_IPV6_DST, 16); wcMask(wc, FL.TUN_ID, 8);
-      wcMask(wc, FL.TUN_IP_SRC, 4); wcMask(wc, FL.TUN_IPV6_SRC, 16); wcMask(wc, FL.TUN_FLAGS, 2);
-      wcMask(wc, FL.TUN_TOS, 1); wcMask(wc, FL.TUN_TTL, 1); wcMask(wc, FL.TUN_TP_DST, 2);
+      xlateTunnelWcInit(this.xin.flow, wc);
     }
   }
 

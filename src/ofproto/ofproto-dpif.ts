@@ -86,6 +86,9 @@ export interface DpifBackend {
   invalidate?(): void;
   /** Sets the function invalidate() hits call. */
   setRevalidate?(revalidate: (handle: number) => boolean): void;
+  /** Datapath port 'odpPort' is a tunnel's shared port of 'type' (null: no
+   * longer), so that tnl_pop(odpPort) can decapsulate in the datapath. */
+  tunnelPortSet?(odpPort: number, type: string | null): void;
   /** Runs 'actions' on one packet whose flow is 'flow'. */
   execute(packet: Uint8Array, flow: Uint8Array, actions: readonly OdpAction[]): void;
   meterFeatures?(): MeterFeatures;
@@ -101,13 +104,13 @@ export interface DpFlowStats { packets: number; bytes: number; used: number; tcp
 const tunnelDpPorts = new Map<DpifBackend, Map<string, { odp: number; refs: number }>>();
 
 /** The datapath port of tunnel port name 'dpName', added on first use. */
-function tunnelDpPortRef(backend: DpifBackend, dpName: string): number {
+function tunnelDpPortRef(backend: DpifBackend, dpName: string, type: string): number {
   let m = tunnelDpPorts.get(backend);
   if (!m) { m = new Map(); tunnelDpPorts.set(backend, m); }
   const e = m.get(dpName);
   if (e) { e.refs++; return e.odp; }
   const odp = backend.portAdd(dpName, null, null);
-  if (odp >= 0) m.set(dpName, { odp, refs: 1 });
+  if (odp >= 0) { m.set(dpName, { odp, refs: 1 }); backend.tunnelPortSet?.(odp, type); }
   return odp;
 }
 
@@ -117,6 +120,7 @@ function tunnelDpPortUnref(backend: DpifBackend, dpName: string): void {
   const e = m?.get(dpName);
   if (!e || --e.refs > 0) return;
   m!.delete(dpName);
+  backend.tunnelPortSet?.(e.odp, null);
   backend.portDel(e.odp);
 }
 
@@ -212,7 +216,7 @@ export class OfprotoDpif {
     const ofp = isLocal ? OFPP_LOCAL : this.allocOfpPort(ofpRequest);
     if (ofp === OFPP_NONE) return `${this.ofproto.name}: no free OpenFlow port number for ${name}`;
     const tnl = netdevVportIsTunnel(netdev) ? netdev : null;
-    const odp = tnl ? tunnelDpPortRef(this.backend, netdevVportGetDpifPort(tnl))
+    const odp = tnl ? tunnelDpPortRef(this.backend, netdevVportGetDpifPort(tnl), tnl.netdevClass.type)
       : this.backend.portAdd(name, netdev, odpRequest);
     if (odp < 0) return `${this.ofproto.name}: could not add ${name} to datapath (${-odp})`;
     const port: Ofport = { ofpPort: ofp, pp: { ...pp, portNo: ofp, name } as PhyPort, netdev, dp: null };
@@ -552,9 +556,18 @@ export function ofprotoDpifTunnelReceive(backend: DpifBackend, odpPort: number, 
     return null;
   }
   put32(flow, FL.IN_PORT, tp.xport.ofpPort);
-  tp.netdev.stats.rx_packets++;
-  tp.netdev.stats.rx_bytes += r.inner.length;
   return { owner, flow, packet: r.inner };
+}
+
+/** The bridge and OpenFlow flow of a miss on a tunnel's shared datapath
+ * port: 'flow' has the tunnel metadata and IN_PORT = that datapath port; it
+ * gets the tunnel's OpenFlow port.  Null if no tunnel port takes it. */
+export function ofprotoDpifTunnelOwner(backend: DpifBackend, flow: Uint8Array): OfprotoDpif | null {
+  const tp = tnlPortReceive(backend, flow);
+  const owner = tp && [...byName.values()].find((p) => p.xbridge === tp.xport.bridge);
+  if (!tp || !owner) return null;
+  put32(flow, FL.IN_PORT, tp.xport.ofpPort);
+  return owner;
 }
 
 /* Native tunnels send ARP requests for their next hops through the underlay bridge. */
