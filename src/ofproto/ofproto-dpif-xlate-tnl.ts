@@ -18,7 +18,7 @@
  * tnl_pop(N) (tnl-ports.ts); ARP replies and gratuitous ARPs for it feed the
  * neighbour cache.
  */
-import { FL, get16, get32, put16, put32 } from '../openflow/flow.js';
+import { FL, get16, get32, get64, put16, put32 } from '../openflow/flow.js';
 import { wcMask } from './mf-flow.js';
 import { TraceType } from './ofproto-dpif-trace.js';
 import type { XlateCtx, XPort, XBridge } from './ofproto-dpif-xlate.js';
@@ -133,10 +133,34 @@ export function xlateTunnelOutput(ctx: XlateCtx, xport: XPort, isLast: boolean, 
   }
   const st = ctx.xin.resubmitStats;
   if (st) { tp.netdev.stats.tx_packets += st.packets; tp.netdev.stats.tx_bytes += st.bytes; }
-  ctx.report(TraceType.DETAIL, 'output to native tunnel');
-  ctx.commit();
-  nativeTunnelOutput(ctx, xport, tp, odpPort, dst, isLast, truncate);
+  if (ctx.xbridge.support.tnlPushPop === false) {
+    ctx.report(TraceType.DETAIL, 'output to kernel tunnel');
+    ctx.commit();
+    commitTunnelAction(ctx);
+    ctx.odp.push({ type: 'output', port: odpPort });
+  } else {
+    ctx.report(TraceType.DETAIL, 'output to native tunnel');
+    ctx.commit();
+    nativeTunnelOutput(ctx, xport, tp, odpPort, dst, isLast, truncate);
+  }
   flow.set(savedTnl, 0);
+}
+
+/** set(tunnel(...)) when the flow's tunnel differs from the datapath's
+ * (commit_odp_tunnel_action). */
+function commitTunnelAction(ctx: XlateCtx): void {
+  const f = ctx.flow, b = ctx.baseFlow;
+  if (!get32(f, FL.TUN_IP_DST) && !f.subarray(FL.TUN_IPV6_DST, FL.TUN_IPV6_DST + 16).some((x) => x)) return;
+  let same = true;
+  for (let i = 0; i < FL.TUN_MD_PRESENT; i++) if (f[i] !== b[i]) { same = false; break; }
+  if (same) return;
+  b.set(f.subarray(0, FL.TUN_MD_PRESENT), 0);
+  ctx.odp.push({ type: 'set_tunnel', tun: {
+    tunId: get64(f, FL.TUN_ID), ipSrc: get32(f, FL.TUN_IP_SRC), ipDst: get32(f, FL.TUN_IP_DST),
+    ipv6Src: f.slice(FL.TUN_IPV6_SRC, FL.TUN_IPV6_SRC + 16), ipv6Dst: f.slice(FL.TUN_IPV6_DST, FL.TUN_IPV6_DST + 16),
+    tos: f[FL.TUN_TOS]!, ttl: f[FL.TUN_TTL]!, tpSrc: get16(f, FL.TUN_TP_SRC), tpDst: get16(f, FL.TUN_TP_DST),
+    flags: get16(f, FL.TUN_FLAGS),
+  } });
 }
 
 function nativeTunnelOutput(ctx: XlateCtx, xport: XPort, tp: NonNullable<ReturnType<typeof tnlPortOf>>,
@@ -283,6 +307,7 @@ function isNeighborReplyCorrect(xport: XPort, flow: Uint8Array, wc: Uint8Array):
 /** The tunnel datapath port to pop a packet sent to 'xport' with (or -1),
  * snooping neighbours on the way (terminate_native_tunnel). */
 export function xlateTerminateTunnel(ctx: XlateCtx, xport: XPort): number {
+  if (ctx.xbridge.support.tnlPushPop === false) return -1;
   if (tnlPortMapIsEmpty() || !netdevGetAddrList(xport.name).length) return -1;
   const flow = ctx.flow, wc = ctx.wc;
   const port = tnlPortMapLookup(flow, wc);

@@ -179,6 +179,8 @@ export interface XlateSupport {
   checkPktLen: boolean;
   trunc: boolean;
   ctState: boolean;
+  /** Native tunnels (tnl_push/tnl_pop); false: kernel-style set(tunnel(...)). Default true. */
+  tnlPushPop?: boolean;
 }
 
 /** A bridge as translation sees it (struct xbridge). */

@@ -731,6 +731,35 @@ function resolveOdpFlow(dpName: string | null, text: string): { p: OfprotoDpif; 
   return 'no OpenFlow port for datapath port ' + odp;
 }
 
+/** Datapath features dpif/set-dp-features can turn off (and on again): name,
+ * title, XlateSupport member. */
+const DP_FEATURES: [string, string, keyof XlateSupport][] = [
+  ['clone', 'Clone action', 'clone'], ['ct_state', 'Conntrack state match', 'ctState'],
+  ['masked_set_action', 'Masked set action', 'maskedSet'], ['recirc', 'Recirc', 'recirc'],
+  ['sample_nesting', 'Sample nesting', 'clone'], ['check_pkt_len', 'Check pkt length action', 'checkPktLen'],
+  ['trunc', 'Truncate action', 'trunc'], ['tnl_push_pop', 'Tunnel push pop', 'tnlPushPop'],
+];
+
+/** dpif/set-dp-features BRIDGE [FEATURE [true|false]] (the boolean features above). */
+export function unixctlSetDpFeatures(args: readonly string[]): UnixctlReply {
+  const p = byName.get(args[0]!);
+  if (!p) return { error: 'no such bridge' };
+  const sup = p.backend.support as unknown as Record<string, boolean | undefined>;
+  const show = (f: [string, string, keyof XlateSupport]) =>
+    `${f[0]} (${f[1]}) : [run time]:${sup[f[2]] !== false}, [boot time]:true\n`;
+  if (args.length < 2) return { text: [...DP_FEATURES].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(show).join('') };
+  const f = DP_FEATURES.find((x) => x[0] === args[1]);
+  if (!f) return { text: 'Unexpected support field' };
+  if (args.length < 3) return { text: show(f) };
+  const v = args[2]!.toLowerCase();
+  if (v !== 'true' && v !== 'false') return { text: `Bad value for ${f[0]}` };
+  if ((sup[f[2]] !== false) !== (v === 'true')) {
+    sup[f[2]] = v === 'true';
+    for (const x of byName.values()) if (x.backend === p.backend) x.flushDatapath();
+  }
+  return { text: '' };
+}
+
 /** ofproto/trace [BRIDGE] FLOW [-generate|PACKET] [--ct-next STATE]... */
 export function unixctlTrace(args: readonly string[], parseCtState?: (s: string) => number | string): UnixctlReply {
   const t = parseTraceArgs(args, parseCtState);

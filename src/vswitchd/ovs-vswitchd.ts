@@ -5,6 +5,7 @@
  * wires the pieces together; bridge.ts does the reconciling.
  */
 import { tnlUnixctlRegister } from '../ofproto/tunnel.js';
+import { unixctlSetDpFeatures } from '../ofproto/ofproto-dpif.js';
 import { setProgramName } from '../lib/program.js';
 import { parseDaemonCommandLine } from '../lib/daemon-main.js';
 import { Daemon, daemonUsage } from '../lib/daemon.js';
@@ -133,6 +134,7 @@ async function main(): Promise<void> {
   registerOfprotoDpifCommands();
   registerDatapathCommands();
   tnlUnixctlRegister();
+  registerReply('dpif/set-dp-features', 'bridge', 1, 3, (a) => unixctlSetDpFeatures(a));
   const daemon = await Daemon.start(cfg, () => ({}));
   // OVS's own "exit" takes --cleanup (delete the datapaths; ours live in the process anyway).
   unixctlCommandRegister('exit', '[--cleanup]', 0, 1, (args) => {
