@@ -30,7 +30,7 @@ import { uuidFromString } from '../ovsdb/uuid.js';
 import type { Idl, IdlRow } from '../ovsdb/idl.js';
 import type { IdlTxn } from '../ovsdb/idl-txn.js';
 import type { IdlClass, IdlColumn, IdlTable } from '../ovsdb/idl-schema.js';
-import { OutTable } from './table-format.js';
+import { Table as OutTable } from '../ovsdb/table-format.js';
 
 const log = vlogModule('db_ctl_base');
 
@@ -552,10 +552,10 @@ function listMakeTable(columns: (IdlColumn | null)[]): OutTable {
 }
 
 function listRecord(row: IdlRow, columns: (IdlColumn | null)[], out: OutTable): void {
-  const cells = out.addRow();
+  out.addRow();
   for (const c of columns) {
-    if (!c) cells.push({ datum: datumSingle(row.uuid), type: TYPE_UUID });
-    else cells.push({ datum: row.get(c), type: c.type });
+    if (!c) out.addCell({ datum: datumSingle(row.uuid), type: TYPE_UUID });
+    else out.addCell({ datum: row.get(c), type: c.type });
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import { vlogSetFromString, vlogModule } from '../lib/vlog.js';
 import { parseCommandLine, type OptionSpec } from '../lib/command-line.js';
+import { SSL_OPTIONS, sslOptionApply } from '../lib/stream-ssl-options.js';
 
 /** Global options shared by the commands. */
 export interface OfctlOptions {
@@ -70,9 +71,7 @@ const OPTION_SPECS: OptionSpec[] = [
   { name: 'version', short: 'V', arg: 'none' }, { name: 'protocols', short: 'O', arg: 'required' },
   { name: 'verbose', short: 'v', arg: 'optional' }, { name: 'log-file', arg: 'optional' },
   { name: 'syslog-method', arg: 'required' }, { name: 'syslog-target', arg: 'required' },
-  { name: 'private-key', short: 'p', arg: 'required' }, { name: 'certificate', short: 'c', arg: 'required' },
-  { name: 'ca-cert', short: 'C', arg: 'required' }, { name: 'ssl-protocols', arg: 'required' },
-  { name: 'ssl-ciphers', arg: 'required' },
+  ...SSL_OPTIONS,
 ];
 
 type Handler = (args: string[], opts: OfctlOptions) => Promise<number | void> | number | void;
@@ -342,13 +341,9 @@ export async function main(argv: string[]): Promise<number> {
           if (err) fatal(`${f}: could not open log file (${err})`);
           break;
         }
-        case 'private-key': case 'certificate': case 'ca-cert': {
-          const { getSslConfig, setSslConfig } = await import('../lib/stream.js');
-          const key = name === 'private-key' ? 'privateKey' : name === 'certificate' ? 'certificate' : 'caCert';
-          setSslConfig({ ...getSslConfig(), [key]: value! });
+        default: // TLS options go to the stream layer; other daemon options are accepted and unused
+          sslOptionApply(name, value!);
           break;
-        }
-        default: break; // other daemon and SSL options: accepted, not used by these commands
       }
     }
     // ctl_timeout_setup: -t or $OVS_CTL_TIMEOUT ends the process with SIGALRM.  A --detach

@@ -20,7 +20,7 @@ import { setProgramName, ovsError, versionString, writeStdout } from '../lib/pro
 import { parseCommandLine, type OptionSpec } from '../lib/command-line.js';
 import { Level, setSyslogSender, vlogModule, vlogSetFromString, vlogSetLevels, vlogSetLogFile } from '../lib/vlog.js';
 import { ovsRundir } from '../lib/dirs.js';
-import { setSslConfig, getSslConfig } from '../lib/stream.js';
+import { SSL_BOOTSTRAP_OPTION, SSL_OPTIONS, SSL_PEER_CA_OPTION, sslOptionApply } from '../lib/stream-ssl-options.js';
 import { SymbolTable } from '../ovsdb/atom.js';
 import { Idl } from '../ovsdb/idl.js';
 import type { IdlTxn, TxnStatus } from '../ovsdb/idl-txn.js';
@@ -33,7 +33,7 @@ import {
   VsctlContext, escapeArgs, postDbReloadCheckInit, postDbReloadDoChecks, vsctlCommands, vsctlCommandsInit,
   vsctlRowIds, vsctlShowTables,
 } from './vsctl-commands.js';
-import { type TableStyle, defaultTableStyle, parseCellFormat, parseTableFormat, tableFormat } from './table-format.js';
+import { type TableStyle, defaultTableStyle, parseCellFormat, parseTableFormat } from '../ovsdb/table-format.js';
 
 const log = vlogModule('vsctl');
 const CONSOLE = 0, SYSLOG = 1;
@@ -86,13 +86,9 @@ function globalOptions(): OptionSpec[] {
     { name: 'pretty', arg: 'none' },
     { name: 'bare', arg: 'none' },
     { name: 'max-column-width', arg: 'required' },
-    { name: 'private-key', short: 'p', arg: 'required' },
-    { name: 'certificate', short: 'c', arg: 'required' },
-    { name: 'ca-cert', short: 'C', arg: 'required' },
-    { name: 'ssl-protocols', arg: 'required' },
-    { name: 'ssl-ciphers', arg: 'required' },
-    { name: 'bootstrap-ca-cert', arg: 'required' },
-    { name: 'peer-ca-cert', arg: 'required' },
+    ...SSL_OPTIONS,
+    SSL_BOOTSTRAP_OPTION,
+    SSL_PEER_CA_OPTION,
   ];
 }
 
@@ -177,13 +173,13 @@ async function parseOptions(argv: string[]): Promise<Options> {
       case 'syslog-method': case 'syslog-target': break;
       case 'format': {
         const f = parseTableFormat(v!);
-        if (!f) { ovsError(0, `unknown output format "${v}"`); process.exit(1); }
+        if (typeof f !== 'string') { ovsError(0, f.error); process.exit(1); }
         o.style.format = f;
         break;
       }
       case 'data': {
         const f = parseCellFormat(v!);
-        if (!f) { ovsError(0, `unknown data format "${v}"`); process.exit(1); }
+        if (typeof f !== 'string') { ovsError(0, f.error); process.exit(1); }
         o.style.cellFormat = f;
         break;
       }
@@ -195,12 +191,7 @@ async function parseOptions(argv: string[]): Promise<Options> {
         o.style.headings = false;
         break;
       case 'max-column-width': o.style.maxColumnWidth = parseInt(v!, 10) || 0; break;
-      case 'private-key': setSslConfig({ ...getSslConfig(), privateKey: v }); break;
-      case 'certificate': setSslConfig({ ...getSslConfig(), certificate: v }); break;
-      case 'ca-cert': setSslConfig({ ...getSslConfig(), caCert: v, bootstrapCaCert: false }); break;
-      case 'bootstrap-ca-cert': setSslConfig({ ...getSslConfig(), caCert: v, bootstrapCaCert: true }); break;
-      case 'peer-ca-cert': setSslConfig({ ...getSslConfig(), peerCaCert: v }); break;
-      default: break;
+      default: sslOptionApply(opt.name, v!); break; // TLS options; others are accepted and unused
     }
   }
   if (r.error) {
@@ -307,7 +298,7 @@ async function doVsctl(opts: Options, args: string, commands: CtlCommand[], idl:
   let out = '';
   for (const c of commands) {
     if (c.table) {
-      out += tableFormat(c.table, opts.style);
+      out += c.table.format(opts.style);
     } else if (opts.oneline) {
       out += c.output.replace(/\n$/, '').replace(/[\\\n]/g, (ch) => (ch === '\n' ? '\\n' : '\\\\')) + '\n';
     } else {
@@ -338,7 +329,12 @@ async function main(): Promise<void> {
   vlogSetLevels(null, SYSLOG, Level.INFO);
   setSyslogSender(() => {});
   vlogSetFromString('reconnect:warn');
-  const cls = vswitchIdlClass();
+  let cls;
+  try {
+    cls = vswitchIdlClass();
+  } catch (e) {
+    fatal((e as Error).message);
+  }
   vsctlCommandsInit(cls);
   ctlInit(cls, vsctlRowIds, vsctlShowTables);
   ctlRegisterCommands(vsctlCommands);

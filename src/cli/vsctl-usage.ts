@@ -4,7 +4,7 @@
  * db-ctl-base.ts and the formatting options from table-format.ts, as in OVS.
  */
 import { ctlDbCmdUsage, ctlListDbTablesUsage } from './db-ctl-base.js';
-import { tableUsage } from './table-format.js';
+import { tableUsage } from '../ovsdb/table-format.js';
 
 /** The complete --help text; 'defaultDb' is the --db default. */
 export function vsctlUsage(defaultDb: string): string {

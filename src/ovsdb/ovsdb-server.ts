@@ -11,7 +11,8 @@
 import { statSync } from 'node:fs';
 import { setProgramName, ovsFatal } from '../lib/program.js';
 import { parseDaemonCommandLine } from '../lib/daemon-main.js';
-import { Daemon, daemonUsage } from '../lib/daemon.js';
+import { Daemon, daemonUsage, replayUsage, REPLAY_OPTIONS } from '../lib/daemon.js';
+import { SSL_BOOTSTRAP_OPTION, SSL_OPTIONS, SSL_PEER_CA_OPTION, streamUsage } from '../lib/stream-ssl-options.js';
 import { ovsDbdir } from '../lib/dirs.js';
 import { setSslConfig } from '../lib/stream.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
@@ -35,13 +36,10 @@ const { daemon: cfg, options, args } = parseDaemonCommandLine([
   { name: 'active', arg: 'none' },
   { name: 'no-dbs', arg: 'none' },
   { name: 'disable-file-column-diff', arg: 'none' },
-  { name: 'private-key', short: 'p', arg: 'required' },
-  { name: 'certificate', short: 'c', arg: 'required' },
-  { name: 'ca-cert', short: 'C', arg: 'required' },
-  { name: 'peer-ca-cert', arg: 'required' },
-  { name: 'bootstrap-ca-cert', arg: 'required' },
-  { name: 'ssl-protocols', arg: 'required' },
-  { name: 'ssl-ciphers', arg: 'required' },
+  ...SSL_OPTIONS,
+  SSL_PEER_CA_OPTION,
+  SSL_BOOTSTRAP_OPTION,
+  ...REPLAY_OPTIONS,
 ], () => `ovsdb-server: Open vSwitch database server
 usage: ovsdb-server [OPTIONS] [DATABASE...]
 where each DATABASE is a database file in ovsdb format.
@@ -50,30 +48,14 @@ ${ovsDbdir()}/conf.db.
 
 JSON-RPC options (may be specified any number of times):
   --remote=REMOTE         connect or listen to REMOTE
-Active JSON-RPC connection methods:
-  tcp:HOST:PORT           PORT at remote HOST
-  ssl:HOST:PORT           SSL PORT at remote HOST
-  unix:FILE               Unix domain socket named FILE
-Passive JSON-RPC connection methods:
-  ptcp:PORT[:IP]          listen to TCP PORT on IP
-  pssl:PORT[:IP]          listen for SSL on PORT on IP
-  punix:FILE              listen on Unix domain socket FILE
-PKI configuration (required to use SSL):
-  -p, --private-key=FILE  file with private key
-  -c, --certificate=FILE  file with certificate for private key
-  -C, --ca-cert=FILE      file with peer CA certificate
-  --bootstrap-ca-cert=FILE  file with peer CA certificate to read or create
-SSL options:
-  --ssl-protocols=PROTOS  list of SSL protocols to enable
-  --ssl-ciphers=CIPHERS   list of SSL ciphers to enable
-${daemonUsage()}
+${streamUsage('JSON-RPC', true, true, true)}${daemonUsage()}
 Syncing options:
   --sync-from=SERVER      sync DATABASE from active SERVER and start in
                           backup mode (except with --active)
   --sync-exclude-tables=DB:TABLE,...
                           exclude the TABLE in DB from syncing
   --active                with --sync-from, start in active mode
-
+${replayUsage()}
 Other options:
   --run COMMAND           run COMMAND as subprocess then exit
   --unixctl=SOCKET        override default control socket name

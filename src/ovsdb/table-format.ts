@@ -9,7 +9,7 @@
  * so can ovs-vsctl's list/find --format.
  */
 import { type Json, jsonToString } from '../lib/json.js';
-import { datumFromJson, datumToBare, datumToString } from './datum.js';
+import { type Datum, datumFromJson, datumToBare, datumToJson, datumToString } from './datum.js';
 import type { Type } from './types.js';
 import { uuidIsPrefix } from './uuid.js';
 
@@ -32,9 +32,11 @@ export function defaultTableStyle(): TableStyle {
   return { format: 'list', cellFormat: 'string', headings: true, maxColumnWidth: -1, pretty: false };
 }
 
-/** One cell: text, or JSON (shown per the style when 'type' is known). */
+/** One cell: text, a datum of 'type' (ovs-vsctl's cells), or JSON (shown
+ * per the style when 'type' is known; ovsdb-client's cells). */
 export interface Cell {
   text?: string;
+  datum?: Datum;
   json?: Json;
   type?: Type;
 }
@@ -74,6 +76,11 @@ export function tableFormatReset(): void { firstTable = true; }
 
 function cellText(cell: Cell, style: TableStyle): string {
   if (cell.text !== undefined) return cell.text;
+  if (cell.datum && cell.type) {
+    const d = cell.datum, t = cell.type;
+    return style.cellFormat === 'json' ? jsonToString(datumToJson(d, t), { sort: true })
+      : style.cellFormat === 'bare' ? datumToBare(d, t) : datumToString(d, t);
+  }
   if (cell.json === undefined) {
     cell.text = '';
   } else if (style.cellFormat === 'json' || !cell.type) {
@@ -250,7 +257,8 @@ export class Table {
     json['headings'] = this.headings.slice();
     json['data'] = this.rows.map((row, y) => this.headings.map((_h, x) => {
       const c = row[x] ?? this.cell(y, x);
-      return c.text !== undefined ? c.text : c.json !== undefined ? c.json : null;
+      return c.text !== undefined ? c.text : c.datum && c.type ? datumToJson(c.datum, c.type)
+        : c.json !== undefined ? c.json : null;
     }));
     return jsonToString(json, { sort: true, pretty: style.pretty }) + '\n';
   }

@@ -15,6 +15,7 @@
  * Writes go through IdlTxn (idl-txn.ts) with datums; views are read-only.
  */
 import { readFileSync } from 'node:fs';
+import { errorText } from '../lib/program.js';
 import { join } from 'node:path';
 import { packageRoot } from '../lib/dirs.js';
 import type { Datum } from './datum.js';
@@ -28,7 +29,12 @@ export const VSWITCH_SCHEMA_VERSION = '8.3.1';
 /** The Open_vSwitch schema document: the package's schemas/vswitch.ovsschema
  * (the file databases are created from; read on first use of the class). */
 export function vswitchSchemaText(): string {
-  return readFileSync(join(packageRoot(), 'schemas', 'vswitch.ovsschema'), 'utf8');
+  const file = join(packageRoot(), 'schemas', 'vswitch.ovsschema');
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`${file}: could not read the Open_vSwitch schema (${errorText(e)})`);
+  }
 }
 
 let cls: IdlClass | null = null;

@@ -10,6 +10,7 @@ import { setProgramName } from '../lib/program.js';
 import { parseDaemonCommandLine } from '../lib/daemon-main.js';
 import { Daemon, daemonUsage } from '../lib/daemon.js';
 import { ovsRundir } from '../lib/dirs.js';
+import { SSL_BOOTSTRAP_OPTION, SSL_OPTIONS, SSL_PEER_CA_OPTION, sslOptionApply, streamUsage } from '../lib/stream-ssl-options.js';
 import { timevalRegisterCommands } from '../lib/timeval.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import { netdevInitialize } from '../datapath/netdev-classes.js';
@@ -37,11 +38,9 @@ const { daemon: cfg, options, args } = parseDaemonCommandLine([
   { name: 'disable-system-route', arg: 'none' },
   { name: 'mlockall', arg: 'none' },
   { name: 'unixctl', arg: 'required' },
-  { name: 'bootstrap-ca-cert', arg: 'required' },
-  { name: 'private-key', short: 'p', arg: 'required' },
-  { name: 'certificate', short: 'c', arg: 'required' },
-  { name: 'ca-cert', short: 'C', arg: 'required' },
-  { name: 'peer-ca-cert', arg: 'required' },
+  ...SSL_OPTIONS,
+  SSL_BOOTSTRAP_OPTION,
+  SSL_PEER_CA_OPTION,
   { name: 'n-handler-threads', arg: 'required' },
   { name: 'n-revalidator-threads', arg: 'required' },
   { name: 'hw-rawio-access', arg: 'none' },
@@ -49,14 +48,16 @@ const { daemon: cfg, options, args } = parseDaemonCommandLine([
 usage: ovs-vswitchd [OPTIONS] [DATABASE]
 where DATABASE is a socket on which ovsdb-server is listening
       (default: "unix:${ovsRundir()}/db.sock").
+${streamUsage('DATABASE', true, false, true)}${daemonUsage()}
+DPDK options:
+Configuration of DPDK via command-line is removed from this
+version of Open vSwitch. DPDK is configured through ovsdb.
 
 Other options:
   --unixctl=SOCKET          override default control socket name
   -h, --help                display this help message
   -V, --version             display version information
-  --enable-dummy[=override] enable dummy network devices
-  --disable-system          disable system datapath
-${daemonUsage()}`);
+`);
 
 if (args.length > 1) {
   process.stderr.write('ovs-vswitchd: at most one non-option argument accepted; use --help for usage\n');
@@ -66,6 +67,7 @@ const remote = args[0] ?? `unix:${ovsRundir()}/db.sock`;
 let enableDummy: null | 'yes' | 'override' = null;
 for (const o of options) {
   if (o.name === 'enable-dummy') enableDummy = o.value === 'override' ? 'override' : 'yes';
+  else if (o.value !== undefined) sslOptionApply(o.name, o.value);
 }
 
 /** Registers a unixctl command whose handler returns text or an error. */
