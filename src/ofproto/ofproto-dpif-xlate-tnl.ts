@@ -135,8 +135,8 @@ export function xlateTunnelOutput(ctx: XlateCtx, xport: XPort, isLast: boolean, 
   if (st) { tp.netdev.stats.tx_packets += st.packets; tp.netdev.stats.tx_bytes += st.bytes; }
   if (ctx.xbridge.support.tnlPushPop === false) {
     ctx.report(TraceType.DETAIL, 'output to kernel tunnel');
-    ctx.commit();
     commitTunnelAction(ctx);
+    ctx.commit();
     ctx.odp.push({ type: 'output', port: odpPort });
   } else {
     ctx.report(TraceType.DETAIL, 'output to native tunnel');

@@ -44,6 +44,7 @@ import { hmapOrder, hashInt } from './ovs-hash.js';
 import { netdevVportIsTunnel, netdevVportGetDpifPort } from '../datapath/netdev-vport.js';
 import { tnlPortAdd, tnlPortDel, tnlPortOf, tnlPortReceive, tnlPortTypeOf } from './tunnel.js';
 import { netdevTnlPopHeader } from '../datapath/netdev-native-tnl.js';
+import { tnlNeighFlushName } from './tnl-neigh-cache.js';
 import { parseFlowKey } from '../datapath/odp-util.js';
 import { FLOW_WORDS, W } from '../datapath/flow.js';
 import { keyToFlow } from '../datapath/flow-convert.js';
@@ -242,6 +243,7 @@ export class OfprotoDpif {
       if (!xport.bundle.isBond) this.ml.flushPort(xport.bundle.ofbundle);
     }
     this.xbridge.ports.delete(ofpPort);
+    tnlNeighFlushName(xport.name);
     this.refreshFloodOrder();
     this.ofproto.portRemove(ofpPort);
     let err = 0;
@@ -692,7 +694,8 @@ function parseTraceArgs(args: readonly string[], parseCtState?: (s: string) => n
   } else {
     p = byName.get(rest[0]!);
     if (!p) return `${rest[0]}: unknown bridge`;
-    flow = parseExactFlow(rest[1]!);
+    // Port names of the bridge may stand for port numbers (in_port=p7).
+    flow = parseExactFlow(rest[1]!, new Map([...p.xbridge.ports.values()].map((x) => [x.ofpPort, x.name])));
     if (typeof flow === 'string') return `Bad openflow flow syntax: ${flow}`;
   }
   if (packet) {

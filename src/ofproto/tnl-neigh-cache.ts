@@ -46,6 +46,11 @@ export function tnlNeighLookup(br: string, ip: Uint8Array): Uint8Array | null {
   return e.mac;
 }
 
+/** Removes the entries learned on device or bridge 'name' (when it goes away). */
+export function tnlNeighFlushName(name: string): void {
+  for (const [k, e] of table) if (e.br === name) table.delete(k);
+}
+
 /** Removes every entry (tnl_neigh_flush). */
 export function tnlNeighFlush(): void { table.clear(); }
 
