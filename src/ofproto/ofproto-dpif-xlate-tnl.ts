@@ -20,6 +20,7 @@
  */
 import { FL, get16, get32, get64, put16, put32 } from '../openflow/flow.js';
 import { wcMask } from './mf-flow.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { TraceType } from './ofproto-dpif-trace.js';
 import type { XlateCtx, XPort, XBridge } from './ofproto-dpif-xlate.js';
 import { tnlPortOf, tnlPortSend, tnlPortBuildHeader } from './tunnel.js';
@@ -30,6 +31,9 @@ import { ipv4Mapped, ipv4FromMapped } from '../datapath/netdev-vport.js';
 import { netdevGetEtherAddr, netdevGetAddrList } from '../datapath/netdev.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
 import type { OdpAction } from '../datapath/odp-actions.js';
+
+const log = vlogModule('tunnel');
+const ecnRl = new RateLimit(1, 5);
 
 const ETH_TYPE_IP = 0x0800, ETH_TYPE_IPV6 = 0x86dd, ETH_TYPE_ARP = 0x0806;
 const IPPROTO_UDP = 17, IPPROTO_GRE = 47, IPPROTO_ICMPV6 = 58;
@@ -99,6 +103,21 @@ export function xlateTunnelWcInit(flow: Uint8Array, wc: Uint8Array): void {
   wc[FL.TUN_TOS] = 0xff;
   const dl = get16(flow, FL.DL_TYPE);
   if ((dl === ETH_TYPE_IP || dl === ETH_TYPE_IPV6) && (flow[FL.TUN_TOS]! & 3) === 3) wc[FL.NW_TOS]! |= 3;
+}
+
+/** ECN of a decapsulated packet (tnl_process_ecn): an outer CE mark is
+ * copied to an ECN-capable inner packet; false (drop) if it is not capable. */
+export function xlateTunnelProcessEcn(flow: Uint8Array): boolean {
+  if (!get32(flow, FL.TUN_IP_DST) && !flow.subarray(FL.TUN_IPV6_DST, FL.TUN_IPV6_DST + 16).some((b) => b)) return true;
+  const dl = get16(flow, FL.DL_TYPE);
+  if ((dl === ETH_TYPE_IP || dl === ETH_TYPE_IPV6) && (flow[FL.TUN_TOS]! & 3) === 3) {
+    if ((flow[FL.NW_TOS]! & 3) === 0) {
+      log.warnRl(ecnRl, 'dropping tunnel packet marked ECN CE but is not ECN capable');
+      return false;
+    }
+    flow[FL.NW_TOS]! |= 3;
+  }
+  return true;
 }
 
 /** Counts a packet received on tunnel port 'xport' (netdev_vport_inc_rx). */
@@ -202,8 +221,9 @@ function nativeTunnelOutput(ctx: XlateCtx, xport: XPort, tp: NonNullable<ReturnT
   ctx.odp = [{ type: 'tnl_push', tnlPort: tnlOdpPort, outPort: outDev.odpPort, tnlType: h.tnlType, header: h.header }];
   if (!truncate) {
     const xin = ctx.xin;
+    // The underlay bridge's rules are credited with the packet too (as OVS
+    // pushes the tunnel translation's stats); no side effects there.
     const saved = { wc: ctx.wc.slice(), stats: xin.resubmitStats, side: xin.allowSideEffects, packet: xin.packet };
-    xin.resubmitStats = null;
     xin.allowSideEffects = false;
     xin.packet = null;
     try {
@@ -284,19 +304,15 @@ function tnlNeighSnoop(ctx: XlateCtx, flow: Uint8Array, wc: Uint8Array): void {
   }
 }
 
-/** Whether an ARP reply or NA is addressed to one of the port's addresses
- * and, on a tagged port, carries its VLAN (is_neighbor_reply_correct). */
+/** Whether an ARP reply or NA is addressed to one of the bridge's addresses
+ * (is_neighbor_reply_correct). */
 function isNeighborReplyCorrect(xport: XPort, flow: Uint8Array, wc: Uint8Array): boolean {
   const dl = get16(flow, FL.DL_TYPE);
   if (dl === ETH_TYPE_ARP) wcMask(wc, FL.NW_DST, 4);
   else if (dl === ETH_TYPE_IPV6 && flow[FL.NW_PROTO] === IPPROTO_ICMPV6) wcMask(wc, FL.IPV6_DST, 16);
   else return false;
-  const b = xport.bundle;
-  if (b && b.vlanMode === 'access' && b.vlan > 0) {
-    wcMask(wc, FL.VLANS + 2, 2);
-    if ((get16(flow, FL.VLANS + 2) & 0xfff) !== b.vlan) return false;
-  }
-  for (const { addr } of netdevGetAddrList(xport.name)) {
+  // (VLANs need no check here: NORMAL delivers only the port's own VLAN.)
+  for (const { addr } of netdevGetAddrList(xport.bridge.name)) {
     const v4 = ipv4FromMapped(addr);
     if (dl === ETH_TYPE_ARP ? v4 !== null && v4 === get32(flow, FL.NW_DST)
       : addr.every((x, i) => x === flow[FL.IPV6_DST + i])) return true;

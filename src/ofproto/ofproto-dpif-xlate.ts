@@ -70,7 +70,7 @@ import { TBL_INTERNAL, simpleFlowMod } from './ofproto.js';
 import { type Rule, type OfGroup, TableMiss, RuleState } from './ofproto-provider.js';
 import type { MacLearning } from './mac-learning.js';
 import type { FrozenState, RecircIdPool } from './ofproto-dpif-rid.js';
-import { xlateTunnelOutput, xlateTerminateTunnel, xlateTunnelWcInit, xlateTunnelRxStats } from './ofproto-dpif-xlate-tnl.js';
+import { xlateTunnelOutput, xlateTerminateTunnel, xlateTunnelWcInit, xlateTunnelRxStats, xlateTunnelProcessEcn } from './ofproto-dpif-xlate-tnl.js';
 import { type TraceNode, TraceType, traceReport } from './ofproto-dpif-trace.js';
 import { xlateNormal } from './ofproto-dpif-xlate-normal.js';
 
@@ -433,6 +433,7 @@ export class XlateCtx {
 
     const inPort = this.xbridge.ports.get(get32(this.baseFlow, FL.IN_PORT)) ?? null;
     if (inPort?.isTunnel) xlateTunnelRxStats(this, inPort);
+    if (!xin.frozen && !xlateTunnelProcessEcn(flow)) return this.finish(true);
     if (!ofpacts && !this.rule) {
       const r = this.lookupFromTable(this.tableId, get32(flow, FL.IN_PORT), true, true);
       this.rule = r.rule;

@@ -731,6 +731,7 @@ function resolveOdpFlow(dpName: string | null, text: string): { p: OfprotoDpif; 
     const p = tp && dps.find((x) => x.xbridge === tp.xport.bridge);
     if (tp && p) { put32(flow, FL.IN_PORT, tp.xport.ofpPort); return { p, flow }; }
   }
+  if (dps.some((x) => tnlPortTypeOf(x.backend, odp))) return 'no OpenFlow tunnel port for this packet';
   return 'no OpenFlow port for datapath port ' + odp;
 }
 
