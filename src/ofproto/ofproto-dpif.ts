@@ -44,7 +44,8 @@ import { hmapOrder, hashInt } from './ovs-hash.js';
 import { netdevVportIsTunnel, netdevVportGetDpifPort } from '../datapath/netdev-vport.js';
 import { tnlPortAdd, tnlPortDel, tnlPortOf, tnlPortReceive, tnlPortTypeOf } from './tunnel.js';
 import { netdevTnlPopHeader } from '../datapath/netdev-native-tnl.js';
-import { tnlNeighFlushName } from './tnl-neigh-cache.js';
+import { tnlNeighFlushName, tnlNeighSetChangeHook } from './tnl-neigh-cache.js';
+import { ovsRouterSetChangeHook } from './ovs-router.js';
 import { parseFlowKey } from '../datapath/odp-util.js';
 import { FLOW_WORDS, W } from '../datapath/flow.js';
 import { keyToFlow } from '../datapath/flow-convert.js';
@@ -571,6 +572,11 @@ export function ofprotoDpifTunnelOwner(backend: DpifBackend, flow: Uint8Array): 
   put32(flow, FL.IN_PORT, tp.xport.ofpPort);
   return owner;
 }
+
+/* A new or changed tunnel neighbour (or route) changes translations. */
+const invalidateAll = (): void => { for (const p of byName.values()) p.flushDatapath(); };
+tnlNeighSetChangeHook(invalidateAll);
+ovsRouterSetChangeHook(invalidateAll);
 
 /* Native tunnels send ARP requests for their next hops through the underlay bridge. */
 xlateTnlSetPacketSender((xb, inPort, packet) => {

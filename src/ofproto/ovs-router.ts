@@ -39,8 +39,13 @@ const routes: OvsRoute[] = [];
 /** Bumped on every change: cached translations that used a route depend on it. */
 let routeSeq = 0;
 
+let onChange: (() => void) | null = null;
+
 /** Change counter of the table (tnl_conf_seq's role). */
 export function ovsRouterSeq(): number { return routeSeq; }
+
+/** Sets what to call when routes change (translations depend on them). */
+export function ovsRouterSetChangeHook(fn: () => void): void { onChange = fn; }
 
 function maskBytes(plen: number): Uint8Array {
   const m = new Uint8Array(16);
@@ -101,6 +106,7 @@ export function ovsRouterInsert(mark: number, dst: Uint8Array, plen: number, dev
   routes.sort((a, b) => b.priority - a.priority);
   tnlPortMapInsertIpdev(dev);
   routeSeq++;
+  onChange?.();
   return 0;
 }
 
@@ -111,6 +117,7 @@ export function ovsRouterDelete(mark: number, dst: Uint8Array, plen: number): bo
   if (i < 0) return false;
   routes.splice(i, 1);
   routeSeq++;
+  onChange?.();
   return true;
 }
 

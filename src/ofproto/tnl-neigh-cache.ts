@@ -27,12 +27,19 @@ let agingMs = NEIGH_ENTRY_DEFAULT_IDLE_TIME_S * 1000;
 
 function keyOf(br: string, ip: Uint8Array): string { return `${br}|${Array.from(ip).join('.')}`; }
 
+let onChange: (() => void) | null = null;
+
+/** Sets what to call when an entry is added or changes its MAC (cached
+ * datapath flows that dropped or used the old one must be translated again). */
+export function tnlNeighSetChangeHook(fn: () => void): void { onChange = fn; }
+
 /** Adds or refreshes an entry (tnl_neigh_set). */
 export function tnlNeighSet(br: string, ip: Uint8Array, mac: Uint8Array): void {
   const k = keyOf(br, ip);
   const e = table.get(k);
   if (e && e.mac.every((b, i) => b === mac[i])) { e.expires = timeMsec() + agingMs; return; }
   table.set(k, { ip: ip.slice(), mac: mac.slice(0, 6), br, expires: timeMsec() + agingMs });
+  onChange?.();
 }
 
 /** The MAC of 'ip' as seen on bridge 'br' (tnl_neigh_lookup), refreshing the
