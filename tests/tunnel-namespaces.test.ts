@@ -74,9 +74,14 @@ test('two of our switches ping each other through a vxlan tunnel over veth', { s
       const r = sb.run('ovs-appctl', ['ovs/route/add', `${UNDERLAY(i).replace(/\d+$/, '0')}/24`, 'br-phy']);
       assert.equal(r.stdout, 'OK\n', r.stderr);
     }
-    // The first packets wait for ARP on both layers: some may be lost.
-    const p = await run([IP!, 'netns', 'exec', NS[0]!, 'ping', '-c', '6', '-i', '0.5', '-W', '3', OVERLAY(1)], 40000);
-    assert.match(p.out, /[2-6] received/, p.out);
+    // The first packets wait for ARP on both layers (slow on a loaded
+    // machine): up to four rounds, one of which must get 2 of 3 replies.
+    let p = { code: -1, out: '' };
+    for (let round = 0; round < 4; round++) {
+      p = await run([IP!, 'netns', 'exec', NS[0]!, 'ping', '-c', '3', '-i', '0.5', '-W', '3', OVERLAY(1)], 30000);
+      if (/[23] received/.test(p.out)) break;
+    }
+    assert.match(p.out, /[23] received/, p.out);
 
     // The traffic crossed the tunnel: a datapath flow decapsulated it, the
     // remote endpoint's MAC was learned, and the vxlan port counted packets.
