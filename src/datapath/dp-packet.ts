@@ -148,6 +148,16 @@ export class DpPacketBatch {
     return true;
   }
 
+  /** Makes room for 'n' more bytes in front of packet i (an encapsulation
+   * header, written by the caller); false if the headroom is too small. */
+  pushHeader(i: number, n: number): boolean {
+    if (this.headroom(i) < n) return false;
+    this.offsets[i] = this.offsets[i]! - n;
+    this.sizes[i] = this.sizes[i]! + n;
+    if (this.olFlags[i]! & OlFlags.CSUM_PARTIAL) this.csumStart[i] = this.csumStart[i]! + n;
+    return true;
+  }
+
   /** Copies packet 'from''s metadata (not its bytes) to index 'to'. */
   moveMeta(from: number, to: number): void {
     this.offsets[to] = this.offsets[from]!;

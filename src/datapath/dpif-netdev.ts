@@ -36,15 +36,20 @@
  * drop, clone, userspace (to the UserspaceHandler); dpExecutable() tells a
  * caller whether a list can run here.
  *
- * Not yet: recirculation, conntrack, tunnels, meters, flow
+ * Native tunnels: tnl_push prepends the header in the packet's headroom and
+ * tnl_pop decapsulates and looks the inner packet up again with the tunnel
+ * metadata in its key (tunnelRecirc(); netdev-native-tnl.ts does the bytes).
+ * Not yet: recirculation, conntrack, meters, flow
  * expiry (revalidator), multiple rx queues.
  */
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { timeMsec } from '../lib/timeval.js';
+import { coverageCounter } from '../lib/coverage.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import { DpPacketBatch, HEADROOM, OlFlags, type PacketOffloads } from './dp-packet.js';
 import { refreshPartialChecksum } from './dp-packet-gso.js';
-import { FLOW_WORDS, W, flowExtractPacket, flowHashRss } from './flow.js';
+import { FLOW_WORDS, W, flowExtract, flowExtractPacket, flowHashRss } from './flow.js';
+import { netdevTnlPushHeaderAt, netdevTnlPopHeader, tnlMetadataToKey } from './netdev-native-tnl.js';
 import { Emc } from './dpif-netdev-emc.js';
 import { Dpcls } from './dpif-netdev-dpcls.js';
 import { formatFlowKey } from './odp-util.js';
@@ -58,6 +63,7 @@ const log = vlogModule('dpif_netdev');
 const rl = new RateLimit(5, 20);
 /** Debug logs of upcalls and flow installs (OVS's upcall_rl). */
 const upcallRl = new RateLimit(600, 600);
+const tnlPopErrors = coverageCounter('datapath_drop_tunnel_pop_error');
 const EEXIST = 17, ENOENT = 2, EBUSY = 16, EINVAL = 22, EFBIG = 27;
 /** VLAN ID and CFI bits of a TCI. */
 const VLAN_VID_CFI = 0x1fff;
@@ -141,7 +147,8 @@ export type UserspaceHandler = (packet: Uint8Array, inPort: number, action: Extr
 export type RevalidateHandler = (flow: DpFlow) => boolean;
 
 /** Action types execute() runs; flows with others need the slow path. */
-const EXECUTABLE = new Set(['output', 'push_vlan', 'pop_vlan', 'set', 'set_masked', 'trunc', 'drop', 'clone', 'userspace']);
+const EXECUTABLE = new Set(['output', 'push_vlan', 'pop_vlan', 'set', 'set_masked', 'trunc', 'drop', 'clone', 'userspace',
+  'tnl_push', 'tnl_pop']);
 
 /** True if dpif-netdev can execute every action of 'actions' (clones included). */
 export function dpExecutable(actions: readonly OdpAction[]): boolean {
@@ -733,11 +740,79 @@ export class DpifNetdev {
         }
         case 'drop':
           return;
+        case 'tnl_push':
+          // GSO packets are not encapsulated (as OVS 3.1); others get complete checksums first.
+          if (batch.olFlags[i]! & OlFlags.GSO || !batch.completeChecksum(i) || !batch.pushHeader(i, a.header.length)) {
+            this.stats.lost++;
+            return;
+          }
+          netdevTnlPushHeaderAt(batch.data, batch.offsets[i]!, batch.sizes[i]!, a.tnlType, a.header);
+          break;
+        case 'tnl_pop':
+          this.tunnelRecirc(batch, i, a.port);
+          break;
         default:
           log.warnRl(rl, `datapath action ${a.type} is not supported here; packet dropped`);
           this.stats.lost++;
           return;
       }
+    }
+  }
+
+  /* ---- native tunnels -------------------------------------------------- */
+
+  /** Tunnel type of each tunnel datapath port ("vxlan", "gre"...), for tnl_pop. */
+  private readonly tunnelTypes = new Map<number, string>();
+  private readonly recircBatches: DpPacketBatch[] = [];
+  private readonly recircKeys: Uint32Array[] = [];
+  private recircDepth = 0;
+
+  /** Declares datapath port 'portNo' a tunnel port of 'type' (null: no longer). */
+  setTunnelPort(portNo: number, type: string | null): void {
+    if (type) this.tunnelTypes.set(portNo, type); else this.tunnelTypes.delete(portNo);
+  }
+
+  /** tnl_pop(portNo) on packet i: decapsulates a copy and processes the inner
+   * packet as received on 'portNo' with its tunnel metadata (flow lookup,
+   * upcall on a miss), as OVS's datapath recirculates it. */
+  private tunnelRecirc(batch: DpPacketBatch, i: number, portNo: number): void {
+    const type = this.tunnelTypes.get(portNo);
+    const r = type ? netdevTnlPopHeader(batch.packet(i), type) : 'not a tunnel port';
+    if (typeof r === 'string' || this.recircDepth >= 4) {
+      this.stats.lost++;
+      tnlPopErrors.inc();
+      log.dbgRl(rl, `${this.name}: tnl_pop(${portNo}): ${typeof r === 'string' ? r : 'too many recirculations'}`);
+      return;
+    }
+    const d = this.recircDepth;
+    const b = (this.recircBatches[d] ??= new DpPacketBatch(1, this.slotSize));
+    const key = (this.recircKeys[d] ??= new Uint32Array(FLOW_WORDS));
+    b.count = 0;
+    if (!b.append(r.inner, portNo)) { this.stats.lost++; return; }
+    flowExtract(b.data, b.offsets[0]!, b.sizes[0]!, portNo, key, 0);
+    tnlMetadataToKey(r.md, key, 0);
+    const id = this.cls.lookup(key, 0);
+    let f = id >= 0 ? this.flows[id] : undefined;
+    if (f !== undefined && f.gen !== this.gen) f = this.revalidateStale(f);
+    this.recircDepth++;
+    try {
+      if (f === undefined) {
+        this.stats.misses++;
+        const h = this.upcall;
+        const res = h ? h(b.packet(0), key, 0, portNo) : null;
+        if (!res) { this.stats.lost++; this.stats.upcallFails++; return; }
+        if (res === 'pending' || res === 'handled') return;
+        this.flowPut(key, 0, res.mask ?? this.scratchKey.fill(0xffffffff), 0, res.actions);
+        this.execute1(b, 0, res.actions);
+        return;
+      }
+      this.stats.megaflowHits++;
+      f.packets++;
+      f.bytes += b.sizes[0]!;
+      f.used = this.clock();
+      this.execute1(b, 0, f.actions);
+    } finally {
+      this.recircDepth--;
     }
   }
 

@@ -28,8 +28,10 @@ import { type DpPacketBatch } from './dp-packet.js';
 import {
   Netdev, NetdevRxq, type NetdevClass, type NetdevStats, type Smap, NetdevFlags, emptyStats,
 } from './netdev-provider.js';
-import { netdevFromName, netdevGetAll, netdevRegisterProvider, netdevUnregisterProvider, netdevTypeIsRegistered } from './netdev.js';
+import { netdevAddInAddr, netdevFromName, netdevGetAll, netdevRegisterProvider, netdevUnregisterProvider, netdevTypeIsRegistered } from './netdev.js';
 import { parseFlowKey } from './odp-util.js';
+import { parseIp } from '../openflow/addr-text.js';
+import { parseIpv6Addr } from '../lib/packets/ipv6.js';
 import { flowComposeSized } from './flow-compose.js';
 import { newFlowKey } from './flow.js';
 import { openActive, openPassive } from '../lib/stream.js';
@@ -418,6 +420,35 @@ function cmdSetAdminState(args: string[]): string {
 function dummies(): NetdevDummy[] { return netdevGetAll().filter(isDummy); }
 
 /** netdev-dummy/conn-state [NAME] */
+/** netdev-dummy/ip4addr NETDEV IP/PLEN and ip6addr NETDEV IP6/PLEN: give a
+ * dummy an address (routes and tunnel endpoints use it). */
+function cmdAddr(v6: boolean): (args: string[]) => string {
+  return (args) => {
+    const netdev = netdevFromName(args[0]!);
+    if (!netdev || !isDummy(netdev)) throw new UnixctlError('Unknown Dummy Interface');
+    const m = /^([^/]+)\/(\d+)$/.exec(args[1]!);
+    const plen = m ? Number(m[2]) : -1;
+    let addr: Uint8Array | null = null;
+    const mask = new Uint8Array(16);
+    if (m && !v6 && plen <= 32) {
+      const ip = parseIp(m[1]!);
+      if (ip !== undefined) {
+        addr = new Uint8Array(16);
+        addr[10] = 0xff; addr[11] = 0xff;
+        addr[12] = ip >>> 24; addr[13] = (ip >>> 16) & 0xff; addr[14] = (ip >>> 8) & 0xff; addr[15] = ip & 0xff;
+        mask.fill(0xff, 0, 12);
+        for (let i = 0; i < plen; i++) mask[12 + (i >> 3)]! |= 0x80 >> (i & 7);
+      }
+    } else if (m && v6 && plen <= 128) {
+      addr = parseIpv6Addr(m[1]!);
+      for (let i = 0; i < plen; i++) mask[i >> 3]! |= 0x80 >> (i & 7);
+    }
+    if (!addr) throw new UnixctlError('Invalid parameters');
+    netdevAddInAddr(netdev.name, { addr, mask });
+    return 'OK';
+  };
+}
+
 function cmdConnState(args: string[]): string {
   if (args.length) {
     const n = netdevFromName(args[0]!);
@@ -443,4 +474,6 @@ export function netdevDummyRegister(mode: 'dummy' | 'override' = 'dummy'): void 
     2, Number.MAX_SAFE_INTEGER, netdevDummyReceive);
   unixctlCommandRegister('netdev-dummy/set-admin-state', '[netdev] up|down', 1, 2, cmdSetAdminState);
   unixctlCommandRegister('netdev-dummy/conn-state', '[netdev]', 0, 1, cmdConnState);
+  unixctlCommandRegister('netdev-dummy/ip4addr', '[netdev] ipaddr/mask-prefix-len', 2, 2, cmdAddr(false));
+  unixctlCommandRegister('netdev-dummy/ip6addr', '[netdev] ip6addr', 2, 2, cmdAddr(true));
 }

@@ -16,6 +16,7 @@
  * in order), and a packet whose L4 checksum was left to offload gets it
  * computed here if the device cannot (no NetdevOl.TX_L4_CSUM).
  */
+import { networkInterfaces as osNetworkInterfaces } from 'node:os';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { strerror } from '../lib/program.js';
 import { completePartialChecksum } from '../lib/packets/checksum.js';
@@ -393,4 +394,74 @@ export function netdevUpdateFlags(netdev: Netdev, off: number, on: number): numb
     netdev.changed();
   }
   return r;
+}
+
+/* ---- addresses ----------------------------------------------------------- */
+
+/** One IP address of a device: 16 bytes (IPv4 as ::ffff:a.b.c.d) and its mask. */
+export interface NetdevAddr { addr: Uint8Array; mask: Uint8Array }
+
+/** Addresses set by netdev-dummy/ip4addr|ip6addr (and tests), by device name. */
+const assignedAddrs = new Map<string, NetdevAddr[]>();
+
+/** The system's addresses, read at most once a second. */
+let sysAddrs: { at: number; ifs: Record<string, { address: string; netmask: string; family: string | number }[] | undefined> } | null = null;
+
+/** Adds an address to device 'name' (netdev-dummy's ip4addr/ip6addr). */
+export function netdevAddInAddr(name: string, a: NetdevAddr): void {
+  const list = assignedAddrs.get(name) ?? [];
+  list.push(a);
+  assignedAddrs.set(name, list);
+}
+
+/** The device's IP addresses (netdev_get_addr_list): those set through
+ * netdevAddInAddr(), else the system's addresses of the interface of that
+ * name.  Empty if none. */
+export function netdevGetAddrList(name: string): NetdevAddr[] {
+  const set = assignedAddrs.get(name);
+  if (set) return set;
+  const out: NetdevAddr[] = [];
+  const now = Date.now();
+  if (!sysAddrs || now - sysAddrs.at > 1000) {
+    try { sysAddrs = { at: now, ifs: osNetworkInterfaces() }; } catch { return out; }
+  }
+  const ifs = sysAddrs.ifs;
+  for (const a of ifs[name] ?? []) {
+    const v4 = a.family === 'IPv4' || a.family === 4;
+    const addr = v4 ? mappedFromText(a.address) : ipv6FromText(a.address);
+    const mask = v4 ? mappedMaskFromText(a.netmask) : ipv6FromText(a.netmask);
+    if (addr && mask) out.push({ addr, mask });
+  }
+  return out;
+}
+
+function mappedFromText(s: string): Uint8Array | null {
+  const p = s.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !(x >= 0 && x <= 255))) return null;
+  const b = new Uint8Array(16);
+  b[10] = 0xff; b[11] = 0xff; b.set(p, 12);
+  return b;
+}
+
+function mappedMaskFromText(s: string): Uint8Array | null {
+  const b = mappedFromText(s);
+  if (b) b.fill(0xff, 0, 12);
+  return b;
+}
+
+function ipv6FromText(s: string): Uint8Array | null {
+  const t = s.replace(/%.*$/, '');
+  const halves = t.split('::');
+  if (halves.length > 2) return null;
+  const parse = (h: string) => (h ? h.split(':') : []);
+  const head = parse(halves[0]!), tail = halves.length === 2 ? parse(halves[1]!) : [];
+  const groups = halves.length === 2 ? [...head, ...Array(8 - head.length - tail.length).fill('0'), ...tail] : head;
+  if (groups.length !== 8) return null;
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 8; i++) {
+    const v = Number.parseInt(groups[i]!, 16);
+    if (!(v >= 0 && v <= 0xffff)) return null;
+    b[2 * i] = v >> 8; b[2 * i + 1] = v & 0xff;
+  }
+  return b;
 }

@@ -16,6 +16,7 @@
  * Layering: lib -> openflow -> datapath (this file) -> ofproto.
  */
 import { FL } from '../openflow/flow.js';
+import { formatTnlPushHeader } from './netdev-native-tnl.js';
 
 /* ---- Key attributes for set actions. ---- */
 
@@ -179,7 +180,41 @@ export type OdpAction =
   | { type: 'check_pkt_len'; size: number; gt: OdpAction[]; le: OdpAction[] }
   | { type: 'push_eth'; src: Uint8Array; dst: Uint8Array }
   | { type: 'pop_eth' }
-  | { type: 'drop'; reason: number };
+  | { type: 'drop'; reason: number }
+  /** Prepends a tunnel header built at translation (netdev-native-tnl.ts) and
+   * sends the result to 'outPort'; 'tnlPort' is the tunnel's datapath port. */
+  | { type: 'tnl_push'; tnlPort: number; outPort: number; tnlType: number; header: Uint8Array }
+  /** Decapsulates and recirculates with datapath port 'port' as in_port. */
+  | { type: 'tnl_pop'; port: number }
+  /** Sets the tunnel a kernel-style tunnel port encapsulates with
+   * (set(tunnel(...))); fields as in the flow. */
+  | { type: 'set_tunnel'; tun: OdpTunnel };
+
+/** The tunnel of a set(tunnel(...)) action (struct flow_tnl, the parts kept). */
+export interface OdpTunnel {
+  tunId: bigint; ipSrc: number; ipDst: number; ipv6Src: Uint8Array; ipv6Dst: Uint8Array;
+  tos: number; ttl: number; tpSrc: number; tpDst: number;
+  /** FLOW_TNL_F_* bits: OAM 1, DF 2, CSUM 4, KEY 8. */
+  flags: number;
+}
+
+function formatOdpTunnel(t: OdpTunnel): string {
+  const parts: string[] = [];
+  if (t.flags & 8) parts.push(`tun_id=0x${t.tunId.toString(16)}`);
+  if (t.ipSrc) parts.push(`src=${fmtIpv4u(t.ipSrc)}`);
+  if (t.ipDst) parts.push(`dst=${fmtIpv4u(t.ipDst)}`);
+  if (t.ipv6Src.some((b) => b)) parts.push(`ipv6_src=${fmtIpv6(t.ipv6Src, 0)}`);
+  if (t.ipv6Dst.some((b) => b)) parts.push(`ipv6_dst=${fmtIpv6(t.ipv6Dst, 0)}`);
+  if (t.tos) parts.push(`tos=0x${t.tos.toString(16)}`);
+  parts.push(`ttl=${t.ttl}`);
+  if (t.tpSrc) parts.push(`tp_src=${t.tpSrc}`);
+  if (t.tpDst) parts.push(`tp_dst=${t.tpDst}`);
+  const fl = ([[2, 'df'], [4, 'csum'], [8, 'key'], [1, 'oam']] as const).filter(([b]) => t.flags & b).map(([, n]) => n);
+  parts.push(`flags(${fl.join('|')})`);
+  return `set(tunnel(${parts.join(',')}))`;
+}
+
+function fmtIpv4u(v: number): string { return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`; }
 
 /* ---- Formatting. ---- */
 
@@ -361,6 +396,10 @@ export function formatOdpAction(a: OdpAction, portName: (p: number) => string = 
     case 'push_eth': return `push_eth(src=${fmtEth(a.src, 0)},dst=${fmtEth(a.dst, 0)})`;
     case 'pop_eth': return 'pop_eth';
     case 'drop': return 'drop';
+    case 'tnl_push':
+      return `tnl_push(tnl_port(${portName(a.tnlPort)}),${formatTnlPushHeader(a.tnlType, a.header)},out_port(${portName(a.outPort)}))`;
+    case 'tnl_pop': return `tnl_pop(${portName(a.port)})`;
+    case 'set_tunnel': return formatOdpTunnel(a.tun);
   }
 }
 
@@ -374,7 +413,7 @@ export function formatOdpActions(actions: readonly OdpAction[], portName: (p: nu
 export function odpActionsOutput(actions: readonly OdpAction[]): boolean {
   for (const a of actions) {
     switch (a.type) {
-      case 'output': case 'userspace': case 'recirc': return true;
+      case 'output': case 'userspace': case 'recirc': case 'tnl_push': case 'tnl_pop': return true;
       case 'clone': case 'sample': if (odpActionsOutput(a.actions)) return true; break;
       case 'check_pkt_len': if (odpActionsOutput(a.gt) || odpActionsOutput(a.le)) return true; break;
       default: break;

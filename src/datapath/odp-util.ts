@@ -473,6 +473,7 @@ function parseField(fl: Field, text: string, key: Uint32Array, k: number, mask: 
 function parseFlagsText(names: [number, string][], text: string, max: number): [number, number] | string {
   const named = (n: string) => names.find(([, s]) => s === n)?.[0];
   if (text === '0/0') return [0, 0];
+  if (text === '') return [0, max]; // "flags()": none set
   if (/^[+-]/.test(text)) {
     let v = 0, mk = 0;
     const re = /([+-])([a-z0-9[\]]+)/g;

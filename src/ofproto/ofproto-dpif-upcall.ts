@@ -38,6 +38,7 @@
  * commands (revalidator/wait, revalidator/purge, upcall/show,
  * upcall/set-flow-limit) are functions at the end returning their text.
  */
+import { xlateTunnelNeedsStats } from './ofproto-dpif-xlate-tnl.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { timeMsec } from '../lib/timeval.js';
 import { FL, FLOW_SIZE, get16 } from '../openflow/flow.js';
@@ -214,7 +215,8 @@ export class Udpif {
     u.bytes = st.bytes;
     u.owner.nHit += packets;
     const stats: XlateStats = { packets, bytes, used: u.owner.ofproto.now(), tcpFlags: st.tcpFlags };
-    if (cached) {
+    // Tunnel port counters are credited by translating (ofproto-dpif-xlate-tnl.ts).
+    if (cached && !xlateTunnelNeedsStats(u.owner.xbridge, u.flow, u.actions)) {
       for (const r of u.rules) u.owner.xbridge.ruleCredit?.(r, stats);
       return;
     }

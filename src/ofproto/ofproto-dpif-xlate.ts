@@ -72,6 +72,7 @@ import { TBL_INTERNAL, simpleFlowMod } from './ofproto.js';
 import { type Rule, type OfGroup, TableMiss, RuleState } from './ofproto-provider.js';
 import type { MacLearning } from './mac-learning.js';
 import type { FrozenState, RecircIdPool } from './ofproto-dpif-rid.js';
+import { xlateTunnelOutput, xlateTerminateTunnel, xlateTunnelWcInit, xlateTunnelRxStats, xlateTunnelProcessEcn } from './ofproto-dpif-xlate-tnl.js';
 import { type TraceNode, TraceType, traceReport } from './ofproto-dpif-trace.js';
 import { xlateNormal } from './ofproto-dpif-xlate-normal.js';
 
@@ -180,6 +181,8 @@ export interface XlateSupport {
   checkPktLen: boolean;
   trunc: boolean;
   ctState: boolean;
+  /** Native tunnels (tnl_push/tnl_pop); false: kernel-style set(tunnel(...)). Default true. */
+  tnlPushPop?: boolean;
 }
 
 /** A bridge as translation sees it (struct xbridge). */
@@ -431,6 +434,8 @@ export class XlateCtx {
     if (!xin.frozen && flow[FL.CT_STATE]! & CS_TRACKED) this.conntracked = true;
 
     const inPort = this.xbridge.ports.get(get32(this.baseFlow, FL.IN_PORT)) ?? null;
+    if (inPort?.isTunnel) xlateTunnelRxStats(this, inPort);
+    if (!xin.frozen && !xlateTunnelProcessEcn(flow)) return this.finish(true);
     if (!ofpacts && !this.rule) {
       const r = this.lookupFromTable(this.tableId, get32(flow, FL.IN_PORT), true, true);
       this.rule = r.rule;
@@ -492,9 +497,7 @@ export class XlateCtx {
     if (this.xbridge.support.recirc) wcMask(wc, FL.RECIRC_ID, 4);
     /* tnl_wc_init: tunnel flags and endpoints when the packet came from a tunnel. */
     if (get32(this.xin.flow, FL.TUN_IP_DST) || this.xin.flow.subarray(FL.TUN_IPV6_DST, FL.TUN_IPV6_DST + 16).some((b) => b)) {
-      wcMask(wc, FL.TUN_IP_DST, 4); wcMask(wc, FL.TUN_IPV6_DST, 16); wcMask(wc, FL.TUN_ID, 8);
-      wcMask(wc, FL.TUN_IP_SRC, 4); wcMask(wc, FL.TUN_IPV6_SRC, 16); wcMask(wc, FL.TUN_FLAGS, 2);
-      wcMask(wc, FL.TUN_TOS, 1); wcMask(wc, FL.TUN_TTL, 1); wcMask(wc, FL.TUN_TP_DST, 2);
+      xlateTunnelWcInit(this.xin.flow, wc);
     }
   }
 
@@ -1194,10 +1197,13 @@ export class XlateCtx {
       }
     }
     if (xport.isTunnel) {
-      this.report(TraceType.WARN, 'Tunneling decided against output');
+      xlateTunnelOutput(this, xport, isLast, truncate);
     } else if (xport.odpPort !== ODPP_NONE) {
       this.commit();
-      this.odp.push({ type: 'output', port: xport.odpPort });
+      /* A packet for a native tunnel arriving at the underlay bridge's local port is decapsulated. */
+      const tnlPort = xlateTerminateTunnel(this, xport);
+      if (tnlPort >= 0) this.odp.push({ type: 'tnl_pop', port: tnlPort });
+      else this.odp.push({ type: 'output', port: xport.odpPort });
     }
     flow.set(saved.vlans, FL.VLANS);
     flow[FL.NW_TOS] = saved.tos;
@@ -1207,7 +1213,7 @@ export class XlateCtx {
   }
 
   /** Continues translation in the bridge on the other side of a patch port (patch_port_output). */
-  private patchPortOutput(inDev: XPort, outDev: XPort, isLast: boolean): void {
+  patchPortOutput(inDev: XPort, outDev: XPort, isLast: boolean): void {
     const flow = this.flow;
     const oldFlow = flow.slice();
     const oldWcTnl = this.wc.slice(0, FL.METADATA);

@@ -19,7 +19,7 @@
  * vswitchd to register.
  */
 import { OfpError } from '../openflow/ofp-errors.js';
-import { FL, FLOW_SIZE, get16, get32, put32 } from '../openflow/flow.js';
+import { FL, FLOW_SIZE, get16, get32, put16, put32, put64 } from '../openflow/flow.js';
 import { Match } from '../openflow/match.js';
 import { flowExtract } from '../openflow/flow-extract.js';
 import type { PacketIn, PacketOut } from '../openflow/ofp-packet.js';
@@ -28,7 +28,7 @@ import type { PhyPort } from '../openflow/ofp-port.js';
 import { parseEth } from '../openflow/addr-text.js';
 import { formatPort } from '../openflow/ofp-port-map.js';
 import { type OdpAction, type UserCookie } from '../datapath/odp-actions.js';
-import { vlogModule } from '../lib/vlog.js';
+import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { Ofproto, ofprotoClassRegister } from './ofproto.js';
 import type { OfprotoClass, Rule, PktStats, OfGroup, GroupProviderStats, Ofport } from './ofproto-provider.js';
 import { MacLearning, MAC_ENTRY_DEFAULT_IDLE_TIME, MAC_ENTRY_AGE_STATIC_ENTRY, ethToNumber } from './mac-learning.js';
@@ -41,6 +41,16 @@ import { ofprotoTrace, parseExactFlow } from './ofproto-dpif-trace.js';
 import { Udpif, datapathMask } from './ofproto-dpif-upcall.js';
 import { parseActions } from '../openflow/ofp-actions-all.js';
 import { hmapOrder, hashInt } from './ovs-hash.js';
+import { netdevVportIsTunnel, netdevVportGetDpifPort } from '../datapath/netdev-vport.js';
+import { tnlPortAdd, tnlPortDel, tnlPortOf, tnlPortReceive, tnlPortTypeOf } from './tunnel.js';
+import { netdevTnlPopHeader } from '../datapath/netdev-native-tnl.js';
+import { tnlNeighFlushName, tnlNeighSetChangeHook } from './tnl-neigh-cache.js';
+import { ovsRouterSetChangeHook } from './ovs-router.js';
+import { parseFlowKey } from '../datapath/odp-util.js';
+import { FLOW_WORDS, W } from '../datapath/flow.js';
+import { keyToFlow } from '../datapath/flow-convert.js';
+import { coverageCounter } from '../lib/coverage.js';
+import { xlateTnlBridgeAdd, xlateTnlBridgeRemove, xlateTnlSetPacketSender } from './ofproto-dpif-xlate-tnl.js';
 
 const log = vlogModule('ofproto_dpif');
 
@@ -78,6 +88,9 @@ export interface DpifBackend {
   invalidate?(): void;
   /** Sets the function invalidate() hits call. */
   setRevalidate?(revalidate: (handle: number) => boolean): void;
+  /** Datapath port 'odpPort' is a tunnel's shared port of 'type' (null: no
+   * longer), so that tnl_pop(odpPort) can decapsulate in the datapath. */
+  tunnelPortSet?(odpPort: number, type: string | null): void;
   /** Runs 'actions' on one packet whose flow is 'flow'. */
   execute(packet: Uint8Array, flow: Uint8Array, actions: readonly OdpAction[]): void;
   meterFeatures?(): MeterFeatures;
@@ -88,6 +101,30 @@ export interface DpifBackend {
 
 /** Cumulative statistics of a datapath flow ('used' in the datapath's clock, 0: never). */
 export interface DpFlowStats { packets: number; bytes: number; used: number; tcpFlags: number; created: number }
+
+/** The shared datapath ports of tunnels (e.g. vxlan_sys_4789), per backend, with user counts. */
+const tunnelDpPorts = new Map<DpifBackend, Map<string, { odp: number; refs: number }>>();
+
+/** The datapath port of tunnel port name 'dpName', added on first use. */
+function tunnelDpPortRef(backend: DpifBackend, dpName: string, type: string): number {
+  let m = tunnelDpPorts.get(backend);
+  if (!m) { m = new Map(); tunnelDpPorts.set(backend, m); }
+  const e = m.get(dpName);
+  if (e) { e.refs++; return e.odp; }
+  const odp = backend.portAdd(dpName, null, null);
+  if (odp >= 0) { m.set(dpName, { odp, refs: 1 }); backend.tunnelPortSet?.(odp, type); }
+  return odp;
+}
+
+/** Drops a use of tunnel datapath port 'dpName'; the last one removes it. */
+function tunnelDpPortUnref(backend: DpifBackend, dpName: string): void {
+  const m = tunnelDpPorts.get(backend);
+  const e = m?.get(dpName);
+  if (!e || --e.refs > 0) return;
+  m!.delete(dpName);
+  backend.tunnelPortSet?.(e.odp, null);
+  backend.portDel(e.odp);
+}
 
 /** Opens the backend for a datapath type (set by the datapath layer at start-up). */
 export type BackerOpener = (type: string) => DpifBackend | null;
@@ -199,14 +236,17 @@ export class OfprotoDpif {
     const isLocal = name === this.ofproto.name;
     const ofp = isLocal ? OFPP_LOCAL : this.allocOfpPort(ofpRequest);
     if (ofp === OFPP_NONE) return `${this.ofproto.name}: no free OpenFlow port number for ${name}`;
-    const odp = this.backend.portAdd(name, netdev, odpRequest);
+    const tnl = netdevVportIsTunnel(netdev) ? netdev : null;
+    const odp = tnl ? tunnelDpPortRef(this.backend, netdevVportGetDpifPort(tnl), tnl.netdevClass.type)
+      : this.backend.portAdd(name, netdev, odpRequest);
     if (odp < 0) return `${this.ofproto.name}: could not add ${name} to datapath (${-odp})`;
     const port: Ofport = { ofpPort: ofp, pp: { ...pp, portNo: ofp, name } as PhyPort, netdev, dp: null };
     const xport: XPort = {
       ofpPort: ofp, odpPort: odp, name, bridge: this.xbridge, bundle: null, config: pp.config ?? 0,
-      state: pp.state ?? 0, peer: null, isTunnel: false, mayEnable: true,
+      state: pp.state ?? 0, peer: null, isTunnel: !!tnl, mayEnable: true,
     };
     port.dp = xport;
+    if (tnl) tnlPortAdd(xport, tnl, odp, this.backend);
     this.xbridge.ports.set(ofp, xport);
     this.refreshFloodOrder();
     this.ofproto.portInstall(port);
@@ -223,9 +263,17 @@ export class OfprotoDpif {
       if (!xport.bundle.isBond) this.ml.flushPort(xport.bundle.ofbundle);
     }
     this.xbridge.ports.delete(ofpPort);
+    tnlNeighFlushName(xport.name);
     this.refreshFloodOrder();
     this.ofproto.portRemove(ofpPort);
-    const err = xport.odpPort !== ODPP_NONE ? this.backend.portDel(xport.odpPort) : 0;
+    let err = 0;
+    if (xport.isTunnel) {
+      const tp = tnlPortOf(xport);
+      tnlPortDel(xport);
+      if (tp) tunnelDpPortUnref(this.backend, tp.dpifPort);
+    } else if (xport.odpPort !== ODPP_NONE) {
+      err = this.backend.portDel(xport.odpPort);
+    }
     this.flushDatapath();
     return err;
   }
@@ -366,6 +414,15 @@ export class OfprotoDpif {
     return null;
   }
 
+  /** Sends 'packet' through the tables as if received on 'inPort' (compose_table_xlate). */
+  sendFromPort(inPort: number, packet: Uint8Array): void {
+    const flow = flowExtract(packet, 0).flow;
+    put32(flow, FL.IN_PORT, inPort);
+    const xout = xlateActions({ bridge: this.xbridge, flow, packet,
+      ofpacts: [{ type: 'OUTPUT', port: 0xfff9 /* OFPP_TABLE */, maxLen: 0 }] });
+    if (!xout.error) this.backend.execute(packet, flow, xout.odpActions);
+  }
+
   /** Periodic work: MAC aging. */
   run(): void {
     if (this.ml.run()) this.flushDatapath();
@@ -473,8 +530,77 @@ export type UnixctlReply = { text: string } | { error: string };
 const byName = new Map<string, OfprotoDpif>();
 
 /** Makes a switch known to the unixctl commands. */
-export function ofprotoDpifRegister(p: OfprotoDpif): void { byName.set(p.ofproto.name, p); }
-export function ofprotoDpifUnregister(p: OfprotoDpif): void { if (byName.get(p.ofproto.name) === p) byName.delete(p.ofproto.name); }
+export function ofprotoDpifRegister(p: OfprotoDpif): void { byName.set(p.ofproto.name, p); xlateTnlBridgeAdd(p.xbridge); }
+export function ofprotoDpifUnregister(p: OfprotoDpif): void {
+  if (byName.get(p.ofproto.name) === p) byName.delete(p.ofproto.name);
+  xlateTnlBridgeRemove(p.xbridge);
+}
+
+const tnlPopError = coverageCounter('datapath_drop_tunnel_pop_error');
+const tnlRl = new RateLimit(5, 20);
+
+/**
+ * A packet the datapath decapsulates with tnl_pop(odpPort) (the datapath side
+ * of OVS's tunnel receive): strips the outer headers, puts the tunnel
+ * metadata in the inner packet's flow and finds the tunnel port it belongs to
+ * (tunnel.ts tnlPortReceive).  Returns the bridge to hand the miss to, with
+ * the flow (in_port = the tunnel's OpenFlow port) and inner packet, or null
+ * if the packet is dropped.
+ */
+export function ofprotoDpifTunnelReceive(backend: DpifBackend, odpPort: number, packet: Uint8Array):
+  { owner: OfprotoDpif; flow: Uint8Array; packet: Uint8Array } | null {
+  const type = tnlPortTypeOf(backend, odpPort);
+  const r = type ? netdevTnlPopHeader(packet, type) : 'no tunnel port';
+  if (typeof r === 'string') {
+    tnlPopError.inc();
+    log.warnRl(tnlRl, r);
+    return null;
+  }
+  const flow = flowExtract(r.inner, r.packetType).flow;
+  const md = r.md;
+  put32(flow, FL.TUN_IP_SRC, md.ipSrc);
+  put32(flow, FL.TUN_IP_DST, md.ipDst);
+  flow.set(md.ipv6Src, FL.TUN_IPV6_SRC);
+  flow.set(md.ipv6Dst, FL.TUN_IPV6_DST);
+  put64(flow, FL.TUN_ID, md.tunId);
+  put16(flow, FL.TUN_FLAGS, md.flags);
+  flow[FL.TUN_TOS] = md.tos;
+  flow[FL.TUN_TTL] = md.ttl;
+  put16(flow, FL.TUN_TP_SRC, md.tpSrc);
+  put16(flow, FL.TUN_TP_DST, md.tpDst);
+  put16(flow, FL.TUN_GBP_ID, md.gbpId);
+  flow[FL.TUN_GBP_FLAGS] = md.gbpFlags;
+  put32(flow, FL.IN_PORT, odpPort);
+  const tp = tnlPortReceive(backend, flow);
+  const owner = tp && [...byName.values()].find((p) => p.xbridge === tp.xport.bridge);
+  if (!tp || !owner) {
+    log.dbgRl(tnlRl, `no tunnel port for packet received on datapath port ${odpPort}`);
+    return null;
+  }
+  put32(flow, FL.IN_PORT, tp.xport.ofpPort);
+  return { owner, flow, packet: r.inner };
+}
+
+/** The bridge and OpenFlow flow of a miss on a tunnel's shared datapath
+ * port: 'flow' has the tunnel metadata and IN_PORT = that datapath port; it
+ * gets the tunnel's OpenFlow port.  Null if no tunnel port takes it. */
+export function ofprotoDpifTunnelOwner(backend: DpifBackend, flow: Uint8Array): OfprotoDpif | null {
+  const tp = tnlPortReceive(backend, flow);
+  const owner = tp && [...byName.values()].find((p) => p.xbridge === tp.xport.bridge);
+  if (!tp || !owner) return null;
+  put32(flow, FL.IN_PORT, tp.xport.ofpPort);
+  return owner;
+}
+
+/* A new or changed tunnel neighbour (or route) changes translations. */
+const invalidateAll = (): void => { for (const p of byName.values()) p.flushDatapath(); };
+tnlNeighSetChangeHook(invalidateAll);
+ovsRouterSetChangeHook(invalidateAll);
+
+/* Native tunnels send ARP requests for their next hops through the underlay bridge. */
+xlateTnlSetPacketSender((xb, inPort, packet) => {
+  for (const p of byName.values()) if (p.xbridge === xb) p.sendFromPort(inPort, packet);
+});
 /** The switch named 'name'. */
 export function ofprotoDpifLookup(name: string): OfprotoDpif | undefined { return byName.get(name); }
 
@@ -581,11 +707,22 @@ function parseTraceArgs(args: readonly string[], parseCtState?: (s: string) => n
   }
   let packet: Uint8Array | null = null;
   if (!generate && rest.length > 1 && /^[0-9a-fA-F\s]+$/.test(rest[rest.length - 1]!)) packet = hexToBytes(rest.pop()!);
-  if (rest.length !== 2) return rest.length === 1 ? 'Cannot find the datapath (or the bridge name was omitted)' : 'Syntax error';
-  const p = byName.get(rest[0]!);
-  if (!p) return `${rest[0]}: unknown bridge`;
-  const flow = parseExactFlow(rest[1]!);
-  if (typeof flow === 'string') return `Bad openflow flow syntax: ${flow}`;
+  if (rest.length > 2 || !rest.length) return 'Syntax error';
+  if (rest.length === 1 && !rest[0]!.includes('(')) return 'Cannot find the datapath (or the bridge name was omitted)';
+  let p: OfprotoDpif | undefined, flow: Uint8Array | string;
+  const odpForm = rest.length === 1 || (!byName.has(rest[0]!) && rest[1]!.includes('('));
+  if (odpForm) {
+    const r = resolveOdpFlow(rest.length === 2 ? rest[0]! : null, rest[rest.length - 1]!);
+    if (typeof r === 'string') return r;
+    p = r.p;
+    flow = r.flow;
+  } else {
+    p = byName.get(rest[0]!);
+    if (!p) return `${rest[0]}: unknown bridge`;
+    // Port names of the bridge may stand for port numbers (in_port=p7).
+    flow = parseExactFlow(rest[1]!, new Map([...p.xbridge.ports.values()].map((x) => [x.ofpPort, x.name])));
+    if (typeof flow === 'string') return `Bad openflow flow syntax: ${flow}`;
+  }
   if (packet) {
     /* The packet's headers, with the flow's metadata. */
     const ex = flowExtract(packet).flow;
@@ -593,6 +730,63 @@ function parseTraceArgs(args: readonly string[], parseCtState?: (s: string) => n
     flow.set(ex);
   }
   return { p, flow, packet, nextCt };
+}
+
+/** A datapath flow "in_port(N),eth(...),..." of datapath 'dpName' ("ovs-dummy",
+ * "dummy@ovs-dummy", or null for any) as the bridge and OpenFlow flow it
+ * belongs to (xlate_lookup_ofproto): the bridge whose port is datapath port
+ * N, or for a tunnel's shared port the tunnel port its metadata selects. */
+function resolveOdpFlow(dpName: string | null, text: string): { p: OfprotoDpif; flow: Uint8Array } | string {
+  const key = new Uint32Array(FLOW_WORDS), mask = new Uint32Array(FLOW_WORDS);
+  const err = parseFlowKey(text, key, mask);
+  if (err) return `Bad datapath flow syntax: ${err}`;
+  const flow = keyToFlow(key, 0, new Uint8Array(FLOW_SIZE));
+  const odp = key[W.IN_PORT]!;
+  const name = dpName?.replace(/^[^@]*@/, '') ?? null;
+  const dps = [...byName.values()].filter((x) => name === null || x.backend.name === name);
+  if (!dps.length) return 'Cannot find the datapath';
+  for (const p of dps) {
+    for (const xp of p.xbridge.ports.values()) {
+      if (xp.odpPort === odp && !xp.isTunnel) { put32(flow, FL.IN_PORT, xp.ofpPort); return { p, flow }; }
+    }
+  }
+  for (const backend of new Set(dps.map((x) => x.backend))) {
+    put32(flow, FL.IN_PORT, odp);
+    const tp = tnlPortReceive(backend, flow);
+    const p = tp && dps.find((x) => x.xbridge === tp.xport.bridge);
+    if (tp && p) { put32(flow, FL.IN_PORT, tp.xport.ofpPort); return { p, flow }; }
+  }
+  if (dps.some((x) => tnlPortTypeOf(x.backend, odp))) return 'no OpenFlow tunnel port for this packet';
+  return 'no OpenFlow port for datapath port ' + odp;
+}
+
+/** Datapath features dpif/set-dp-features can turn off (and on again): name,
+ * title, XlateSupport member. */
+const DP_FEATURES: [string, string, keyof XlateSupport][] = [
+  ['clone', 'Clone action', 'clone'], ['ct_state', 'Conntrack state match', 'ctState'],
+  ['masked_set_action', 'Masked set action', 'maskedSet'], ['recirc', 'Recirc', 'recirc'],
+  ['sample_nesting', 'Sample nesting', 'clone'], ['check_pkt_len', 'Check pkt length action', 'checkPktLen'],
+  ['trunc', 'Truncate action', 'trunc'], ['tnl_push_pop', 'Tunnel push pop', 'tnlPushPop'],
+];
+
+/** dpif/set-dp-features BRIDGE [FEATURE [true|false]] (the boolean features above). */
+export function unixctlSetDpFeatures(args: readonly string[]): UnixctlReply {
+  const p = byName.get(args[0]!);
+  if (!p) return { error: 'no such bridge' };
+  const sup = p.backend.support as unknown as Record<string, boolean | undefined>;
+  const show = (f: [string, string, keyof XlateSupport]) =>
+    `${f[0]} (${f[1]}) : [run time]:${sup[f[2]] !== false}, [boot time]:true\n`;
+  if (args.length < 2) return { text: [...DP_FEATURES].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(show).join('') };
+  const f = DP_FEATURES.find((x) => x[0] === args[1]);
+  if (!f) return { text: 'Unexpected support field' };
+  if (args.length < 3) return { text: show(f) };
+  const v = args[2]!.toLowerCase();
+  if (v !== 'true' && v !== 'false') return { text: `Bad value for ${f[0]}` };
+  if ((sup[f[2]] !== false) !== (v === 'true')) {
+    sup[f[2]] = v === 'true';
+    for (const x of byName.values()) if (x.backend === p.backend) x.flushDatapath();
+  }
+  return { text: '' };
 }
 
 /** ofproto/trace [BRIDGE] FLOW [-generate|PACKET] [--ct-next STATE]... */

@@ -37,8 +37,9 @@ import type { Netdev } from '../datapath/netdev-provider.js';
 import {
   netdevOpen, netdevClose, netdevGetEtherAddr, netdevSetEtherAddr, netdevGetMtu, netdevGetCarrier, netdevGetFlags,
   netdevGetStats, netdevSetConfig, netdevGetIfindex, netdevGetCarrierResets, netdevGetStatus, netdevEnumerateTypes,
-  netdevRun,
+  netdevRun, netdevGetConfig,
 } from '../datapath/netdev.js';
+import { netdevVportIsTunnel } from '../datapath/netdev-vport.js';
 import { netdevLinuxSetUserspaceTso } from '../datapath/netdev-linux.js';
 import { ovsRundir } from '../lib/dirs.js';
 import { hmapOrder, hashString } from '../ofproto/ovs-hash.js';
@@ -407,6 +408,11 @@ export class Bridges {
       if (!iface) {
         iface = this.createIface(br, iname, cfg);
         br.ifaces.set(iname, iface);
+      } else if (iface.netdev && netdevVportIsTunnel(iface.netdev)
+                 && JSON.stringify(Object.fromEntries(cfg.map('options'))) !== iface.optionsKey) {
+        // New tunnel options may change the shared datapath port: add the port again.
+        br.removeIface(iface);
+        br.ifaces.set(iname, this.createIface(br, iname, cfg));
       } else if (iface.netdev) {
         this.applyOptions(iface, cfg);
       }
@@ -471,7 +477,8 @@ export class Bridges {
     }
     iface.ofport = r;
     const xport = br.dpif.xbridge.ports.get(r);
-    if (xport) br.backer.bind(xport.odpPort, br.dpif, r);
+    // A tunnel's datapath port is shared by its tunnels: ofproto/tunnel.ts finds the port.
+    if (xport && !xport.isTunnel) br.backer.bind(xport.odpPort, br.dpif, r);
     log.info(`bridge ${br.name}: added interface ${name} on port ${r}`);
     return iface;
   }
@@ -727,7 +734,10 @@ export class Bridges {
           if (iface.ofport <= 0) continue;
           const odp = br.dpif.xbridge.ports.get(iface.ofport)?.odpPort ?? -1;
           const t = odpTypes.get(iface.name)?.type ?? iface.netdevType;
-          out += `    ${iface.name} ${iface.ofport}/${odp}: (${t})\n`;
+          // The device's configuration as OVS prints it: "(vxlan: key=123, remote_ip=1.1.2.92)".
+          const conf = iface.netdev ? Object.entries(netdevGetConfig(iface.netdev)).sort(([a], [b]) => (a < b ? -1 : 1)) : [];
+          const confText = conf.length ? ': ' + conf.map(([k, v]) => `${k}=${v}`).join(', ') : '';
+          out += `    ${iface.name} ${iface.ofport}/${odp}: (${t}${confText})\n`;
         }
       }
     }

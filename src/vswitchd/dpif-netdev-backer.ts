@@ -51,7 +51,10 @@ import { netdevOpen, netdevClose } from '../datapath/netdev.js';
 import { netdevLinuxExport, type LinuxPortHandle } from '../datapath/netdev-linux.js';
 import { DpifNetdevPmd, type PmdUpcall, type PmdUserspace } from '../datapath/dpif-netdev-thread.js';
 import type { Netdev } from '../datapath/netdev-provider.js';
-import type { DpifBackend, DpFlowStats, OfprotoDpif } from '../ofproto/ofproto-dpif.js';
+import {
+  type DpifBackend, type DpFlowStats, type OfprotoDpif, ofprotoDpifTunnelReceive, ofprotoDpifTunnelOwner,
+} from '../ofproto/ofproto-dpif.js';
+import { netdevTnlPushHeader } from '../datapath/netdev-native-tnl.js';
 import type { OfpError } from '../openflow/ofp-errors.js';
 import type { MeterConfig, MeterFeatures } from '../openflow/ofp-meter.js';
 import { DpifMeters } from './dpif-meters.js';
@@ -250,7 +253,10 @@ export class DpifNetdevBacker implements DpifBackend {
    * ufid), or -1 if it stays on the slow path (actions dpif-netdev cannot
    * run, recirculation) or the table is full. */
   flowPut(flow: Uint8Array, mask: Uint8Array, actions: readonly OdpAction[], _ufid: number): number {
-    const odpIn = this.odpOf(this.current, get32(flow, FL.IN_PORT));
+    const inOfp = get32(flow, FL.IN_PORT);
+    // Tunnel ports share their datapath port (not bound to one OpenFlow port).
+    const odpIn = this.odpOf(this.current, inOfp) >= 0 ? this.odpOf(this.current, inOfp)
+      : this.current?.xbridge.ports.get(inOfp)?.isTunnel ? this.current.xbridge.ports.get(inOfp)!.odpPort : -1;
     if (odpIn < 0 || get32(flow, FL.RECIRC_ID) !== 0 || !dpExecutable(actions)) return -1;
     flowToKey(flow, this.key, 0);
     flowToKey(mask, this.keyMask, 0, true);
@@ -275,6 +281,8 @@ export class DpifNetdevBacker implements DpifBackend {
     }
     return this.dp.flowById(id)!.ufid;
   }
+
+  tunnelPortSet(odpPort: number, type: string | null): void { this.dp.setTunnelPort(odpPort, type); }
 
   flowStats(handle: number): DpFlowStats | null {
     const f = this.dp.flowByUfid(handle);
@@ -320,7 +328,10 @@ export class DpifNetdevBacker implements DpifBackend {
     const now = this.dp.clock();
     let out = '';
     for (const f of this.dp.flowDump()) {
-      if (this.ports.get(f.key[W.IN_PORT]!)?.owner !== owner) continue;
+      const inPort = f.key[W.IN_PORT]!;
+      const bp = this.ports.get(inPort);
+      // Flows on a tunnel's shared port belong to the bridges with such a tunnel.
+      if (bp?.owner !== owner && !(bp && !bp.owner && [...owner.xbridge.ports.values()].some((x) => x.isTunnel && x.odpPort === inPort))) continue;
       if (verbose) out += `ufid:${formatUfid(f.ufid)} `;
       out += `${formatFlowKey(f.key, 0, f.mask, 0, { verbose, portNames })}, ${formatDpifFlowStats(this.dp.flowCounters(f), now)}, `;
       out += `actions:${formatOdpActions(f.actions, (p) => portNames?.get(p) ?? String(p))}\n`;
@@ -333,10 +344,12 @@ export class DpifNetdevBacker implements DpifBackend {
   /** A miss in the fast path: ofproto translates, installs the megaflow, executes. */
   private upcall(packet: Uint8Array, keys: Uint32Array, k: number, inPort: number): 'handled' | null {
     const p = this.ports.get(inPort);
-    if (!p?.owner) return null;
-    const owner = p.owner;
     const flow = keyToFlow(keys, k, new Uint8Array(FLOW_SIZE));
-    put32(flow, FL.IN_PORT, p.ofp);
+    // A decapsulated packet on a tunnel's shared port: ofproto/tunnel.ts finds its port.
+    if (!p) return null;
+    put32(flow, FL.IN_PORT, p.owner ? p.ofp : inPort);
+    const owner = p.owner ?? ofprotoDpifTunnelOwner(this, flow);
+    if (!owner) return null;
     const pkt = packet.slice();
     const tcpFlags = keys[k + W.TCP_FLAGS]! & 0xfff;
     this.upcalls++;
@@ -432,6 +445,13 @@ export class DpifNetdevBacker implements DpifBackend {
         case 'drop': return;
         case 'meter': this.meters.hit(a.id, pkt.length); break;
         case 'hash': case 'ct': case 'ct_clear': break;
+        // Native tunnels (netdev-native-tnl.ts; decapsulation in ofproto-dpif.ts).
+        case 'tnl_push': pkt = netdevTnlPushHeader(pkt, a.tnlType, a.header); break;
+        case 'tnl_pop': {
+          const t = ofprotoDpifTunnelReceive(this, a.port, pkt);
+          if (t) this.runAs(t.owner, () => t.owner.handleMiss(t.flow, t.packet));
+          break;
+        }
         default:
           log.dbgRl(rl, `${this.name}: datapath action ${a.type} not executed`);
       }

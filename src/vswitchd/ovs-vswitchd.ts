@@ -4,6 +4,8 @@
  * unix:$OVS_RUNDIR/db.sock) and runs the bridges it describes.  This file only
  * wires the pieces together; bridge.ts does the reconciling.
  */
+import { tnlUnixctlRegister } from '../ofproto/tunnel.js';
+import { unixctlSetDpFeatures } from '../ofproto/ofproto-dpif.js';
 import { setProgramName } from '../lib/program.js';
 import { parseDaemonCommandLine } from '../lib/daemon-main.js';
 import { Daemon, daemonUsage } from '../lib/daemon.js';
@@ -135,6 +137,8 @@ async function main(): Promise<void> {
   timevalRegisterCommands();
   registerOfprotoDpifCommands();
   registerDatapathCommands();
+  tnlUnixctlRegister();
+  registerReply('dpif/set-dp-features', 'bridge', 1, 3, (a) => unixctlSetDpFeatures(a));
   const daemon = await Daemon.start(cfg, () => ({}));
   // OVS's own "exit" takes --cleanup (delete the datapaths; ours live in the process anyway).
   unixctlCommandRegister('exit', '[--cleanup]', 0, 1, (args) => {
