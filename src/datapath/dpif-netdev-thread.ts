@@ -56,6 +56,15 @@ function workerUrl(): URL {
   return /dpif-netdev-thread\.[cm]?js$/.test(self.pathname) ? self : new URL('./dpif-netdev-thread.cjs', self);
 }
 
+/** True if 'actions' (clones included) decapsulate a tunnel. */
+function hasTnlPop(actions: readonly OdpAction[]): boolean {
+  for (const a of actions) {
+    if (a.type === 'tnl_pop') return true;
+    if (a.type === 'clone' && hasTnlPop(a.actions)) return true;
+  }
+  return false;
+}
+
 /** Upcalls of one PMD that may wait for the main thread at once. */
 export const MAX_PENDING = 1024;
 
@@ -201,15 +210,30 @@ export class DpifNetdevPmd implements DpRemote {
 
   /* ---- DpRemote ---- */
 
+  /* Flows that decapsulate (tnl_pop) stay out of the thread's replica: the
+   * tunnel ports are known to the main thread's datapath only, so the thread
+   * sends such packets up as misses and the main thread runs the flow. */
+  private readonly replicated = new Set<number>();
+
   flowPut(f: DpFlow): void {
+    if (hasTnlPop(f.actions)) return;
+    this.replicated.add(f.id);
     this.push({ o: 'put', id: f.id, ufid: f.ufid, key: f.key, mask: f.mask, actions: f.actions });
   }
 
   flowActions(f: DpFlow): void {
-    this.push({ o: 'actions', id: f.id, ufid: f.ufid, actions: f.actions });
+    const had = this.replicated.has(f.id);
+    if (hasTnlPop(f.actions)) {
+      if (had) this.flowDel(f);
+    } else if (had) {
+      this.push({ o: 'actions', id: f.id, ufid: f.ufid, actions: f.actions });
+    } else {
+      this.flowPut(f);
+    }
   }
 
   flowDel(f: DpFlow): void {
+    if (!this.replicated.delete(f.id)) return;
     this.push({ o: 'del', id: f.id, ufid: f.ufid });
   }
 

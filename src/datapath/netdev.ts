@@ -422,7 +422,9 @@ export function netdevGetAddrList(name: string): NetdevAddr[] {
   if (set) return set;
   const out: NetdevAddr[] = [];
   const now = Date.now();
-  if (!sysAddrs || now - sysAddrs.at > 1000) {
+  // The system's list is cached for a second, but a device missing from it
+  // is looked up again (an address may have just been added).
+  if (!sysAddrs || now - sysAddrs.at > 1000 || (!sysAddrs.ifs[name] && sysAddrs.at !== now)) {
     try { sysAddrs = { at: now, ifs: osNetworkInterfaces() }; } catch { return out; }
   }
   const ifs = sysAddrs.ifs;
