@@ -28,6 +28,9 @@ import type { PhyPort } from '../openflow/ofp-port.js';
 import { parseEth } from '../openflow/addr-text.js';
 import { formatPort } from '../openflow/ofp-port-map.js';
 import { type OdpAction, type UserCookie } from '../datapath/odp-actions.js';
+import { FLOW_WORDS } from '../datapath/flow.js';
+import { parseFlowKey } from '../datapath/odp-util.js';
+import { keyToFlow } from '../datapath/flow-convert.js';
 import { vlogModule } from '../lib/vlog.js';
 import { Ofproto, ofprotoClassRegister } from './ofproto.js';
 import type { OfprotoClass, Rule, PktStats, OfGroup, GroupProviderStats, Ofport } from './ofproto-provider.js';
@@ -562,6 +565,16 @@ function parseTraceArgs(args: readonly string[], parseCtState?: (s: string) => n
   }
   let packet: Uint8Array | null = null;
   if (!generate && rest.length > 1 && /^[0-9a-fA-F\s]+$/.test(rest[rest.length - 1]!)) packet = hexToBytes(rest.pop()!);
+  const odp = rest.length >= 1 && rest.length <= 2 ? odpTraceFlow(rest) : null;
+  if (typeof odp === 'string') return odp;
+  if (odp) {
+    if (packet) {
+      const ex = flowExtract(packet).flow;
+      for (let i = 0; i < FL.DL_DST; i++) ex[i] = odp.flow[i]!;
+      odp.flow.set(ex);
+    }
+    return { p: odp.p, flow: odp.flow, packet, nextCt };
+  }
   if (rest.length !== 2) return rest.length === 1 ? 'Cannot find the datapath (or the bridge name was omitted)' : 'Syntax error';
   const p = byName.get(rest[0]!);
   if (!p) return `${rest[0]}: unknown bridge`;
@@ -574,6 +587,34 @@ function parseTraceArgs(args: readonly string[], parseCtState?: (s: string) => n
     flow.set(ex);
   }
   return { p, flow, packet, nextCt };
+}
+
+/** "[DP_NAME] ODP_FLOW": the datapath flow as an OpenFlow flow of the switch
+ * that owns its in_port; null if the text is not a datapath flow. */
+function odpTraceFlow(rest: readonly string[]): { p: OfprotoDpif; flow: Uint8Array } | string | null {
+  const text = rest[rest.length - 1]!;
+  if (!/^\s*[a-z_0-9]+\(/.test(text)) return null;
+  const key = new Uint32Array(FLOW_WORDS), mask = new Uint32Array(FLOW_WORDS);
+  if (parseFlowKey(text, key, mask) !== null) return null;
+  const flow = keyToFlow(key, 0, new Uint8Array(FLOW_SIZE));
+  const dp = rest.length === 2 ? rest[0]! : null;
+  const type = dp === null ? null : dp.includes('@') ? dp.slice(0, dp.indexOf('@')) : dp.replace(/^ovs-/, '');
+  const cands = [...byName.values()].filter((p) => type === null || p.ofproto.type === type
+    || p.backend.name === dp || p.backend.name === `ovs-${type}`);
+  if (!cands.length) return 'Cannot find the datapath of this name';
+  if (type === null && new Set(cands.map((p) => p.backend)).size > 1) {
+    return 'Must specify datapath name, there is more than one type of datapath';
+  }
+  const odpIn = get32(flow, FL.IN_PORT);
+  for (const p of cands) {
+    for (const xp of p.xbridge.ports.values()) {
+      if (xp.odpPort === odpIn) {
+        put32(flow, FL.IN_PORT, xp.ofpPort);
+        return { p, flow };
+      }
+    }
+  }
+  return 'Invalid datapath flow';
 }
 
 /** ofproto/trace [BRIDGE] FLOW [-generate|PACKET] [--ct-next STATE]... */
