@@ -96,6 +96,8 @@ import { hmapOrder, hashInt } from './ovs-hash.js';
 
 const log = vlogModule('ofproto');
 const connmgrLog = vlogModule('connmgr');
+const flowLog = vlogModule('ofp_flow');
+const flowRl = new RateLimit(5, 20);
 const rl = new RateLimit(5, 20);
 
 /** The "max_entries" OVS reports for a table without a limit. */
@@ -136,11 +138,17 @@ class Replies {
   /** The reply raw's name, for encoders that depend on it. */
   get raw(): string { return statsReplyRaw(this.request.info, this.request.version)!.raw; }
 
-  /** Appends one entry written by 'put'. */
-  put(put: (w: OfpWriter) => void): void {
+  /** Appends one entry written by 'put'; an entry too long for any reply
+   * is dropped and reported through 'tooLong'. */
+  put(put: (w: OfpWriter) => void, tooLong?: () => void): void {
     let w = this.writers[this.writers.length - 1]!;
     const at = w.len;
     put(w);
+    if (tooLong && w.len - at > 0xffff - this.hdrLen) {
+      w.len = at;
+      tooLong();
+      return;
+    }
     if (w.len > 0xffff && at > this.hdrLen) {
       const entry = w.buf.slice(at, w.len);
       w.len = at;
@@ -932,7 +940,10 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     if (stats instanceof OfpError) throw stats;
     const rep = new Replies(msg);
     const raw = rep.raw as Parameters<typeof putFlowStats>[1];
-    for (const fs of stats) rep.put((w) => putFlowStats(w, raw, msg.version, fs));
+    const tooLong = (): void => {
+      flowLog.warnRl(flowRl, 'Flow exceeded the maximum flow statistics reply size and was excluded from the response set');
+    };
+    for (const fs of stats) rep.put((w) => putFlowStats(w, raw, msg.version, fs), tooLong);
     rep.send(c);
   }
 
