@@ -125,7 +125,7 @@ function isReadOnly(cmd: string[]): boolean {
   return name !== undefined && READ_ONLY.has(name) && !cmd.some((w) => w.startsWith('--id'));
 }
 
-test('ovs-vsctl output matches the real tool command by command', { skip, timeout: 120_000 }, async () => {
+test('ovs-vsctl output matches the real tool command by command', { skip, timeout: 230_000 }, async () => {
   const sb = new Sandbox('vsctl-compare-');
   try {
     const envs: NodeJS.ProcessEnv[] = [];
@@ -169,7 +169,7 @@ test('ovs-vsctl output matches the real tool command by command', { skip, timeou
   }
 });
 
-test('errors exit 1 with one line and commit nothing', { skip, timeout: 60_000 }, async () => {
+test('errors exit 1 with one line and commit nothing', { skip, timeout: 180_000 }, async () => {
   const sb = new Sandbox('vsctl-errors-');
   try {
     const db = join(sb.dir, 'conf.db');

@@ -22,7 +22,7 @@ import { vlogModule, vlogSetFromString } from '../lib/vlog.js';
 import { type Json, type JsonObject, jsonParse, jsonToString, isJsonObject } from '../lib/json.js';
 import { parseJsonOvs } from '../lib/json-ovs-parse.js';
 import { shashOrder } from '../lib/shash-order.js';
-import { DAEMON_OPTIONS, defaultDaemonConfig, handleDaemonOption, Daemon, daemonUsage, replayUsage, REPLAY_OPTIONS } from '../lib/daemon.js';
+import { DAEMON_OPTIONS, defaultDaemonConfig, handleDaemonOption, Daemon, daemonUsage, isDetachedChild, replayUsage, REPLAY_OPTIONS } from '../lib/daemon.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
 import type { DatabaseSchema, TableSchema } from '../ovsdb/schema.js';
 import type { ColumnSchema } from '../ovsdb/column.js';
@@ -60,7 +60,7 @@ let force = false;
 /** -1: use db_change_aware if available; 0: never; 1: require. */
 let dbChangeAware = -1;
 let leaderOnly = true;
-const daemonCfg = defaultDaemonConfig();
+const daemonCfg = { ...defaultDaemonConfig(), saveStdio: true };
 
 const OPTIONS: OptionSpec[] = [
   { name: 'help', short: 'h', arg: 'none' },
@@ -231,7 +231,7 @@ function parseOptions(argv: string[]): string[] {
     const env = process.env.OVS_CTL_TIMEOUT;
     if (env && /^\d+$/.test(env)) timeout = Number(env);
   }
-  if (timeout) {
+  if (timeout && !isDetachedChild()) {
     setTimeout(() => {
       vlogModule('fatal_signal').warn('terminating with signal 14 (Alarm clock)');
       process.kill(process.pid, 'SIGALRM');
@@ -528,6 +528,9 @@ async function transactCommon(args: string[], transaction: Json): Promise<Json> 
   const ctx: Context = { rpc: null, database: transaction[0], rawArgs: args };
   await openRpc(1, Need.Database, args, ctx);
   if (dbChangeAware === 1) await setDbChangeAware(ctx.rpc!);
+  // --detach/--pidfile: OVS's daemonize() here, before the transaction (which
+  // may wait) is sent.
+  (await startDaemonIfRequested(() => {}))?.complete(false);
   const result = await transactBlock(ctx.rpc!, 'transact', transaction);
   ctx.rpc!.close();
   return result;

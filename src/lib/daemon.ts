@@ -56,12 +56,20 @@ export interface DaemonConfig {
   chdir: boolean;
   logFile: string | null;
   unixctl: string | null;
+  /** A --detach child keeps stdout and stderr (OVS's daemon_save_fd(), which
+   * ovsdb-client uses so `monitor --detach > file` still writes there);
+   * otherwise they are closed once it runs on its own. */
+  saveStdio: boolean;
   /** --monitor: restart the daemon when it crashes. */
   monitor?: boolean;
 }
 
+/** True in the child a --detach parent started (before Daemon.start() runs).
+ * Like a forked child in OVS, it has no pending alarm (-t/--timeout). */
+export function isDetachedChild(): boolean { return process.env[DETACH_ENV] !== undefined; }
+
 export function defaultDaemonConfig(): DaemonConfig {
-  return { pidfile: null, overwritePidfile: false, detach: false, chdir: true, logFile: null, unixctl: null };
+  return { pidfile: null, overwritePidfile: false, detach: false, chdir: true, logFile: null, unixctl: null, saveStdio: false };
 }
 
 /** Applies 'opt' if it is a daemon or vlog option; returns false otherwise.
@@ -178,7 +186,7 @@ export class Daemon {
     const program = getProgramName();
     // The process is named for the program (ps, /proc/PID/comm), as OVS's are.
     try { process.title = program; } catch { /* not settable */ }
-    if (cfg.detach && !process.env[DETACH_ENV]) await detachAndWait();
+    if (cfg.detach && !process.env[DETACH_ENV]) await detachAndWait(cfg.saveStdio);
     if (process.env[DETACH_ENV]) {
       d.statusFd = Number(process.env[DETACH_ENV]);
       delete process.env[DETACH_ENV];
@@ -204,6 +212,7 @@ export class Daemon {
           ? strerror('ENOENT') : errorText(e);
         ovsFatal(0, `${path}: could not initialize control socket (${why})`);
       }
+      d.onAnyExit(() => { try { unlinkSync(path); } catch { /* gone */ } });
       d.atExit(() => {
         d.unixctl?.close();
         try { unlinkSync(path); } catch { /* gone */ }
@@ -248,6 +257,22 @@ export class Daemon {
       ovsFatal(0, (e as Error).message);
     }
     this.atExit(() => removePidfile(path));
+    this.onAnyExit(() => removePidfile(path));
+  }
+
+  /** Runs 'fn' however the process ends: process.exit() (e.g. ovsFatal) or
+   * SIGALRM (re-raised afterwards, so the exit status still tells it), as
+   * OVS's fatal-signal hooks remove pidfiles and sockets. */
+  private onAnyExit(fn: () => void): void {
+    process.on('exit', fn);
+    if (process.listenerCount('SIGALRM') === 0) {
+      process.on('SIGALRM', () => {
+        process.emit('exit', 142);
+        process.removeAllListeners('exit');
+        process.removeAllListeners('SIGALRM');
+        process.kill(process.pid, 'SIGALRM');
+      });
+    }
   }
 
   private async runHooksQuietly(): Promise<void> {
@@ -271,7 +296,7 @@ function monitorDaemon(statusFd: number): Promise<never> {
     const startChild = (): void => {
       const detached = statusFd >= 0;
       const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-        stdio: detached ? ['ignore', 'ignore', relay >= 0 ? 'inherit' : 'ignore', 'pipe'] : 'inherit',
+        stdio: detached ? ['ignore', 'inherit', relay >= 0 ? 'inherit' : 'ignore', 'pipe'] : 'inherit',
         env: { ...process.env, [MONITOR_ENV]: '1', ...(detached ? { [DETACH_ENV]: '3' } : {}) },
       });
       if (detached) {
@@ -310,16 +335,17 @@ function signalText(signal: string): string {
 }
 
 /** The --detach parent: start the same program as a child in its own session,
- * relay its stderr until it reports ready, then exit 0 (or with its status). */
-function detachAndWait(): Promise<never> {
+ * relay its stderr (or let it keep ours, if 'saveStdio') until it reports
+ * ready, then exit 0 (or with its status). */
+function detachAndWait(saveStdio: boolean): Promise<never> {
   return new Promise(() => {
     const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
       detached: true,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', saveStdio ? 'inherit' : 'ignore', saveStdio ? 'inherit' : 'pipe', 'pipe'],
       env: { ...process.env, [DETACH_ENV]: '3' },
     });
     let ready = false;
-    child.stderr!.on('data', (b: Buffer) => { if (!ready) process.stderr.write(b); });
+    child.stderr?.on('data', (b: Buffer) => { if (!ready) process.stderr.write(b); });
     const status = child.stdio[3] as NodeJS.ReadableStream;
     status.on('data', (b: Buffer) => {
       if (b.toString().includes('ready')) {

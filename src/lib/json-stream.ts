@@ -43,8 +43,10 @@ export class JsonStreamParser {
    * Throws JsonFramingError on broken framing. */
   push(chunk: Buffer, onMessage: (value: unknown) => void): void {
     if (this.failed) throw this.failed;
-    let start = 0; // Where the current message starts within 'chunk'.
     const n = chunk.length;
+    if (n <= SINGLE_MAX && n <= this.maxSize && this.depth === 0 && this.scalar === 0 && this.parts.length === 0
+      && this.pushSingle(chunk, onMessage)) return;
+    let start = 0; // Where the current message starts within 'chunk'.
     let i = 0;
     if (this.depth === 0) {
       start = skipSpace(chunk, 0);
@@ -113,6 +115,29 @@ export class JsonStreamParser {
     }
   }
 
+  /** The common case of a request and its reply: 'chunk' is exactly one
+   * message (an object or array, no other message glued to it).  Parsing it
+   * whole skips the byte scan; returns false (having done nothing) if 'chunk'
+   * is anything else, which the scan then handles (and reports) as usual. */
+  private pushSingle(chunk: Buffer, onMessage: (value: unknown) => void): boolean {
+    let first = 0;
+    while (first < chunk.length && isSpace(chunk[first]!)) first++;
+    let last = chunk.length - 1;
+    while (last > first && isSpace(chunk[last]!)) last--;
+    const a = chunk[first], b = chunk[last];
+    if (!((a === LBRACE && b === RBRACE) || (a === LBRACKET && b === RBRACKET))) return false;
+    const text = chunk.toString('utf8');
+    if (text.indexOf('}{') >= 0) return false;
+    let value: unknown;
+    try {
+      value = this.parse(text);
+    } catch {
+      return false;
+    }
+    onMessage(value);
+    return true;
+  }
+
   /** Scans a top-level scalar from 'i'; fails once it is complete, else
    * returns 'chunk.length' to wait for more input. */
   private skipScalar(chunk: Buffer, i: number): number {
@@ -144,6 +169,14 @@ export class JsonStreamParser {
     this.failed = new JsonFramingError(message);
     throw this.failed;
   }
+}
+
+/** Longest chunk tried as one whole message: one this short cannot nest
+ * deeper than MAX_DEPTH, so JSON.parse accepts exactly what the scan would. */
+const SINGLE_MAX = 2 * MAX_DEPTH + 1;
+
+function isSpace(c: number): boolean {
+  return c === SPACE || c === LF || c === CR || c === TAB;
 }
 
 function skipSpace(b: Buffer, i: number): number {

@@ -11,7 +11,7 @@
  */
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
-import { readFileSync, unlinkSync, existsSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, existsSync, writeFileSync, writeSync } from 'node:fs';
 import { ovsRundir, absFileName } from './dirs.js';
 import { errorText, strerror } from './program.js';
 import { vlogModule } from './vlog.js';
@@ -273,4 +273,75 @@ function listenPassive(addr: PassiveAddress, tlsMod: TlsModule | null,
 export function boundPort(server: net.Server): number {
   const a = server.address();
   return a && typeof a === 'object' ? a.port : 0;
+}
+
+/* ---- Direct I/O for busy servers ----
+ *
+ * A net.Socket hands each read to its owner through Node's Readable stream
+ * (buffering, 'data' events, state updates) and takes each write through the
+ * Writable stream: some dozens of JavaScript functions per message.  On a
+ * freshly started process those run in V8's interpreter, and for a server
+ * answering one small request per read they cost more than the request itself.
+ * directRead() moves an accepted plain (unix or TCP, not TLS) socket onto
+ * Node's "onread" mode, where each read goes straight from libuv to a
+ * callback; writeDirect() writes with one write(2) while nothing is queued in
+ * the socket, and queues the rest in the socket as usual. */
+
+/** Node's libuv stream handle (Pipe or TCP wrap) as far as we use it. */
+interface StreamHandle { fd?: number; reading?: boolean }
+
+/** One read buffer for every direct socket: reads are delivered one at a time
+ * on this thread and each is consumed (copied or parsed) before the next. */
+let directBuffer: Buffer | null = null;
+
+/** Moves the freshly accepted plain socket 'sock' to onread mode: 'onData'
+ * gets each chunk read (valid only during the call).  Returns the socket to
+ * use from now on (its 'end', 'close', 'error', 'drain' events, pause(),
+ * resume() and write() behave as usual, but no 'data' events are emitted), or
+ * null (and 'sock' untouched) if 'sock' cannot be moved (TLS, no handle). */
+export function directRead(sock: net.Socket, onData: (chunk: Buffer) => void): net.Socket | null {
+  const s = sock as net.Socket & { _handle?: StreamHandle | null; encrypted?: boolean };
+  const handle = s._handle;
+  if (s.encrypted || !handle || typeof handle.fd !== 'number' || handle.fd < 0
+    || s.destroyed || s.readableLength !== 0 || s.listenerCount('data') !== 0) return null;
+  directBuffer ??= Buffer.allocUnsafe(65536);
+  const buf = directBuffer;
+  const d = new net.Socket({
+    handle: handle as never, readable: true, writable: true,
+    onread: { buffer: buf, callback: (n: number) => { onData(buf.subarray(0, n)); } },
+  } as net.SocketConstructorOpts);
+  // The accepted socket no longer owns the handle: make it inert, and let it
+  // close (for the listener's connection count) when the new one does.
+  s._handle = null;
+  d.once('close', () => s.destroy());
+  d.resume();
+  return d;
+}
+
+/** Writes 'text' to 'sock': with one write(2) on its descriptor when nothing
+ * is queued in the socket (falling back to sock.write() for whatever the
+ * kernel did not take, or on any error, which the socket then reports as
+ * usual).  Returns the number of bytes of 'text'. */
+export function writeDirect(sock: net.Socket, fd: number, text: string): number {
+  const len = Buffer.byteLength(text);
+  if (sock.writableLength === 0 && !sock.destroyed) {
+    let n = -1;
+    try {
+      n = writeSync(fd, text);
+    } catch { /* EAGAIN and the like: let the socket queue it */ }
+    if (n === len) return len;
+    if (n > 0) {
+      sock.write(Buffer.from(text).subarray(n));
+      return len;
+    }
+  }
+  sock.write(text);
+  return len;
+}
+
+/** The descriptor of a plain socket (-1 for TLS or none). */
+export function socketFd(sock: net.Socket): number {
+  const s = sock as net.Socket & { _handle?: StreamHandle | null; encrypted?: boolean };
+  const fd = s._handle?.fd;
+  return !s.encrypted && typeof fd === 'number' && fd >= 0 ? fd : -1;
 }

@@ -154,3 +154,4 @@ export function isAllOnes(b: Uint8Array, o = 0, n = b.length - o): boolean {
   for (let i = 0; i < n; i++) if (b[o + i] !== 0xff) return false;
   return true;
 }
+

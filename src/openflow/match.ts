@@ -23,7 +23,12 @@ export const TUN_METADATA_NUM_OPTS = 64;
 /** Matches per slab of match storage (see the constructor). */
 const SLAB_MATCHES = 32;
 let slab = new Uint8Array(SLAB_MATCHES * 2 * FLOW_SIZE);
+/** The slab as 32-bit words (one view per slab, shared by its matches). */
+let slabWords = new Int32Array(slab.buffer);
 let slabOff = 0;
+
+/** The tunMd of every match without tunnel metadata options. */
+const NO_TUN_MD: (TunMdEntry | undefined)[] = Object.freeze([]) as unknown as (TunMdEntry | undefined)[];
 
 /** One tun_metadataN option of a match. */
 export interface TunMdEntry {
@@ -40,28 +45,39 @@ export class Match {
   readonly flow: Uint8Array;
   /** Masks, FLOW_SIZE bytes. */
   readonly wc: Uint8Array;
-  /** tun_metadata0..63 options; undefined where not matched. */
+  /** tun_metadata0..63 options; undefined where not matched.  Shared and
+   * frozen while empty: setTunMetadata/clearTunMetadata replace it. */
   tunMd: (TunMdEntry | undefined)[];
   /** Bytes of tunnel metadata allocated so far. */
   tunMdAlloc = 0;
+  /** For quick zero tests of 4-byte-aligned ranges: 32-bit words over the
+   * storage of 'flow' and 'wc' (matches made without given arrays), with
+   * 'wc' starting at word 'wcWord'; null for matches over given arrays. */
+  readonly words: Int32Array | null;
+  readonly wcWord: number;
 
   constructor(flow?: Uint8Array, wc?: Uint8Array) {
     if (flow && wc) {
       this.flow = flow;
       this.wc = wc;
+      this.words = null;
+      this.wcWord = 0;
     } else {
       // Both halves come from a shared zero-filled slab: typed arrays this size
       // live off-heap, and one ArrayBuffer per match costs more than the views.
       if (slabOff === SLAB_MATCHES * 2 * FLOW_SIZE) {
         slab = new Uint8Array(SLAB_MATCHES * 2 * FLOW_SIZE);
+        slabWords = new Int32Array(slab.buffer);
         slabOff = 0;
       }
       const at = slabOff;
       slabOff = at + 2 * FLOW_SIZE;
       this.flow = flow ?? slab.subarray(at, at + FLOW_SIZE);
       this.wc = wc ?? slab.subarray(at + FLOW_SIZE, at + 2 * FLOW_SIZE);
+      this.words = wc ? null : slabWords;
+      this.wcWord = (at + FLOW_SIZE) >> 2;
     }
-    this.tunMd = [];
+    this.tunMd = NO_TUN_MD;
   }
 
   /** A match that matches every packet. */
@@ -141,6 +157,7 @@ export class Match {
       return `field ${name} exceeds maximum size for tunnel metadata (used ${this.tunMdAlloc + len}, max ${TUN_METADATA_TOT_OPT_SIZE})`;
     }
     if (this.tunMd[idx]) return `field ${name} set multiple times`;
+    if (this.tunMd === NO_TUN_MD) this.tunMd = [];
     const v = new Uint8Array(len), m = new Uint8Array(len);
     for (let i = 0; i < len; i++) {
       const vb = value ? value[n - len + i]! : 0;
@@ -157,7 +174,7 @@ export class Match {
 
   /** Stops matching on tun_metadata'idx'. */
   clearTunMetadata(idx: number): void {
-    this.tunMd[idx] = undefined;
+    if (this.tunMd !== NO_TUN_MD) this.tunMd[idx] = undefined;
     setBit64(this.flow, FL.TUN_MD_PRESENT, idx, false);
     setBit64(this.wc, FL.TUN_MD_PRESENT, idx, false);
   }

@@ -631,11 +631,17 @@ export function mfGetValue(f: MfField, flow: Uint8Array, match?: Match, fromMask
     for (let i = 0; i < f.size; i++) out[i] = flow[f.off + i]!;
     return out;
   }
-  let x = ((getN(flow, f.off, f.size) & f.bits) >>> 0) / 2 ** f.shift;
-  if (f.id === MF.IN_PORT_OXM || f.id === MF.ACTSET_OUTPUT) x = portToOfp11(x);
-  else if (f.id === MF.NSH_SPI && x === 0xffffff) x = 0xffffffff;
-  writeInt(out, f.nBytes, x);
+  writeInt(out, f.nBytes, mfGetInt(f, flow));
   return out;
+}
+
+/** The value of field 'f' (at most 4 bytes wide, not tunnel metadata) in
+ * 'flow' as a number: mfGetValue without an array. */
+export function mfGetInt(f: MfField, flow: Uint8Array): number {
+  const x = ((getN(flow, f.off, f.size) & f.bits) >>> 0) / 2 ** f.shift;
+  if (f.id === MF.IN_PORT_OXM || f.id === MF.ACTSET_OUTPUT) return portToOfp11(x);
+  if (f.id === MF.NSH_SPI && x === 0xffffff) return 0xffffffff;
+  return x;
 }
 
 /** Reads the mask of field 'f' in 'match'. */

@@ -22,7 +22,7 @@
 import {
   type MfField, MF, MF_FIELDS, mfFromId, mfFromName, mfGetValue, mfIsAllWild, mfIsMaskValid,
   mfIsValueValid, mfAreMatchPrereqsOk, mfIsPipelineField, mfSet, matchAddEthernetPrereq, P,
-  mfSetFlowValue, mfMaskFieldMasked,
+  mfSetFlowValue, mfMaskFieldMasked, mfGetInt,
 } from './meta-flow.js';
 import { Match } from './match.js';
 import { OfpError, type OfpErrName } from './ofp-errors.js';
@@ -202,6 +202,13 @@ function pullHeader(d: Uint8Array, pos: number, end: number, allowCookie: boolea
   return { h, field, pos };
 }
 
+/** Shared all-ones masks by width: the mask of every exact entry (and so of
+ * every exact set_field decoded).  Read-only: nobody may write into them. */
+const ONES: Uint8Array[] = [];
+function allOnes(n: number): Uint8Array {
+  return ONES[n] ?? (ONES[n] = new Uint8Array(n).fill(0xff));
+}
+
 /** One decoded entry. */
 export interface NxmEntry {
   header: NxmHeader;
@@ -209,7 +216,8 @@ export interface NxmEntry {
   field: MfField | null;
   /** Value, field.nBytes long (right-aligned for variable-length fields). */
   value: Uint8Array;
-  /** Mask (all ones when the entry has no mask). */
+  /** Mask (all ones when the entry has no mask: then a shared array that
+   * must not be written; copy it to change it). */
   mask: Uint8Array;
   /** Offset just past the entry. */
   end: number;
@@ -248,7 +256,7 @@ function pullEntry(d: Uint8Array, pos: number, end: number, allowCookie: boolean
     if (!allowMask) return new OfpError('OFPBMC_BAD_MASK');
     mask = copyEntryValue(ph.field, d, at + width, width);
   } else {
-    mask = new Uint8Array(value.length).fill(0xff);
+    mask = allOnes(value.length);
   }
   return { header: h, field: ph.field, value, mask, end: ph.pos + plen, err: ph.err };
 }
@@ -256,6 +264,18 @@ function pullEntry(d: Uint8Array, pos: number, end: number, allowCookie: boolean
 /** Decodes one entry (value and optional mask) at d[pos..end) for set_field-like uses. */
 export function nxPullEntry(d: Uint8Array, pos: number, end: number, isAction: boolean, allowMask = true):
   NxmEntry | OfpError {
+  if (end - pos >= 4) {
+    // Common case first: an exact standard entry of a fixed-width field.
+    const x = get32(d, pos);
+    const key = stdIndex(x), len = x & 0xff;
+    const f = key >= 0 && !(x & 0x100) ? stdField[key] : null;
+    if (f && !f.variable && len === f.nBytes && len === stdLen[key] && pos + 4 + len <= end
+      && !(f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63)) {
+      const value = new Uint8Array(len);
+      for (let i = 0; i < len; i++) value[i] = d[pos + 4 + i]!;
+      return { header: headerFromU32(x), field: f, value, mask: allOnes(len), end: pos + 4 + len };
+    }
+  }
   const e = pullEntry(d, pos, end, false, isAction, allowMask);
   if (e instanceof OfpError) return e;
   if (e.err) return new OfpError(e.err);
@@ -333,41 +353,99 @@ export function nxPullRaw(d: Uint8Array, pos: number, len: number, opts: PullOpt
  * length, whose value is valid and new to the match.  Returns the offset past
  * the entry once it is in 'match', or 0 to let the general path decide (and
  * report any error). */
-const byStdKey: (NxmField | undefined)[] = [];
-for (const nf of byKey.values()) {
-  if (nf.header.cls !== OFPXMC_EXPERIMENTER) byStdKey[nf.header.cls * 128 + nf.header.field] = nf;
+/* Standard code points in dense tables (a sparse array indexed by
+ * class * 128 + field would fall back to slow dictionary elements). */
+/** Dense index of a standard header (class and field in 'x', the header's
+ * top 23 bits), or -1 for other classes. */
+function stdIndex(x: number): number {
+  const cls = x >>> 16, field = (x >>> 9) & 0x7f;
+  switch (cls) {
+    case OFPXMC_NXM_0: return field;
+    case OFPXMC_NXM_1: return 128 + field;
+    case OFPXMC_OPENFLOW_BASIC: return 256 + field;
+    case OFPXMC_PACKET_REGS: return 384 + field;
+    default: return -1;
+  }
 }
+/** Length of each standard code point (its header's len), 0 if none. */
+const stdLen = new Uint8Array(512);
+/** The field of each standard code point. */
+const stdField: (MfField | null)[] = new Array<MfField | null>(512).fill(null);
+for (const nf of byKey.values()) {
+  const i = stdIndex(headerToU32(nf.header));
+  if (i >= 0) {
+    stdLen[i] = nf.header.len;
+    stdField[i] = mfFromId(nf.id);
+  }
+}
+
+/** Fields whose wire value is exactly their flow member's bytes (whole
+ * member, no shift, fixed width, no port or tunnel translation). */
+const PLAIN: boolean[] = MF_FIELDS.map((f) => !f.variable && f.nBytes === f.size && f.shift === 0
+  && (f.size > 4 || (f.bits >>> 0) === (f.size === 4 ? 0xffffffff : 2 ** (8 * f.size) - 1))
+  && f.id !== MF.IN_PORT_OXM && f.id !== MF.ACTSET_OUTPUT && f.id !== MF.NSH_SPI && f.id !== MF.IN_PORT
+  && !(f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) && f.off >= 0);
+/** PLAIN fields that mfSet stores as given (no value-as-mask quirk, no
+ * whole-label widening of the mask): decoders may write their bytes directly. */
+const SET_PLAIN: boolean[] = PLAIN.map((p, id) => p && id !== MF.IPV6_LABEL && id !== MF.TUN_ERSPAN_VER
+  && id !== MF.TUN_ERSPAN_DIR && id !== MF.TUN_ERSPAN_HWID && id !== MF.TUN_GTPU_FLAGS && id !== MF.TUN_GTPU_MSGTYPE);
+
+/** SET_PLAIN fields that accept any value (mfIsValueValid has no rule for
+ * them: every rule there refuses all-zeros or all-ones), so a decoder can
+ * copy their bytes without looking at them. */
+const ANY_VALUE: boolean[] = MF_FIELDS.map((f) => SET_PLAIN[f.id]! && f.nBytes <= 32
+  && mfIsValueValid(f, new Uint8Array(f.nBytes)) && mfIsValueValid(f, new Uint8Array(f.nBytes).fill(0xff)));
+
+/** Per-width scratch arrays for a value and mask being checked (never kept:
+ * mfSet copies what it needs into the match). */
+const scratchV: Uint8Array[] = [], scratchM: Uint8Array[] = [];
+for (let i = 0; i <= 32; i++) { scratchV.push(new Uint8Array(i)); scratchM.push(new Uint8Array(i)); }
 
 function pullFixedEntry(d: Uint8Array, pos: number, end: number, match: Match, strict: boolean,
   pipelineOnly: boolean): number {
   if (end - pos < 4) return 0;
-  const cls = (d[pos]! << 8) | d[pos + 1]!;
-  if (cls === OFPXMC_EXPERIMENTER) return 0;
-  const fb = d[pos + 2]!, len = d[pos + 3]!;
-  const nf = byStdKey[cls * 128 + (fb >>> 1)];
-  if (!nf) return 0;
-  const f = mfFromId(nf.id);
-  const hasmask = (fb & 1) !== 0;
+  const x = get32(d, pos);
+  const key = stdIndex(x);
+  if (key < 0) return 0;
+  const f = stdField[key];
+  if (!f) return 0;
+  const len = x & 0xff, hasmask = (x & 0x100) !== 0;
   const width = hasmask ? len >>> 1 : len;
-  if (f.variable || width !== nf.header.len || width !== f.nBytes || (hasmask && (len & 1))) return 0;
+  if (f.variable || width !== stdLen[key] || width !== f.nBytes || (hasmask && (len & 1)) || width > 32) return 0;
   const vpos = pos + 4, next = vpos + len;
   if (next > end || f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) return 0;
   if (pipelineOnly && !mfIsPipelineField(f)) return 0;
-  const value = new Uint8Array(width);
+  if (ANY_VALUE[f.id] && (!hasmask || f.maskable)) {
+    // Bytes straight from the wire into the match, checked as mfSet would.
+    const fl = match.flow, wc = match.wc, off = f.off;
+    for (let i = 0; i < width; i++) if (wc[off + i]) return 0;
+    if (hasmask) for (let i = 0; i < width; i++) if (d[vpos + i]! & ~d[vpos + width + i]!) return 0;
+    if (strict && f.prereqs !== P.NONE && !mfAreMatchPrereqsOk(f, match)) return 0;
+    if (hasmask) for (let i = 0; i < width; i++) { fl[off + i] = d[vpos + i]!; wc[off + i] = d[vpos + width + i]!; }
+    else for (let i = 0; i < width; i++) { fl[off + i] = d[vpos + i]!; wc[off + i] = 0xff; }
+    if (f.prereqs !== P.NONE) match.setDefaultPacketType();
+    return next;
+  }
+  const value = scratchV[width]!;
   for (let i = 0; i < width; i++) value[i] = d[vpos + i]!;
   let mask: Uint8Array | null = null;
   if (hasmask) {
-    mask = new Uint8Array(width);
+    mask = scratchM[width]!;
     for (let i = 0; i < width; i++) {
       const m = d[vpos + width + i]!;
       if (value[i]! & ~m) return 0;
       mask[i] = m;
     }
-    if (!mfIsMaskValid(f, mask)) return 0;
+    if (!f.maskable && !mfIsMaskValid(f, mask)) return 0;
   }
   if (!mfIsValueValid(f, value)) return 0;
   if ((strict && !mfAreMatchPrereqsOk(f, match)) || !mfIsAllWild(f, match)) return 0;
-  if (mfSet(f, value, mask, match).error) return 0;
+  if (SET_PLAIN[f.id]) {
+    // The member's bytes are the wire bytes (what mfSet does for these fields).
+    const fl = match.flow, wc = match.wc, off = f.off;
+    if (mask) for (let i = 0; i < width; i++) { fl[off + i] = value[i]!; wc[off + i] = mask[i]!; }
+    else for (let i = 0; i < width; i++) { fl[off + i] = value[i]!; wc[off + i] = 0xff; }
+  } else if (mfSet(f, value, mask, match).error) return 0;
   matchAddEthernetPrereq(match, f);
   return next;
 }
@@ -450,15 +528,11 @@ export function nxPutEntry(b: OfpWriter, f: MfField, version: number, value: Uin
     if (masked && mask) len = Math.max(len, lz(mask));
   }
   const off = f.nBytes - len;
-  nxPutEntryRaw(b, f.id, version, value.subarray(off), masked && mask ? mask.subarray(off) : null);
+  nxPutHeaderLen(b, f.id, version, masked, len);
+  const at = b.reserve(masked ? 2 * len : len), out = b.buf;
+  for (let i = 0; i < len; i++) out[at + i] = value[off + i]!;
+  if (masked) for (let i = 0; i < len; i++) out[at + len + i] = mask![off + i]!;
 }
-
-/** Fields whose wire value is exactly their flow member's bytes (whole
- * member, no shift, fixed width, no port or tunnel translation). */
-const PLAIN: boolean[] = MF_FIELDS.map((f) => !f.variable && f.nBytes === f.size && f.shift === 0
-  && (f.size > 4 || (f.bits >>> 0) === (f.size === 4 ? 0xffffffff : 2 ** (8 * f.size) - 1))
-  && f.id !== MF.IN_PORT_OXM && f.id !== MF.ACTSET_OUTPUT && f.id !== MF.NSH_SPI && f.id !== MF.IN_PORT
-  && !(f.id >= MF.TUN_METADATA0 && f.id <= MF.TUN_METADATA63) && f.off >= 0);
 
 class PutCtx {
   impliedEthernet = false;
@@ -473,10 +547,19 @@ class PutCtx {
     const f = mfFromId(id);
     if (PLAIN[id]) {
       // Bytes on the wire are the flow member's bytes: copy them directly.
-      const w = this.m.wc, off = f.off, n = f.size;
+      const m = this.m, w = m.wc, off = f.off, n = f.size, ws = m.words;
       let any = 0, all = 0xff;
-      for (let i = 0; i < n; i++) { const x = w[off + i]!; any |= x; all &= x; }
-      if (!any) return;
+      if (ws && !((off | n) & 3)) {
+        // Whole 32-bit words: one read each.
+        let a = 0, l = -1;
+        for (let i = m.wcWord + (off >> 2), e = i + (n >> 2); i < e; i++) { const x = ws[i]!; a |= x; l &= x; }
+        if (!a) return;
+        any = 1;
+        all = l === -1 ? 0xff : 0;
+      } else {
+        for (let i = 0; i < n; i++) { const x = w[off + i]!; any |= x; all &= x; }
+        if (!any) return;
+      }
       const b = this.b, exact = all === 0xff;
       nxPutHeaderLen(b, id, this.version, !exact, n);
       const at = b.reserve(exact ? n : 2 * n), out = b.buf, fl = this.m.flow;
@@ -495,9 +578,32 @@ class PutCtx {
   exactIfSet(id: MF): void {
     const f = mfFromId(id);
     if (mfIsAllWild(f, this.m)) return;
-    this.emit(id, mfGetValue(f, this.m.flow, this.m), null);
+    const b = this.b;
+    if (PLAIN[id]) {
+      const n = f.size, off = f.off, fl = this.m.flow;
+      nxPutHeaderLen(b, id, this.version, false, n);
+      const at = b.reserve(n), out = b.buf;
+      for (let i = 0; i < n; i++) out[at + i] = fl[off + i]!;
+    } else if (f.size <= 4 && f.nBytes <= 4 && !(id >= MF.TUN_METADATA0 && id <= MF.TUN_METADATA63)) {
+      const n = f.nBytes;
+      let x = mfGetInt(f, this.m.flow);
+      nxPutHeaderLen(b, id, this.version, false, n);
+      const at = b.reserve(n), out = b.buf;
+      for (let i = n - 1; i >= 0; i--) { out[at + i] = x; x = Math.floor(x / 256); }
+    } else {
+      this.emit(id, mfGetValue(f, this.m.flow, this.m), null);
+      return;
+    }
+    if (!this.impliedEthernet && f.prereqs !== P.NONE) this.impliedEthernet = true;
   }
   raw(id: MF, value: Uint8Array, mask: Uint8Array | null): void { this.emit(id, value, mask); }
+  /** An exact 'n'-byte (1, 2 or 4) integer value of 'id'. */
+  int(id: MF, n: number, x: number): void {
+    const b = this.b;
+    nxPutHeaderLen(b, id, this.version, false, n);
+    if (n === 1) b.u8(x); else if (n === 2) b.u16(x); else b.u32(x);
+    if (!this.impliedEthernet && mfFromId(id).prereqs !== P.NONE) this.impliedEthernet = true;
+  }
 }
 
 function putIp(c: PutCtx, m: Match, oxm: number): void {
@@ -510,16 +616,16 @@ function putIp(c: PutCtx, m: Match, oxm: number): void {
   if (fragMask) c.raw(MF.IP_FRAG, Uint8Array.of(frag), fragMask === FLOW_NW_FRAG_MASK ? null : Uint8Array.of(fragMask));
 
   if (w[FL.NW_TOS]! & 0xfc) {
-    if (oxm) c.raw(MF.IP_DSCP_SHIFTED, Uint8Array.of(f[FL.NW_TOS]! >> 2), null);
-    else c.raw(MF.IP_DSCP, Uint8Array.of(f[FL.NW_TOS]! & 0xfc), null);
+    if (oxm) c.int(MF.IP_DSCP_SHIFTED, 1, f[FL.NW_TOS]! >> 2);
+    else c.int(MF.IP_DSCP, 1, f[FL.NW_TOS]! & 0xfc);
   }
-  if (w[FL.NW_TOS]! & 0x03) c.raw(MF.IP_ECN, Uint8Array.of(f[FL.NW_TOS]! & 0x03), null);
-  if (w[FL.NW_TTL]) c.raw(MF.IP_TTL, Uint8Array.of(f[FL.NW_TTL]!), null);
+  if (w[FL.NW_TOS]! & 0x03) c.int(MF.IP_ECN, 1, f[FL.NW_TOS]! & 0x03);
+  if (w[FL.NW_TTL]) c.int(MF.IP_TTL, 1, f[FL.NW_TTL]!);
   c.masked(MF.IPV6_LABEL);
 
   if (!w[FL.NW_PROTO]) return;
   const proto = f[FL.NW_PROTO]!;
-  c.raw(MF.IP_PROTO, Uint8Array.of(proto), null);
+  c.int(MF.IP_PROTO, 1, proto);
   if (proto === IPPROTO_TCP) { c.masked(MF.TCP_SRC); c.masked(MF.TCP_DST); c.masked(MF.TCP_FLAGS); }
   else if (proto === IPPROTO_UDP) { c.masked(MF.UDP_SRC); c.masked(MF.UDP_DST); }
   else if (proto === IPPROTO_SCTP) { c.masked(MF.SCTP_SRC); c.masked(MF.SCTP_DST); }
@@ -536,6 +642,14 @@ function putIp(c: PutCtx, m: Match, oxm: number): void {
       if (tpSrc === ND_NEIGHBOR_ADVERT) c.masked(MF.ND_TLL);
     }
   }
+}
+
+/** True if 'm' wildcards all of wc[off..off+n) (both multiples of 4). */
+function wcZero(m: Match, off: number, n: number): boolean {
+  const ws = m.words;
+  if (!ws) return isAllZeros(m.wc, off, n);
+  for (let i = m.wcWord + (off >> 2), e = i + (n >> 2); i < e; i++) if (ws[i] !== 0) return false;
+  return true;
 }
 
 /**
@@ -563,10 +677,13 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
   const T = FL.VLANS + 2;
   if (version) {
     const vid = get16(f, T) & (VLAN_VID_MASK | VLAN_CFI), vmask = get16(w, T) & (VLAN_VID_MASK | VLAN_CFI);
-    const vb = new Uint8Array(2); put16(vb, 0, vid);
-    if (vmask === (VLAN_VID_MASK | VLAN_CFI)) c.raw(MF.VLAN_VID, vb, null);
-    else if (vmask) { const mb = new Uint8Array(2); put16(mb, 0, vmask); c.raw(MF.VLAN_VID, vb, mb); }
-    if (vid && (get16(w, T) >> 13)) c.raw(MF.VLAN_PCP, Uint8Array.of(get16(f, T) >> 13), null);
+    if (vmask === (VLAN_VID_MASK | VLAN_CFI)) c.int(MF.VLAN_VID, 2, vid);
+    else if (vmask) {
+      nxPutHeaderLen(b, MF.VLAN_VID, version, true, 2);
+      b.u16(vid).u16(vmask);
+      if (mfFromId(MF.VLAN_VID).prereqs !== P.NONE) c.impliedEthernet = true;
+    }
+    if (vid && (get16(w, T) >> 13)) c.int(MF.VLAN_PCP, 1, get16(f, T) >> 13);
   } else {
     c.masked(MF.VLAN_TCI);
   }
@@ -577,12 +694,12 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
 
   if (dl === ETH_TYPE_IP || dl === ETH_TYPE_IPV6) putIp(c, m, version);
   else if (dl === ETH_TYPE_ARP || dl === ETH_TYPE_RARP) {
-    if (w[FL.NW_PROTO]) c.raw(MF.ARP_OP, Uint8Array.of(0, f[FL.NW_PROTO]!), null);
+    if (w[FL.NW_PROTO]) c.int(MF.ARP_OP, 2, f[FL.NW_PROTO]!);
     c.masked(MF.ARP_SPA); c.masked(MF.ARP_TPA); c.masked(MF.ARP_SHA); c.masked(MF.ARP_THA);
   }
 
   // Whole groups of members are usually wild: skip their fields at once.
-  const tunnel = !isAllZeros(w, 0, FL.TUN_MD_PRESENT);
+  const tunnel = !wcZero(m, 0, FL.TUN_MD_PRESENT);
   if (tunnel) {
     c.masked(MF.TUN_ID);
     c.masked(MF.TUN_FLAGS);
@@ -599,21 +716,30 @@ export function nxPutRaw(b: OfpWriter, version: number, m: Match, cookie = 0n, c
     c.masked(MF.TUN_GTPU_FLAGS); c.masked(MF.TUN_GTPU_MSGTYPE);
   }
 
-  if (!isAllZeros(w, FL.NSH_FLAGS, FL.TP_SRC - FL.NSH_FLAGS)) {
+  if (!wcZero(m, FL.NSH_FLAGS, FL.TP_SRC - FL.NSH_FLAGS)) {
     c.masked(MF.NSH_FLAGS); c.masked(MF.NSH_TTL); c.masked(MF.NSH_MDTYPE); c.masked(MF.NSH_NP);
     c.masked(MF.NSH_SPI); c.masked(MF.NSH_SI);
     for (let i = 0; i < 4; i++) c.masked(MF.NSH_C1 + i);
   }
 
-  if (!isAllZeros(w, FL.REGS, FL.SKB_PRIORITY - FL.REGS)) {
-    if (version < 6) for (let i = 0; i < 16; i++) c.masked(MF.REG0 + i);
-    else for (let i = 0; i < 8; i++) c.masked(MF.XREG0 + i);
+  if (!wcZero(m, FL.REGS, FL.SKB_PRIORITY - FL.REGS)) {
+    // Only the registers matched on (each is a whole 4- or 8-byte member).
+    const step = version < 6 ? 4 : 8, first = version < 6 ? MF.REG0 : MF.XREG0;
+    for (let i = 0, off = FL.REGS; off < FL.SKB_PRIORITY; i++, off += step) {
+      let any = 0;
+      for (let j = 0; j < step; j++) any |= w[off + j]!;
+      if (any) c.masked(first + i);
+    }
   }
 
   c.masked(MF.PKT_MARK);
-  c.masked(MF.CT_STATE); c.masked(MF.CT_ZONE); c.masked(MF.CT_MARK); c.masked(MF.CT_LABEL);
-  c.masked(MF.CT_NW_SRC); c.masked(MF.CT_IPV6_SRC); c.masked(MF.CT_NW_DST); c.masked(MF.CT_IPV6_DST);
-  if (f[FL.CT_NW_PROTO]) { c.masked(MF.CT_NW_PROTO); c.masked(MF.CT_TP_SRC); c.masked(MF.CT_TP_DST); }
+  if (!wcZero(m, FL.CT_STATE, FL.PACKET_TYPE - FL.CT_STATE) || !wcZero(m, FL.CT_LABEL, FL.CONJ_ID - FL.CT_LABEL)
+    || !wcZero(m, FL.CT_NW_SRC, FL.IPV6_SRC - FL.CT_NW_SRC) || !wcZero(m, FL.CT_IPV6_SRC, FL.IPV6_LABEL - FL.CT_IPV6_SRC)
+    || !wcZero(m, FL.CT_TP_SRC, FL.IGMP_GROUP_IP4 - FL.CT_TP_SRC)) {
+    c.masked(MF.CT_STATE); c.masked(MF.CT_ZONE); c.masked(MF.CT_MARK); c.masked(MF.CT_LABEL);
+    c.masked(MF.CT_NW_SRC); c.masked(MF.CT_IPV6_SRC); c.masked(MF.CT_NW_DST); c.masked(MF.CT_IPV6_DST);
+    if (f[FL.CT_NW_PROTO]) { c.masked(MF.CT_NW_PROTO); c.masked(MF.CT_TP_SRC); c.masked(MF.CT_TP_DST); }
+  }
   c.masked(MF.METADATA);
 
   if (cookieMask) {

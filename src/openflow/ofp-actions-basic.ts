@@ -39,7 +39,6 @@ const allZero = (d: Uint8Array, from: number, to: number): boolean => {
   for (let i = from; i < to; i++) if (d[i]) return false;
   return true;
 };
-const n = (x: bigint): number => Number(x);
 
 /** ofpact_check_output_port. */
 export function checkOutputPort(port: number, maxPorts: number): OfpErrName | null {
@@ -154,7 +153,7 @@ registry.check('OUTPUT_TRUNC', (a, c) => checkOutputPort(a.port, c.maxPorts));
 
 /* ---- group ---- */
 
-registry.decode('OFPAT_RAW_GROUP', (c) => ({ type: 'GROUP', groupId: n(c.arg) }));
+registry.decode('OFPAT_RAW_GROUP', (c) => ({ type: 'GROUP', groupId: c.argNum }));
 registry.encode('GROUP', (a, c) => { putRaw(c.w, 'OFPAT_RAW_GROUP', c.version, a.groupId); });
 registry.parse('group', (arg, c) => {
   const v = strToU32(arg);
@@ -350,9 +349,9 @@ function checkVlanSet(a: { flowHasVlan?: boolean; pushVlanIfNeeded: boolean }, c
 }
 
 registry.decode('OFPAT_RAW10_SET_VLAN_VID', (c) =>
-  (c.arg & ~0xfffn ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_VLAN_VID', vid: n(c.arg), pushVlanIfNeeded: true }));
+  (c.argNum & ~0xfff ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_VLAN_VID', vid: c.argNum, pushVlanIfNeeded: true }));
 registry.decode('OFPAT_RAW11_SET_VLAN_VID', (c) =>
-  (c.arg & ~0xfffn ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_VLAN_VID', vid: n(c.arg), pushVlanIfNeeded: false }));
+  (c.argNum & ~0xfff ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_VLAN_VID', vid: c.argNum, pushVlanIfNeeded: false }));
 registry.encode('SET_VLAN_VID', (a, c) => {
   if (c.version > 1 && a.pushVlanIfNeeded && !a.flowHasVlan) putRaw(c.w, 'OFPAT_RAW11_PUSH_VLAN', c.version, 0x8100);
   if (c.version === 1) putRaw(c.w, 'OFPAT_RAW10_SET_VLAN_VID', 1, a.vid);
@@ -374,9 +373,9 @@ registry.format('SET_VLAN_VID', (a) => `${a.pushVlanIfNeeded ? 'mod_vlan_vid' : 
 registry.check('SET_VLAN_VID', checkVlanSet);
 
 registry.decode('OFPAT_RAW10_SET_VLAN_PCP', (c) =>
-  (c.arg & ~7n ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_VLAN_PCP', pcp: n(c.arg), pushVlanIfNeeded: true }));
+  (c.argNum & ~7 ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_VLAN_PCP', pcp: c.argNum, pushVlanIfNeeded: true }));
 registry.decode('OFPAT_RAW11_SET_VLAN_PCP', (c) =>
-  (c.arg & ~7n ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_VLAN_PCP', pcp: n(c.arg), pushVlanIfNeeded: false }));
+  (c.argNum & ~7 ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_VLAN_PCP', pcp: c.argNum, pushVlanIfNeeded: false }));
 registry.encode('SET_VLAN_PCP', (a, c) => {
   if (c.version > 1 && a.pushVlanIfNeeded && !a.flowHasVlan) putRaw(c.w, 'OFPAT_RAW11_PUSH_VLAN', c.version, 0x8100);
   if (c.version === 1) putRaw(c.w, 'OFPAT_RAW10_SET_VLAN_PCP', 1, a.pcp);
@@ -416,7 +415,7 @@ registry.check('STRIP_VLAN', (_a, c) => {
 
 const isVlanType = (t: number): boolean => t === 0x8100 || t === 0x88a8;
 registry.decode('OFPAT_RAW11_PUSH_VLAN', (c) =>
-  (isVlanType(n(c.arg)) ? { type: 'PUSH_VLAN', ethertype: n(c.arg) } : new OfpError('OFPBAC_BAD_ARGUMENT')));
+  (isVlanType(c.argNum) ? { type: 'PUSH_VLAN', ethertype: c.argNum } : new OfpError('OFPBAC_BAD_ARGUMENT')));
 registry.encode('PUSH_VLAN', (a, c) => { if (c.version > 1) putRaw(c.w, 'OFPAT_RAW11_PUSH_VLAN', c.version, a.ethertype); });
 registry.parse('push_vlan', (arg, c) => {
   c.usable.p &= Proto.OF11_UP;
@@ -470,7 +469,7 @@ for (const [t, raw, field, kw] of [
   ['SET_IPV4_SRC', 'OFPAT_RAW_SET_NW_SRC', MF.IPV4_SRC, 'mod_nw_src'],
   ['SET_IPV4_DST', 'OFPAT_RAW_SET_NW_DST', MF.IPV4_DST, 'mod_nw_dst'],
 ] as const) {
-  registry.decode(raw, (c) => ({ type: t, ipv4: n(c.arg) }));
+  registry.decode(raw, (c) => ({ type: t, ipv4: c.argNum }));
   registry.encode(t, (a, c) => {
     if (c.version < 3) putRaw(c.w, raw, c.version, a.ipv4);
     else putSetField(c.w, c.version, field, a.ipv4);
@@ -492,7 +491,7 @@ function checkSetIp(c: CheckCtx): null {
 }
 
 registry.decode('OFPAT_RAW_SET_NW_TOS', (c) =>
-  (c.arg & ~0xfcn ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_IP_DSCP', dscp: n(c.arg) }));
+  (c.argNum & ~0xfc ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_IP_DSCP', dscp: c.argNum }));
 registry.encode('SET_IP_DSCP', (a, c) => {
   if (c.version < 3) putRaw(c.w, 'OFPAT_RAW_SET_NW_TOS', c.version, a.dscp);
   else putSetField(c.w, c.version, MF.IP_DSCP_SHIFTED, a.dscp >> 2);
@@ -508,7 +507,7 @@ registry.format('SET_IP_DSCP', (a) => `mod_nw_tos:${a.dscp}`);
 registry.check('SET_IP_DSCP', (_a, c) => checkSetIp(c));
 
 registry.decode('OFPAT_RAW11_SET_NW_ECN', (c) =>
-  (c.arg & ~3n ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_IP_ECN', ecn: n(c.arg) }));
+  (c.argNum & ~3 ? new OfpError('OFPBAC_BAD_ARGUMENT') : { type: 'SET_IP_ECN', ecn: c.argNum }));
 registry.encode('SET_IP_ECN', (a, c) => encodeSetIpEcn(c.w, c.version, a.ecn));
 registry.parse('mod_nw_ecn', (arg, c) => {
   const v = strToU8(arg, 'ECN');
@@ -520,7 +519,7 @@ registry.parse('mod_nw_ecn', (arg, c) => {
 registry.format('SET_IP_ECN', (a) => `mod_nw_ecn:${a.ecn}`);
 registry.check('SET_IP_ECN', (_a, c) => checkSetIp(c));
 
-registry.decode('OFPAT_RAW11_SET_NW_TTL', (c) => ({ type: 'SET_IP_TTL', ttl: n(c.arg) }));
+registry.decode('OFPAT_RAW11_SET_NW_TTL', (c) => ({ type: 'SET_IP_TTL', ttl: c.argNum }));
 registry.encode('SET_IP_TTL', (a, c) => {
   if (c.version >= 2) putRaw(c.w, 'OFPAT_RAW11_SET_NW_TTL', c.version, a.ttl);
   else putRegLoad(c.w, { field: mfField(MF.IP_TTL), ofs: 0, nBits: 8 }, BigInt(a.ttl));
@@ -544,7 +543,7 @@ for (const [t, raw, kw, name, fields] of [
   ['SET_L4_SRC_PORT', 'OFPAT_RAW_SET_TP_SRC', 'mod_tp_src', 'source port', [MF.TCP_SRC, MF.UDP_SRC, MF.SCTP_SRC]],
   ['SET_L4_DST_PORT', 'OFPAT_RAW_SET_TP_DST', 'mod_tp_dst', 'destination port', [MF.TCP_DST, MF.UDP_DST, MF.SCTP_DST]],
 ] as const) {
-  registry.decode(raw, (c) => ({ type: t, port: n(c.arg) }));
+  registry.decode(raw, (c) => ({ type: t, port: c.argNum }));
   registry.encode(t, (a, c) => {
     const p = a.flowIpProto;
     const f = p === IPPROTO_TCP ? fields[0] : p === IPPROTO_UDP ? fields[1] : p === IPPROTO_SCTP ? fields[2] : null;
@@ -616,7 +615,7 @@ function checkSetMpls(c: CheckCtx): null {
   return null;
 }
 
-registry.decode('OFPAT_RAW_SET_MPLS_LABEL', (c) => ({ type: 'SET_MPLS_LABEL', label: n(c.arg) }));
+registry.decode('OFPAT_RAW_SET_MPLS_LABEL', (c) => ({ type: 'SET_MPLS_LABEL', label: c.argNum }));
 registry.encode('SET_MPLS_LABEL', (a, c) => {
   if (c.version < 3) putRaw(c.w, 'OFPAT_RAW_SET_MPLS_LABEL', c.version, a.label);
   else putSetField(c.w, c.version, MF.MPLS_LABEL, a.label);
@@ -632,7 +631,7 @@ registry.parse('set_mpls_label', (arg, c) => {
 registry.format('SET_MPLS_LABEL', (a) => `set_mpls_label(${a.label >>> 0})`);
 registry.check('SET_MPLS_LABEL', (_a, c) => checkSetMpls(c));
 
-registry.decode('OFPAT_RAW_SET_MPLS_TC', (c) => ({ type: 'SET_MPLS_TC', tc: n(c.arg) }));
+registry.decode('OFPAT_RAW_SET_MPLS_TC', (c) => ({ type: 'SET_MPLS_TC', tc: c.argNum }));
 registry.encode('SET_MPLS_TC', (a, c) => {
   if (c.version < 3) putRaw(c.w, 'OFPAT_RAW_SET_MPLS_TC', c.version, a.tc);
   else putSetField(c.w, c.version, MF.MPLS_TC, a.tc);
@@ -648,7 +647,7 @@ registry.parse('set_mpls_tc', (arg, c) => {
 registry.format('SET_MPLS_TC', (a) => `set_mpls_tc(${a.tc})`);
 registry.check('SET_MPLS_TC', (_a, c) => checkSetMpls(c));
 
-registry.decode('OFPAT_RAW_SET_MPLS_TTL', (c) => ({ type: 'SET_MPLS_TTL', ttl: n(c.arg) }));
+registry.decode('OFPAT_RAW_SET_MPLS_TTL', (c) => ({ type: 'SET_MPLS_TTL', ttl: c.argNum }));
 registry.encode('SET_MPLS_TTL', (a, c) => { putRaw(c.w, 'OFPAT_RAW_SET_MPLS_TTL', c.version, a.ttl); });
 registry.parse('set_mpls_ttl', (arg, c) => {
   if (!arg) return 'set_mpls_ttl: expected ttl.';
@@ -667,7 +666,7 @@ registry.format('DEC_MPLS_TTL', () => 'dec_mpls_ttl');
 registry.check('DEC_MPLS_TTL', (_a, c) => checkSetMpls(c));
 
 registry.decode('OFPAT_RAW_PUSH_MPLS', (c) =>
-  (isMpls(n(c.arg)) ? { type: 'PUSH_MPLS', ethertype: n(c.arg) } : new OfpError('OFPBAC_BAD_ARGUMENT')));
+  (isMpls(c.argNum) ? { type: 'PUSH_MPLS', ethertype: c.argNum } : new OfpError('OFPBAC_BAD_ARGUMENT')));
 registry.encode('PUSH_MPLS', (a, c) => { putRaw(c.w, 'OFPAT_RAW_PUSH_MPLS', c.version, a.ethertype); });
 registry.parse('push_mpls', (arg, c) => {
   const v = strToU16(arg, 'push_mpls');
@@ -684,7 +683,7 @@ registry.check('PUSH_MPLS', (a, c) => {
   return null;
 });
 
-registry.decode('OFPAT_RAW_POP_MPLS', (c) => ({ type: 'POP_MPLS', ethertype: n(c.arg) }));
+registry.decode('OFPAT_RAW_POP_MPLS', (c) => ({ type: 'POP_MPLS', ethertype: c.argNum }));
 registry.encode('POP_MPLS', (a, c) => { putRaw(c.w, 'OFPAT_RAW_POP_MPLS', c.version, a.ethertype); });
 registry.parse('pop_mpls', (arg, c) => {
   const v = strToU16(arg, 'pop_mpls');
@@ -724,7 +723,7 @@ registry.format('SET_TUNNEL', (a) =>
   `set_tunnel${a.tunId > 0xffffffffn || a.raw === 'NXAST_RAW_SET_TUNNEL64' ? '64' : ''}:${a.tunId ? '0x' + a.tunId.toString(16) : '0'}`);
 registry.check('SET_TUNNEL', () => null);
 
-registry.decode('OFPAT_RAW_SET_QUEUE', (c) => ({ type: 'SET_QUEUE', queueId: n(c.arg) }));
+registry.decode('OFPAT_RAW_SET_QUEUE', (c) => ({ type: 'SET_QUEUE', queueId: c.argNum }));
 registry.encode('SET_QUEUE', (a, c) => { putRaw(c.w, 'OFPAT_RAW_SET_QUEUE', c.version, a.queueId); });
 registry.parse('set_queue', (arg, c) => {
   const v = strToU32(arg);
@@ -792,7 +791,7 @@ registry.check('FIN_TIMEOUT', (_a, c) => { if (c.match.flow[FL.NW_PROTO] !== IPP
 
 /* ---- resubmit ---- */
 
-registry.decode('NXAST_RAW_RESUBMIT', (c) => ({ type: 'RESUBMIT', raw: 'NXAST_RAW_RESUBMIT', inPort: n(c.arg), tableId: 0xff, withCtOrig: false }));
+registry.decode('NXAST_RAW_RESUBMIT', (c) => ({ type: 'RESUBMIT', raw: 'NXAST_RAW_RESUBMIT', inPort: c.argNum, tableId: 0xff, withCtOrig: false }));
 for (const [raw, ct] of [['NXAST_RAW_RESUBMIT_TABLE', false], ['NXAST_RAW_RESUBMIT_TABLE_CT', true]] as const) {
   registry.decode(raw, (c) => {
     const d = c.d, p = c.pos;
@@ -991,7 +990,7 @@ registry.encode('UNROLL_XLATE', () => { /* never encoded */ });
 
 /* ---- instructions ---- */
 
-registry.decode('OFPAT_RAW15_METER', (c) => ({ type: 'METER', meterId: n(c.arg) }));
+registry.decode('OFPAT_RAW15_METER', (c) => ({ type: 'METER', meterId: c.argNum }));
 registry.encode('METER', (a, c) => {
   if (c.version === 4 || c.version === 5) c.w.u16(6).u16(8).u32(a.meterId);
   else if (c.version >= 6) putRaw(c.w, 'OFPAT_RAW15_METER', c.version, a.meterId);

@@ -26,7 +26,7 @@ import {
 import { parseIntString } from './addr-text.js';
 import { strToU16 } from './ofp-parse.js';
 import { Match } from './match.js';
-import { FL, get16, put16, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK } from './flow.js';
+import { FL, get16, put16, isAllOnes, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK } from './flow.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 
 const log = vlogModule('ofp_actions');
@@ -296,7 +296,7 @@ registry.decode('NXAST_RAW_REG_LOAD2', (c) => {
 
 registry.encode('SET_FIELD', (sf, c) => {
   const { w, version } = c;
-  const allOnes = sf.mask.every((b) => b === 0xff);
+  const allOnes = isAllOnes(sf.mask);
   if (version >= 6) putSetFieldFull(w, version, sf.field, sf.value, sf.mask);
   else if (sf.raw === 'NXAST_RAW_REG_LOAD' || sf.raw === 'NXAST_RAW_REG_LOAD2') setFieldToNxast(w, sf);
   else if (version < 3) setFieldToLegacy(w, sf, version, (ecn) => encodeSetIpEcn(w, version, ecn));

@@ -173,8 +173,8 @@ export function rawInstance(raw: RawName, version: number): RawInstance {
 /** A decoded action header. */
 export interface PulledRaw {
   inst: RawInstance;
-  /** The integer argument (0 for struct or void actions). */
-  arg: bigint;
+  /** The integer argument as a number (0 for struct or void actions; see rawArg). */
+  argNum: number;
   /** Offset and length of the whole action. */
   pos: number;
   len: number;
@@ -218,7 +218,19 @@ export function pullRaw(d: Uint8Array, pos: number, end: number, version: number
     log.warnRl(actionsRl, `OpenFlow action ${inst.name} length ${len} is not a multiple of 8`);
     return new OfpError('OFPBAC_BAD_LEN');
   }
-  return { inst, arg: readArg(d, pos + inst.argOfs, inst.argLen), pos, len };
+  return { inst, argNum: readArgNum(d, pos + inst.argOfs, inst.argLen), pos, len };
+}
+
+/** The integer argument of the action of 'inst' at d[pos] as a bigint. */
+export function rawArg(d: Uint8Array, pos: number, inst: RawInstance): bigint {
+  return readArg(d, pos + inst.argOfs, inst.argLen);
+}
+
+/** The big-endian integer argument of 'n' bytes at d[p] as a number (inexact beyond 2^53). */
+function readArgNum(d: Uint8Array, p: number, n: number): number {
+  let x = 0;
+  for (let i = 0; i < n; i++) x = x * 256 + d[p + i]!;
+  return x;
 }
 
 /** The big-endian integer argument of 'n' bytes at d[p] (one BigInt made). */
@@ -243,17 +255,22 @@ export function putRaw(w: OfpWriter, raw: RawName, version: number, arg: bigint 
   const inst = rawInstance(raw, version);
   const start = w.len;
   w.zeros(inst.minLen);
-  w.buf.fill(0, start, start + inst.minLen);
+  const b = w.buf;
   w.set16(start, inst.vendor ? OFPAT_VENDOR : inst.type);
   w.set16(start + 2, inst.minLen);
   if (inst.vendor) {
     w.set32(start + 4, inst.vendor);
     w.set16(start + 8, inst.type);
   }
-  let a = BigInt(arg);
-  for (let i = inst.argLen - 1; i >= 0; i--) {
-    w.buf[start + inst.argOfs + i] = Number(a & 0xffn);
-    a >>= 8n;
+  const n = inst.argLen, at = start + inst.argOfs;
+  if (typeof arg === 'number' && n <= 4) {
+    for (let i = n - 1; i >= 0; i--) { b[at + i] = arg; arg = Math.floor(arg / 256); }
+  } else {
+    let a = BigInt(arg);
+    for (let i = n - 1; i >= 0; i--) {
+      b[at + i] = Number(a & 0xffn);
+      a >>= 8n;
+    }
   }
   return start;
 }
@@ -261,6 +278,6 @@ export function putRaw(w: OfpWriter, raw: RawName, version: number, arg: bigint 
 /** Pads the action that starts at 'start' to 8 bytes and sets its length (pad_ofpat). */
 export function padAction(w: OfpWriter, start: number): void {
   const pad = (8 - ((w.len - start) % 8)) % 8;
-  if (pad) { const at = w.len; w.zeros(pad); w.buf.fill(0, at, at + pad); }
+  if (pad) w.zeros(pad);
   w.set16(start + 2, w.len - start);
 }

@@ -28,7 +28,7 @@ import { Match } from './match.js';
 import type { MfField } from './meta-flow.js';
 import { Proto } from './meta-flow.js';
 import type { MfSubfield } from './nx-match.js';
-import { pullRaw, actionsRl, type PulledRaw, type RawName } from './ofp-actions-raw.js';
+import { pullRaw, rawArg, actionsRl, type PulledRaw, type RawName } from './ofp-actions-raw.js';
 import { parseKeyValue, type KvCursor } from './ofp-parse.js';
 import { parsePort, type PortNames } from './ofp-port-map.js';
 import { FL, get16, get32, put16, put32 } from './flow.js';
@@ -110,6 +110,8 @@ export type Ofpact = Base & (
   | { type: 'OUTPUT_REG'; src: MfSubfield; maxLen: number }
   | { type: 'BUNDLE'; algorithm: number; fields: number; basis: number; members: number[];
       dst: MfSubfield | null }
+  /* 'mask' of a decoded exact set_field is a shared all-ones array: treat
+   * value and mask as read-only (copy before changing). */
   | { type: 'SET_FIELD'; field: MfField; value: Uint8Array; mask: Uint8Array; flowHasVlan?: boolean }
   | { type: 'SET_VLAN_VID'; vid: number; pushVlanIfNeeded: boolean; flowHasVlan?: boolean }
   | { type: 'SET_VLAN_PCP'; pcp: number; pushVlanIfNeeded: boolean; flowHasVlan?: boolean }
@@ -171,7 +173,9 @@ export interface DecodeCtx {
   pos: number;
   len: number;
   /** Integer argument for integer-argument raws. */
-  arg: bigint;
+  readonly arg: bigint;
+  /** The same as a number (exact up to 2^53: use 'arg' for 64-bit arguments). */
+  readonly argNum: number;
   raw: RawName;
   /** Decodes nested actions at d[pos..pos+len) (clone, ct). */
   nested(pos: number, len: number, outer: OfpactType): Ofpact[] | OfpError;
@@ -284,18 +288,37 @@ function allowedInActionSet(t: OfpactType): boolean {
 
 /* ---- Decoding. ---- */
 
+/* One context serves every action of a list: decoders use it only while
+ * they run (nested lists get their own). */
+class ListDecodeCtx implements DecodeCtx {
+  pos = 0;
+  len = 0;
+  argNum = 0;
+  raw: RawName = '';
+  inst: PulledRaw['inst'] | null = null;
+  constructor(readonly d: Uint8Array, readonly version: number) {}
+  /** Made only for decoders that ask (most use argNum or no argument). */
+  get arg(): bigint { return this.inst ? rawArg(this.d, this.pos, this.inst) : 0n; }
+  nested(p: number, l: number, outer: OfpactType): Ofpact[] | OfpError {
+    const acts = decodeList(this.d, p, l, this.version);
+    if (acts instanceof OfpError) return acts;
+    return verifyDecoded(acts, this.version, 1 << Inst.APPLY_ACTIONS, outer) ?? acts;
+  }
+}
+
 function decodeList(d: Uint8Array, pos: number, len: number, version: number): Ofpact[] | OfpError {
   const out: Ofpact[] = [];
   const end = pos + len;
+  const c = new ListDecodeCtx(d, version);
   let at = pos;
   while (at < end) {
     const r = pullRaw(d, at, end, version);
     let err: OfpError | null = null;
     if (r instanceof OfpError) err = r;
     else {
-      const res = decodeOne(d, r, version);
+      const res = decodeOne(c, r);
       if (res instanceof OfpError) err = res;
-      else if (Array.isArray(res)) out.push(...res);
+      else if (Array.isArray(res)) { for (const x of res) out.push(x); }
       else out.push(res);
     }
     if (err) {
@@ -307,17 +330,15 @@ function decodeList(d: Uint8Array, pos: number, len: number, version: number): O
   return out;
 }
 
-function decodeOne(d: Uint8Array, r: PulledRaw, version: number): Ofpact | Ofpact[] | OfpError {
+function decodeOne(c: ListDecodeCtx, r: PulledRaw): Ofpact | Ofpact[] | OfpError {
   const dec = decoders.get(r.inst.raw);
   if (!dec) return new OfpError('OFPBAC_BAD_TYPE', `${r.inst.name} not implemented`);
-  return dec({
-    version, d, pos: r.pos, len: r.len, arg: r.arg, raw: r.inst.raw,
-    nested: (p, l, outer) => {
-      const acts = decodeList(d, p, l, version);
-      if (acts instanceof OfpError) return acts;
-      return verifyDecoded(acts, version, 1 << Inst.APPLY_ACTIONS, outer) ?? acts;
-    },
-  });
+  c.pos = r.pos;
+  c.len = r.len;
+  c.argNum = r.argNum;
+  c.inst = r.inst;
+  c.raw = r.inst.raw;
+  return dec(c);
 }
 
 /**
@@ -360,7 +381,8 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
     log.warnRl(actionsRl, `OpenFlow message instructions length ${len} exceeds remaining message length (${d.length - pos})`);
     return new OfpError('OFPBIC_BAD_LEN');
   }
-  const insts: Array<[number, number] | undefined> = new Array(N_INSTS);
+  // Offset and length of each instruction present (by Inst), -1 if absent.
+  const iat = [-1, -1, -1, -1, -1, -1], ilens = [0, 0, 0, 0, 0, 0];
   let at = pos, left = len / 8;
   while (left > 0) {
     const ilen = get16(d, at + 2);
@@ -372,8 +394,9 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
     const fixed = INST_FIXED_LEN[k]!;
     if (fixed > 0 ? ilen !== fixed : ilen < -fixed) return new OfpError('OFPBIC_BAD_LEN');
     if (k === Inst.METER && version >= 6) return new OfpError('OFPBIC_UNKNOWN_INST');
-    if (insts[k]) return new OfpError('OFPBIC_DUP_INST');
-    insts[k] = [at, ilen];
+    if (iat[k]! >= 0) return new OfpError('OFPBIC_DUP_INST');
+    iat[k] = at;
+    ilens[k] = ilen;
     at += ilen;
     left -= ilen / 8;
   }
@@ -381,19 +404,20 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
     log.warnRl(actionsRl, `bad instruction format at offset ${(len / 8 - left) * 8}`);
     return new OfpError('OFPBIC_BAD_LEN');
   }
-  const out: Ofpact[] = [];
-  const meter = insts[Inst.METER];
-  if (meter) out.push({ type: 'METER', meterId: get32(d, meter[0] + 4) });
-  const apply = insts[Inst.APPLY_ACTIONS];
-  if (apply) {
-    const acts = decodeList(d, apply[0] + 8, apply[1] - 8, version);
+  let out: Ofpact[] = [];
+  const meter = iat[Inst.METER]!;
+  if (meter >= 0) out.push({ type: 'METER', meterId: get32(d, meter + 4) });
+  const apply = iat[Inst.APPLY_ACTIONS]!;
+  if (apply >= 0) {
+    const acts = decodeList(d, apply + 8, ilens[Inst.APPLY_ACTIONS]! - 8, version);
     if (acts instanceof OfpError) return acts;
-    for (const a of acts) out.push(a);
+    if (out.length) for (const a of acts) out.push(a);
+    else out = acts;
   }
-  if (insts[Inst.CLEAR_ACTIONS]) out.push({ type: 'CLEAR_ACTIONS' });
-  const write = insts[Inst.WRITE_ACTIONS];
-  if (write) {
-    const acts = decodeList(d, write[0] + 8, write[1] - 8, version);
+  if (iat[Inst.CLEAR_ACTIONS]! >= 0) out.push({ type: 'CLEAR_ACTIONS' });
+  const write = iat[Inst.WRITE_ACTIONS]!;
+  if (write >= 0) {
+    const acts = decodeList(d, write + 8, ilens[Inst.WRITE_ACTIONS]! - 8, version);
     if (acts instanceof OfpError) return acts;
     for (const a of acts) {
       if (!allowedInActionSet(a.type)) {
@@ -403,13 +427,13 @@ export function decodeInstructions(d: Uint8Array, pos: number, len: number, vers
     }
     out.push({ type: 'WRITE_ACTIONS', actions: acts });
   }
-  const wm = insts[Inst.WRITE_METADATA];
-  if (wm) {
+  const wm = iat[Inst.WRITE_METADATA]!;
+  if (wm >= 0) {
     const b = (o: number): bigint => (BigInt(get32(d, o)) << 32n) | BigInt(get32(d, o + 4));
-    out.push({ type: 'WRITE_METADATA', metadata: b(wm[0] + 8), mask: b(wm[0] + 16) });
+    out.push({ type: 'WRITE_METADATA', metadata: b(wm + 8), mask: b(wm + 16) });
   }
-  const gt = insts[Inst.GOTO_TABLE];
-  if (gt) out.push({ type: 'GOTO_TABLE', tableId: d[gt[0] + 4]! });
+  const gt = iat[Inst.GOTO_TABLE]!;
+  if (gt >= 0) out.push({ type: 'GOTO_TABLE', tableId: d[gt + 4]! });
   return verifyDecoded(out, version, (1 << N_INSTS) - 1, null) ?? out;
 }
 
@@ -488,16 +512,23 @@ export function verifyList(acts: Ofpact[], version: number, allowed: number, out
 
 /* ---- Encoding. ---- */
 
-function encodeOne(a: Ofpact, w: OfpWriter, version: number): void {
+/* One context serves a whole list (and its nested lists). */
+class ListEncodeCtx implements EncodeCtx {
+  constructor(readonly w: OfpWriter, readonly version: number) {}
+  nested(acts: Ofpact[]): void { for (const x of acts) encodeOne(x, this); }
+}
+
+function encodeOne(a: Ofpact, c: ListEncodeCtx): void {
   const enc = encoders.get(a.type);
   if (!enc) throw new Error(`no encoder for ${a.type}`);
-  enc(a, { w, version, nested: (acts) => { for (const x of acts) encodeOne(x, w, version); } });
+  enc(a, c);
 }
 
 /** Appends 'acts' as OpenFlow actions for 'version'; returns bytes written. */
 export function encodeActions(w: OfpWriter, acts: Ofpact[], version: number): number {
   const start = w.len;
-  for (const a of acts) encodeOne(a, w, version);
+  const c = new ListEncodeCtx(w, version);
+  for (const a of acts) encodeOne(a, c);
   return w.len - start;
 }
 
@@ -505,18 +536,19 @@ export function encodeActions(w: OfpWriter, acts: Ofpact[], version: number): nu
 export function encodeInstructions(w: OfpWriter, acts: Ofpact[], version: number): number {
   const start = w.len;
   if (version === 1) return encodeActions(w, acts, version);
+  const c = new ListEncodeCtx(w, version);
   for (let i = 0; i < acts.length;) {
     if (instructionOf(acts[i]!.type, version) === Inst.APPLY_ACTIONS) {
       const ofs = w.len;
       w.u16(4).u16(8).u32(0);
       do {
-        encodeOne(acts[i]!, w, version);
+        encodeOne(acts[i]!, c);
         i++;
       } while (i < acts.length && instructionOf(acts[i]!.type, version) === Inst.APPLY_ACTIONS);
       if (w.len > ofs + 8) w.set16(ofs + 2, w.len - ofs);
       else w.len = ofs;
     } else {
-      encodeOne(acts[i]!, w, version);
+      encodeOne(acts[i]!, c);
       i++;
     }
   }

@@ -127,12 +127,28 @@ export function copyBytes(src: Uint8Array): Uint8Array {
   return out;
 }
 
+/** A copy of d[pos..pos+n) (in the writers' slab when small): copyBytes
+ * without a view of the source. */
+export function copyRange(d: Uint8Array, pos: number, n: number): Uint8Array {
+  if (n > SLAB_GRANT) return d.slice(pos, pos + n);
+  if (slabOff + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabOff = 0;
+  }
+  const at = slabOff, s = slab;
+  for (let i = 0; i < n; i++) s[at + i] = d[pos + i]!;
+  slabOff += (n + 7) & ~7;
+  return s.subarray(at, at + n);
+}
+
 /** A growable big-endian writer.  finish() returns the bytes written. */
 export class OfpWriter {
   buf: Uint8Array;
   len = 0;
   /** Slab offset of 'buf' while it may hand back unused space (-1 if not). */
   private slabAt: number;
+  /** The slab 'buf' was granted from. */
+  private from: Uint8Array | null = null;
 
   constructor(capacity = 64) {
     if (capacity <= SLAB_GRANT) {
@@ -141,6 +157,7 @@ export class OfpWriter {
         slabOff = 0;
       }
       this.slabAt = slabOff;
+      this.from = slab;
       this.buf = slab.subarray(slabOff, slabOff + SLAB_GRANT);
       slabOff += SLAB_GRANT;
     } else {
@@ -185,14 +202,16 @@ export class OfpWriter {
     return this;
   }
   u64(v: bigint): this {
+    // Most values (cookies, counters) fit in 32 bits: one comparison, no BigInt made.
+    if (v >= 0n && v <= 0xffffffffn) return this.u32(0).u32(Number(v));
     const x = BigInt.asUintN(64, v);
-    if (x <= 0xffffffffn) return this.u32(0).u32(Number(x));
     return this.u32(Number(x >> 32n)).u32(Number(x & 0xffffffffn));
   }
   bytes(b: Uint8Array): this { const at = this.reserve(b.length); this.buf.set(b, at); return this; }
   zeros(n: number): this {
-    const at = this.reserve(n);
-    this.buf.fill(0, at, at + n);
+    const at = this.reserve(n), b = this.buf;
+    if (n <= 16) for (let i = 0; i < n; i++) b[at + i] = 0;
+    else b.fill(0, at, at + n);
     return this;
   }
 
@@ -225,7 +244,7 @@ export class OfpWriter {
     if (this.slabAt >= 0) {
       // Hand back the unused part of the grant if nobody took slab space since.
       const b = this.buf;
-      if (b.buffer === slab.buffer && slabOff === this.slabAt + SLAB_GRANT) slabOff = this.slabAt + ((len + 7) & ~7);
+      if (this.from === slab && slabOff === this.slabAt + SLAB_GRANT) slabOff = this.slabAt + ((len + 7) & ~7);
       this.slabAt = -1;
       this.buf = b.subarray(0, len);
       return this.buf;

@@ -39,7 +39,8 @@ const FLAG_MAP: [number, number, number, number][] = [
  * 'command' -1 means "not a flow-mod" (stats replies). */
 export function decodeFlowModFlags(raw: number, command: number, version: number): number {
   let flags = 0;
-  for (const [bit, min, max, flag] of FLAG_MAP) {
+  for (let i = 0; raw && i < FLAG_MAP.length; i++) {
+    const [bit, min, max, flag] = FLAG_MAP[i]!;
     if (raw & bit && version >= min && (!max || version <= max)) {
       raw &= ~bit;
       flags |= flag;
@@ -53,7 +54,10 @@ export function decodeFlowModFlags(raw: number, command: number, version: number
 /** Encodes flow-mod flags for 'version'. */
 export function encodeFlowModFlags(flags: number, version: number): number {
   let raw = 0;
-  for (const [bit, min, max, flag] of FLAG_MAP) if (flags & flag && version >= min && (!max || version <= max)) raw |= bit;
+  for (let i = 0; flags && i < FLAG_MAP.length; i++) {
+    const [bit, min, max, flag] = FLAG_MAP[i]!;
+    if (flags & flag && version >= min && (!max || version <= max)) raw |= bit;
+  }
   return raw;
 }
 

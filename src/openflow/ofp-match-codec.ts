@@ -83,23 +83,19 @@ export function decodeOxmEntries(d: Uint8Array, pos: number, len: number, loose 
 
 /* The match encoders write at the writer's current end and compute lengths
  * from where they started, so they write straight into the message. */
-function encodeInto(w: OfpWriter, f: (b: OfpWriter) => number | void): number {
-  const n = f(w);
-  return typeof n === 'number' ? n : 0;
-}
 
 /** Appends a 40-byte OF1.0 match. */
-export function putOfp10Match(w: OfpWriter, m: Match): void { encodeInto(w, (b) => encodeOfp10Match(b, m)); }
+export function putOfp10Match(w: OfpWriter, m: Match): void { encodeOfp10Match(w, m); }
 /** Appends an OF1.1 standard match or OXM ofp_match for 'version'. */
-export function putOfp11Match(w: OfpWriter, m: Match, version: number): void { encodeInto(w, (b) => put11(b, m, version)); }
+export function putOfp11Match(w: OfpWriter, m: Match, version: number): void { put11(w, m, version); }
 /** Appends an NXM match (padded); returns the unpadded match length. */
 export function putNxMatch(w: OfpWriter, m: Match, cookie = 0n, cookieMask = 0n): number {
-  return encodeInto(w, (b) => nxPutMatch(b, m, cookie, cookieMask));
+  return nxPutMatch(w, m, cookie, cookieMask);
 }
 /** Appends bare OXM entries (no header, no padding). */
 export function putOxmEntries(w: OfpWriter, m: Match, version: number): number {
   const start = w.len;
-  encodeInto(w, (b) => oxmPutRaw(b, m, version));
+  oxmPutRaw(w, m, version);
   return w.len - start;
 }
 

@@ -98,7 +98,10 @@ export function decodeOfp10Match(d: Uint8Array, pos = 0): Match | OfpError {
     put16(f, T, tci & get16(w, T));
   }
   // Only the members written above can have bits outside their masks.
-  for (const [off, n] of OFP10_MEMBERS) for (let i = off; i < off + n; i++) f[i]! &= w[i]!;
+  for (let k = 0; k < OFP10_MEMBERS.length; k++) {
+    const [off, n] = OFP10_MEMBERS[k]!;
+    for (let i = off; i < off + n; i++) f[i]! &= w[i]!;
+  }
   return m;
 }
 
@@ -183,7 +186,10 @@ const MAY_MEMBERS: ReadonlyArray<readonly [number, number, number]> = [
 /** True if normalizeMatch() would change 'm'. */
 export function matchNeedsNormalization(m: Match): boolean {
   const may = mayOf(m), w = m.wc;
-  for (const [bit, off, n] of MAY_MEMBERS) if (!(may & bit) && !isAllZeros(w, off, n)) return true;
+  for (let k = 0; k < MAY_MEMBERS.length; k++) {
+    const [bit, off, n] = MAY_MEMBERS[k]!;
+    if (!(may & bit) && !isAllZeros(w, off, n)) return true;
+  }
   return false;
 }
 

@@ -251,17 +251,19 @@ export function formatPacketInMsg(ds: Ds, msg: OfpMsg, verbosity: number): void 
   ds.put(formatPacketInText(decodePacketIn(msg, true), verbosity));
 }
 
+/** The reason code to send in 'version' for reason 'r'. */
+function wireReason(r: number, v: number): number {
+  if (r >= 3 && r <= 5) return v < 5 ? 1 : r;
+  if (r === 6) return v < 4 ? 1 : 0;
+  if (r === 7) return 0;
+  return r;
+}
+
 /** Encodes a packet-in.  'format': 0 standard, 1 NXT_PACKET_IN, 2 NXT_PACKET_IN2. */
 export function encodePacketIn(pin: PacketIn, version: number, format = 0, maxLen = 0xffff): Uint8Array {
   const include = Math.min(pin.packet.length, maxLen);
-  const data = pin.packet.subarray(0, include);
-  const reasonFor = (v: number): number => {
-    const r = pin.reason;
-    if (r >= 3 && r <= 5) return v < 5 ? 1 : r;
-    if (r === 6) return v < 4 ? 1 : 0;
-    if (r === 7) return 0;
-    return r;
-  };
+  const data = include === pin.packet.length ? pin.packet : pin.packet.subarray(0, include);
+  const reasonFor = (v: number): number => wireReason(pin.reason, v);
   if (format === 2) {
     const w = startMsg('NXT_PACKET_IN2', version, 0);
     let a = startProp(w, 0); w.bytes(data); endProp(w, a);

@@ -5,7 +5,7 @@
  * formatting them.  Message files (ofp-group.ts, ofp-flow.ts,
  * ofp-packet.ts, ofp-monitor.ts) use only these functions. */
 import { OfpError } from './ofp-errors.js';
-import { copyBytes, type OfpWriter } from './ofp-buffer.js';
+import { copyRange, type OfpWriter } from './ofp-buffer.js';
 import type { PortNames, TableNames } from './ofp-port-map.js';
 import {
   decodeActions, decodeInstructions, encodeActions, encodeInstructions, formatActions, type Ofpact,
@@ -39,7 +39,7 @@ export function pullActions(d: Uint8Array, pos: number, len: number, version: nu
   const view = pos + len === d.length ? d : d.subarray(0, pos + len);
   const r = decodeActions(view, pos, len, version);
   if (r instanceof OfpError) throw r;
-  return { version, instructions: false, raw: copyBytes(d.subarray(pos, pos + len)), decoded: r };
+  return { version, instructions: false, raw: copyRange(d, pos, len), decoded: r };
 }
 
 /** Decodes 'len' bytes of OpenFlow 1.1+ instructions; throws OfpError. */
@@ -48,7 +48,7 @@ export function pullInstructions(d: Uint8Array, pos: number, len: number, versio
   const view = pos + len === d.length ? d : d.subarray(0, pos + len);
   const r = decodeInstructions(view, pos, len, version);
   if (r instanceof OfpError) throw r;
-  return { version, instructions: true, raw: copyBytes(d.subarray(pos, pos + len)), decoded: r };
+  return { version, instructions: true, raw: copyRange(d, pos, len), decoded: r };
 }
 
 /** Appends 'a' as actions for 'version'. */

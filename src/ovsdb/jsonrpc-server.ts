@@ -153,11 +153,18 @@ export class JsonRpcServer {
 
   /** Removes 'db': its monitors are canceled and its triggers completed. */
   removeDb(db: ServerDatabase, comment: string | null): void {
-    for (const remote of this.remotes.values()) {
-      for (const s of remote.sessions) s.preremoveDb(db);
-    }
+    this.cancelDb(db, false);
     this.dbs.delete(db.name);
     this.reconnect(false, comment);
+  }
+
+  /** Cancels the monitors (telling db-change-aware clients with
+   * monitor_canceled) and triggers on 'db', before it is removed or after its
+   * contents were replaced by a conversion. */
+  cancelDb(db: ServerDatabase, replacing: boolean): void {
+    for (const remote of this.remotes.values()) {
+      for (const s of remote.sessions) s.preremoveDb(db, replacing);
+    }
   }
 
   setReadOnly(readOnly: boolean): void {
@@ -324,9 +331,10 @@ export class Session {
   get backlog(): number { return this.rpc?.backlog ?? 0; }
 
   /** Serves an accepted socket (passive remotes). */
-  attach(sock: Socket): void {
+  attach(accepted: Socket): void {
+    const rpc = new JsonRpc(accepted, { name: this.name, maxMessageSize: MAX_MESSAGE_SIZE, ...WIRE, directIo: true });
+    const sock = rpc.sock;
     this.socket = sock;
-    const rpc = new JsonRpc(sock, { name: this.name, maxMessageSize: MAX_MESSAGE_SIZE, ...WIRE });
     sock.on('drain', () => this.onDrain());
     this.attachRpc(rpc);
     this.armProbe();
@@ -398,8 +406,9 @@ export class Session {
     this.server.sessionClosed();
   }
 
-  /** Monitors and triggers on 'db' go away before 'db' is removed. */
-  preremoveDb(db: ServerDatabase): void {
+  /** Monitors and triggers on 'db' go away before 'db' is removed or once a
+   * conversion ('replacing') has replaced its contents. */
+  preremoveDb(db: ServerDatabase, replacing = false): void {
     for (const [key, m] of [...this.monitors]) {
       if (m.db !== db) continue;
       if (this.isConnected && this.dbChangeAware) this.sendRaw(`{"id":null,"method":"monitor_canceled","params":[${m.idText}]}`);
@@ -407,7 +416,9 @@ export class Session {
       this.monitors.delete(key);
     }
     for (const [key, t] of [...this.triggers]) {
-      if (t.db !== db) continue;
+      // A conversion that replaced 'db' still gets its own reply (OVS keeps
+      // "convert" triggers when a database is replaced).
+      if (t.db !== db || (replacing && t.method === 'convert')) continue;
       this.completeTrigger(key, t, true);
     }
   }

@@ -154,6 +154,7 @@ async function main(): Promise<void> {
   function addDb(db: ServerDb): void {
     db.onCommit = () => scheduleReconfigure(true);
     db.onReplace = () => {
+      jsonrpc.cancelDb(db, true);
       jsonrpc.reconnect(false, `committed ${db.name} database schema conversion`);
       serverStatusChanged();
     };

@@ -37,7 +37,7 @@ export interface TriggerDb {
   whenCommitted(change: unknown, done: (e: unknown) => void): void;
   /** Runs "convert": resolves with null on success or an OVSDB error object. */
   convert(params: unknown[], role: string | null, id: string | null): Promise<unknown | null>;
-  /** Pending triggers, re-run after each commit. */
+  /** Triggers not yet answered, except those committing: re-run after each commit. */
   readonly triggers: Set<Trigger>;
 }
 
@@ -122,6 +122,9 @@ export class Trigger {
       case 'commit':
         this.committing = true;
         this.clearTimer();
+        // Nothing to retry while committing: leaving the set spares the
+        // database a retry pass after every commit.
+        this.db.triggers.delete(this);
         this.db.whenCommitted(r.change, (e) => {
           this.committing = false;
           if (this.done) return;
