@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sandbox, haveReal, realPath, alive, ROOT } from './helpers/sandbox.js';
 
@@ -142,6 +142,36 @@ test('our ovs-appctl talks to the real daemons', { skip: !haveReal('ovsdb-server
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /"bogus" is not a valid command/);
   } finally {
+    await sb.cleanup();
+  }
+});
+
+test('--monitor restarts a daemon that dies of a crash signal', async () => {
+  const sb = new Sandbox();
+  const pidfile = join(sb.dir, 'ovsdb-server.pid');
+  const ppidOf = (pid: number): number => Number(readFileSync(`/proc/${pid}/stat`, 'latin1').replace(/^.*\) /s, '').split(' ')[1]);
+  const until = async (cond: () => boolean, what: string): Promise<void> => {
+    for (let i = 0; i < 150 && !cond(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(cond(), what);
+  };
+  let monitor = 0;
+  try {
+    const r = sb.run('ovsdb-server', ['--detach', '--monitor', '--no-chdir', `--pidfile=${pidfile}`, '--no-db']);
+    assert.equal(r.status, 0, r.stderr);
+    const child = Number(readFileSync(pidfile, 'utf8'));
+    monitor = ppidOf(child);
+    assert.notEqual(monitor, child);
+    assert.equal(readFileSync(`/proc/${child}/comm`, 'latin1'), 'ovsdb-server\n');
+    process.kill(child, 'SIGSEGV');
+    await until(() => !alive(child), 'the crashed child is gone');
+    const readPid = (): number => { try { return Number(readFileSync(pidfile, 'utf8')); } catch { return 0; } };
+    await until(() => readPid() > 0 && readPid() !== child, 'a new child wrote the pidfile');
+    const child2 = readPid();
+    assert.equal(ppidOf(child2), monitor);
+    process.kill(child2, 'SIGTERM');
+    await until(() => !alive(monitor) && !alive(child2) && !existsSync(pidfile), 'SIGTERM ends the child and the monitor');
+  } finally {
+    if (monitor && alive(monitor)) process.kill(monitor, 'SIGKILL');
     await sb.cleanup();
   }
 });

@@ -107,7 +107,31 @@ export async function flowLanguageTest(cmd: string, args: string[], opts: OfctlO
     if (e instanceof m.OfctlFatal) fatal(e.message);
     throw e;
   }
+  if (opts.more.length > 0 && (cmd === 'parse-oxm' || cmd === 'parse-nx-match' || cmd === 'parse-nxm')) {
+    out = await withMatchHexDumps(out, cmd === 'parse-oxm');
+  }
   process.stdout.write(out);
+}
+
+/** With -m, parse-nx-match and parse-oxm follow each re-encoded match with a
+ * dump of its wire form (NXM padded to 8; OXM with its ofp11 match header). */
+async function withMatchHexDumps(out: string, oxm: boolean): Promise<string> {
+  const { nxMatchFromStringRaw } = await import('../openflow/nx-match.js');
+  const lines = out.split('\n');
+  const res: string[] = [];
+  for (const line of lines) {
+    res.push(line);
+    if (line === '' || line.startsWith('#') || line.startsWith('nx_pull_match() returned error')) continue;
+    const raw = nxMatchFromStringRaw(line);
+    if (typeof raw === 'string') continue;
+    const hdr = oxm ? 4 : 0;
+    const wire = new Uint8Array((raw.length + hdr + 7) & ~7);
+    if (oxm) { wire[1] = 1; wire[2] = (raw.length + 4) >> 8; wire[3] = (raw.length + 4) & 0xff; }
+    wire.set(raw, hdr);
+    const dump = ovsHexDump(wire);
+    if (dump) res.push(dump.replace(/\n$/, ''));
+  }
+  return res.join('\n');
 }
 
 /** check-vlan VLAN_TCI MASK: the match through text, NXM, OXM, OF1.0 and

@@ -7,8 +7,9 @@
  * --detach runs the daemon as a child process: the parent waits until the
  * child calls daemonComplete() (or dies) and exits with the matching status,
  * so the shell sees an error (and its one-line reason on stderr) when the
- * daemon could not start.  --monitor is accepted but does nothing: there is
- * no monitor process restarting a crashed daemon.
+ * daemon could not start.  --monitor keeps the starting process as a monitor
+ * that runs the daemon as its child and starts it again when it dies of a
+ * crash signal (the pidfile names the child); any other exit ends both.
  *
  * The control socket ($OVS_RUNDIR/<program>.<pid>.ctl) and the pidfile are
  * removed at exit, by "exit", SIGTERM, SIGINT or SIGHUP.
@@ -28,6 +29,10 @@ const log = vlogModule('daemon');
 
 /** Environment variable that marks the detached child and names its status pipe. */
 const DETACH_ENV = 'OVS_TS_DETACHED_FD';
+/** Environment variable that marks a daemon started by a --monitor process. */
+const MONITOR_ENV = 'OVS_TS_MONITORED';
+/** Signals after which the monitor starts the daemon again (OVS's list). */
+const CRASH_SIGNALS = new Set(['SIGABRT', 'SIGALRM', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGPIPE', 'SIGSEGV', 'SIGXCPU', 'SIGXFSZ']);
 
 export const DAEMON_OPTIONS: OptionSpec[] = [
   { name: 'pidfile', arg: 'optional' },
@@ -55,6 +60,8 @@ export interface DaemonConfig {
    * ovsdb-client uses so `monitor --detach > file` still writes there);
    * otherwise they are closed once it runs on its own. */
   saveStdio: boolean;
+  /** --monitor: restart the daemon when it crashes. */
+  monitor?: boolean;
 }
 
 /** True in the child a --detach parent started (before Daemon.start() runs).
@@ -74,7 +81,8 @@ export function handleDaemonOption(cfg: DaemonConfig, opt: ParsedOption): boolea
     case 'overwrite-pidfile': cfg.overwritePidfile = true; return true;
     case 'detach': cfg.detach = true; return true;
     case 'no-chdir': cfg.chdir = false; return true;
-    case 'monitor': case 'no-self-confinement': case 'user': return true;
+    case 'monitor': cfg.monitor = true; return true;
+    case 'no-self-confinement': case 'user': return true;
     case 'syslog-target': case 'syslog-method': return true;
     case 'log-file': cfg.logFile = absFileName(ovsLogdir(), opt.value ?? `${program}.log`); return true;
     case 'unixctl': cfg.unixctl = opt.value!; return true;
@@ -176,11 +184,15 @@ export class Daemon {
   static async start(cfg: DaemonConfig, memoryReport?: () => Record<string, number>): Promise<Daemon> {
     const d = new Daemon(cfg);
     const program = getProgramName();
+    // The process is named for the program (ps, /proc/PID/comm), as OVS's are.
+    try { process.title = program; } catch { /* not settable */ }
     if (cfg.detach && !process.env[DETACH_ENV]) await detachAndWait(cfg.saveStdio);
     if (process.env[DETACH_ENV]) {
       d.statusFd = Number(process.env[DETACH_ENV]);
       delete process.env[DETACH_ENV];
     }
+    if (cfg.monitor && !process.env[MONITOR_ENV]) await monitorDaemon(d.statusFd);
+    delete process.env[MONITOR_ENV];
 
     if (cfg.logFile) {
       const err = vlogSetLogFile(cfg.logFile);
@@ -271,6 +283,55 @@ export class Daemon {
 function formatMemory(report: Record<string, number>): string {
   const parts = Object.entries(report).map(([k, v]) => `${k}:${v}`);
   return parts.length ? parts.join(' ') + '\n' : '';
+}
+
+/** The --monitor process: runs the same program as its child; a child that
+ * dies of a crash signal is started again (restarts at least 10 s apart), any other
+ * end of the child ends the monitor with the child's status.  'statusFd' is
+ * the --detach parent's pipe: the first child's "ready" is passed on. */
+function monitorDaemon(statusFd: number): Promise<never> {
+  return new Promise(() => {
+    let lastRestart = -Infinity;
+    let relay = statusFd;
+    const startChild = (): void => {
+      const detached = statusFd >= 0;
+      const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+        stdio: detached ? ['ignore', 'inherit', relay >= 0 ? 'inherit' : 'ignore', 'pipe'] : 'inherit',
+        env: { ...process.env, [MONITOR_ENV]: '1', ...(detached ? { [DETACH_ENV]: '3' } : {}) },
+      });
+      if (detached) {
+        (child.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => {
+          if (relay >= 0 && b.toString().includes('ready')) {
+            try { writeSync(relay, 'ready\n'); closeSync(relay); } catch { /* parent gone */ }
+            relay = -1;
+            vlogDisableConsole();
+            process.stderr.on('error', () => {});
+          }
+        });
+      }
+      child.on('exit', (code, signal) => {
+        if (signal && CRASH_SIGNALS.has(signal)) {
+          log.err(`${getProgramName()}: child died, killed (${signalText(signal)}), restarting`);
+          const wait = Math.max(0, lastRestart + 10_000 - Date.now());
+          lastRestart = Date.now() + wait;
+          setTimeout(startChild, wait);
+        } else {
+          if (signal) log.info(`${getProgramName()}: child died, killed (${signalText(signal)}), exiting`);
+          process.exit(code ?? 1);
+        }
+      });
+    };
+    startChild();
+  });
+}
+
+function signalText(signal: string): string {
+  const names: Record<string, string> = {
+    SIGSEGV: 'Segmentation fault', SIGABRT: 'Aborted', SIGBUS: 'Bus error', SIGFPE: 'Floating point exception',
+    SIGILL: 'Illegal instruction', SIGPIPE: 'Broken pipe', SIGALRM: 'Alarm clock', SIGXCPU: 'CPU time limit exceeded',
+    SIGXFSZ: 'File size limit exceeded', SIGKILL: 'Killed', SIGTERM: 'Terminated',
+  };
+  return names[signal] ?? signal;
 }
 
 /** The --detach parent: start the same program as a child in its own session,

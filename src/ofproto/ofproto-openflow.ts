@@ -75,6 +75,7 @@ import { MF, MF_N_IDS, mfFromId, type MfField } from '../openflow/meta-flow.js';
 import { nxmFieldByMfId, type MfSubfield } from '../openflow/nx-match.js';
 import { ofpactNames, actionBitmapFromNames } from '../openflow/ofpact-bitmap.js';
 import { ofpactsFrom } from '../openflow/ofpact-codec.js';
+import { decodeCtFlush, decodeCtFlushZone, formatCtMatch, type CtMatch } from '../openflow/ofp-ct.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { type Netdev } from '../datapath/netdev-provider.js';
 import { netdevGetStats, netdevUpdateFlags, netdevGetFlags, netdevGetCarrier, netdevGetEtherAddr } from '../datapath/netdev.js';
@@ -96,6 +97,9 @@ import { hmapOrder, hashInt } from './ovs-hash.js';
 
 const log = vlogModule('ofproto');
 const connmgrLog = vlogModule('connmgr');
+const flowLog = vlogModule('ofp_flow');
+const ctDpifLog = vlogModule('ct_dpif');
+const flowRl = new RateLimit(5, 20);
 const rl = new RateLimit(5, 20);
 
 /** The "max_entries" OVS reports for a table without a limit. */
@@ -136,11 +140,17 @@ class Replies {
   /** The reply raw's name, for encoders that depend on it. */
   get raw(): string { return statsReplyRaw(this.request.info, this.request.version)!.raw; }
 
-  /** Appends one entry written by 'put'. */
-  put(put: (w: OfpWriter) => void): void {
+  /** Appends one entry written by 'put'; an entry too long for any reply
+   * is dropped and reported through 'tooLong'. */
+  put(put: (w: OfpWriter) => void, tooLong?: () => void): void {
     let w = this.writers[this.writers.length - 1]!;
     const at = w.len;
     put(w);
+    if (tooLong && w.len - at > 0xffff - this.hdrLen) {
+      w.len = at;
+      tooLong();
+      return;
+    }
     if (w.len > 0xffff && at > this.hdrLen) {
       const entry = w.buf.slice(at, w.len);
       w.len = at;
@@ -932,7 +942,10 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     if (stats instanceof OfpError) throw stats;
     const rep = new Replies(msg);
     const raw = rep.raw as Parameters<typeof putFlowStats>[1];
-    for (const fs of stats) rep.put((w) => putFlowStats(w, raw, msg.version, fs));
+    const tooLong = (): void => {
+      flowLog.warnRl(flowRl, 'Flow exceeded the maximum flow statistics reply size and was excluded from the response set');
+    };
+    for (const fs of stats) rep.put((w) => putFlowStats(w, raw, msg.version, fs), tooLong);
     rep.send(c);
   }
 
@@ -1264,14 +1277,32 @@ export class OfprotoOpenflow implements ConnmgrHandler, OfprotoListener {
     NXT_RESUME: () => { throw new OfpError('NXR_NOT_SUPPORTED'); },
     IPFIX_BRIDGE_STATS_REQUEST: () => { throw new OfpError('NXST_NOT_CONFIGURED'); },
     IPFIX_FLOW_STATS_REQUEST: () => { throw new OfpError('NXST_NOT_CONFIGURED'); },
-    CT_FLUSH_ZONE: () => undefined,
-    CT_FLUSH: () => undefined,
+    CT_FLUSH_ZONE: (s: OfprotoOpenflow, _c: Ofconn, m: OfpMsg) => ctFlushLog(s.ofproto, decodeCtFlushZone(m), null),
+    CT_FLUSH: (s: OfprotoOpenflow, _c: Ofconn, m: OfpMsg) => {
+      const { match, zone } = decodeCtFlush(m);
+      ctFlushLog(s.ofproto, zone, match);
+    },
   } satisfies Partial<Record<OfpType, Handler>>;
 }
 
 const HANDLERS: Partial<Record<OfpType, Handler>> = OfprotoOpenflow.handlers;
 
 /* ---- Helpers. ---- */
+
+/** A conntrack flush request, logged as OVS's ct_dpif does (the userspace
+ * datapath keeps no connection table yet, so there is nothing to flush). */
+function ctFlushLog(p: Ofproto, zone: number | null, match: CtMatch | null): void {
+  const dp = `${p.type}@ovs-${p.type}`;
+  const zero = (t: CtMatch['orig']): boolean => t.src.every((b) => !b) && t.dst.every((b) => !b) && !t.srcPort
+    && !t.dstPort && !t.icmpId && !t.icmpType && !t.icmpCode;
+  if (match && (match.ipProto || !zero(match.orig) || !zero(match.reply))) {
+    ctDpifLog.dbg(`${dp}: ct_flush: zone=${zone ?? 0} ${formatCtMatch(match)}`);
+  } else if (zone !== null) {
+    ctDpifLog.dbg(`${dp}: ct_flush: zone ${zone}`);
+  } else {
+    ctDpifLog.dbg(`${dp}: ct_flush: <all>`);
+  }
+}
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -391,6 +391,9 @@ export class Bridges {
       if (!cfg) { br.removeIface(iface); continue; }
       const type = cfg.str('type') ?? '';
       if (type !== iface.type) { br.removeIface(iface); continue; }
+      // A port removed from the datapath behind our back is added back (as OVS's port poll).
+      const odp = iface.ofport > 0 ? br.dpif.xbridge.ports.get(iface.ofport)?.odpPort : undefined;
+      if (odp !== undefined && br.backer.portVanished(odp)) { br.removeIface(iface); continue; }
       const request = cfg.int('ofport_request');
       const wantedBy = requested.get(iface.ofport);
       if ((iface.ofport > 0 && request !== null && request !== iface.ofport && request > 0 && request < 0xff00)
@@ -733,6 +736,7 @@ export class Bridges {
         for (const iface of [...br.ifaces.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
           if (iface.ofport <= 0) continue;
           const odp = br.dpif.xbridge.ports.get(iface.ofport)?.odpPort ?? -1;
+          if (odp >= 0 && backer.portVanished(odp)) continue;
           const t = odpTypes.get(iface.name)?.type ?? iface.netdevType;
           // The device's configuration as OVS prints it: "(vxlan: key=123, remote_ip=1.1.2.92)".
           const conf = iface.netdev ? Object.entries(netdevGetConfig(iface.netdev)).sort(([a], [b]) => (a < b ? -1 : 1)) : [];

@@ -238,6 +238,13 @@ export class DpifNetdevBacker implements DpifBackend {
     if (p) { p.owner = owner; p.ofp = ofp; }
   }
 
+  /** True if datapath port 'odp' was in the fast path and someone removed it
+   * there (dpctl/del-if): the bridge then adds it back. */
+  portVanished(odp: number): boolean {
+    const p = this.ports.get(odp);
+    return !!p && p.inDp && this.dp.portNetdev(odp) === null;
+  }
+
   /** Datapath ports for dpif/show: number, name, type. */
   portList(): { odp: number; name: string; type: string }[] {
     return [...this.ports.values()].sort((a, b) => a.odp - b.odp).map((p) => ({ odp: p.odp, name: p.name, type: p.type }));
