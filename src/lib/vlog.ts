@@ -154,10 +154,10 @@ export const KNOWN_MODULES: ReadonlySet<string> = new Set([
   'lockfile', 'memory', 'meta_flow', 'netdev', 'netdev_dummy', 'netdev_linux', 'nx_match', 'ofctl',
   'ofp_actions', 'ofp_bundle', 'ofp_connection', 'ofp_errors', 'ofp_flow', 'ofp_group', 'ofp_match',
   'ofp_meter', 'ofp_monitor', 'ofp_msgs', 'ofp_packet', 'ofp_port', 'ofp_queue', 'ofp_table', 'ofp_util',
-  'ofproto', 'ofproto_dpif', 'ofproto_dpif_upcall', 'ofproto_dpif_xlate', 'ovsdb', 'ovsdb_client',
+  'netdev_vport', 'ofproto', 'ofproto_dpif', 'ofproto_dpif_upcall', 'ofproto_dpif_xlate', 'ovs_router', 'ovsdb', 'ovsdb_client',
   'ovsdb_cs', 'ovsdb_file', 'ovsdb_idl', 'ovsdb_jsonrpc_server', 'ovsdb_log', 'ovsdb_server', 'pcap',
   'reconnect', 'replication', 'socket_util', 'storage', 'stream_ssl', 'unixctl', 'userspace_tso',
-  'vconn', 'vlog', 'vsctl',
+  'tunnel', 'vconn', 'vlog', 'vsctl',
   // OVS library modules that have no code of their own here but that scripts
   // and OVS's tests name (e.g. -vtimeval:off, vlog/set bond).
   'backtrace', 'bond', 'coverage', 'ct_dpif', 'ovs_rcu', 'ovs_thread', 'poll_loop', 'raft', 'stream',
