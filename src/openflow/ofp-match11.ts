@@ -13,7 +13,8 @@ import {
   ETH_TYPE_MPLS_MCAST, IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, VLAN_CFI, VLAN_VID_MASK,
   VLAN_PCP_MASK,
 } from './flow.js';
-import { portFromOfp11, portToOfp11 } from './ofp-port-map.js';
+import { portToOfp11 } from './ofp-port-map.js';
+import { portFromOfp11Warn } from './ofp-port.js';
 import type { OfpWriter } from './ofp-buffer.js';
 import { OfpError } from './ofp-errors.js';
 import { oxmPullMatch, oxmPutMatch, OFPMT_OXM, OFPMT_STANDARD, type PullOptions } from './nx-match.js';
@@ -39,7 +40,7 @@ export function decodeOfp11Match(d: Uint8Array, pos = 0): Match | OfpError {
   const m = new Match();
   const f = m.flow, w = m.wc;
   if (!(wc & OFPFW11_IN_PORT)) {
-    const p = portFromOfp11(get32(d, pos + 4));
+    const p = portFromOfp11Warn(get32(d, pos + 4));
     if (p === undefined) return new OfpError('OFPBMC_BAD_VALUE', 'in_port');
     m.setInPort(p);
   }

@@ -40,10 +40,19 @@ export function portFromString(s: string, map: PortMap = null): number | null {
 
 /** OF1.1+ 32-bit port to the 16-bit form; throws OFPBAC_BAD_OUT_PORT. */
 export function portFromOfp11(p: number): number {
+  const r = portFromOfp11Warn(p);
+  if (r === undefined) throw new OfpError('OFPBAC_BAD_OUT_PORT');
+  return r;
+}
+
+/** OF1.1+ 32-bit port to the 16-bit form, or undefined (logged, as OVS's
+ * ofputil_port_from_ofp11) if it has none. */
+export function portFromOfp11Warn(p: number): number | undefined {
   const r = mapPortFromOfp11(p);
-  if (r !== undefined) return r;
-  log.warn(`port ${p >>> 0} is outside the supported range 0 through ${OFPP_MAX - 1} or 0x${OFPP11_MAX.toString(16)} through 0xffffffff`);
-  throw new OfpError('OFPBAC_BAD_OUT_PORT');
+  if (r === undefined) {
+    log.warn(`port ${p >>> 0} is outside the supported range 0 through ${OFPP_MAX - 1} or 0x${OFPP11_MAX.toString(16)} through 0xffffffff`);
+  }
+  return r;
 }
 
 export const PC_PORT_DOWN = 1, PC_NO_STP = 2, PC_NO_RECV = 4, PC_NO_RECV_STP = 8,
