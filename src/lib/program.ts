@@ -69,7 +69,8 @@ export function strerror(code: string | number | undefined): string {
 export function errorText(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === 'string' && /^E[A-Z0-9]+$/.test(err.code)) return strerror(err.code);
-  return err instanceof Error ? err.message : String(e);
+  // One line: OpenSSL's messages end with a newline.
+  return (err instanceof Error ? err.message : String(e)).replace(/\s+$/, '').replace(/\n/g, ' ');
 }
 
 /** Prints "program: message[ (error)]" on stderr. */

@@ -22,8 +22,7 @@ export const SSL_BOOTSTRAP_OPTION: OptionSpec = { name: 'bootstrap-ca-cert', arg
 export const SSL_PEER_CA_OPTION: OptionSpec = { name: 'peer-ca-cert', arg: 'required' };
 
 /** Applies one of the options above to the stream layer's TLS settings;
- * false if 'name' is not one of them.  Protocol and cipher lists are
- * accepted and left to Node's defaults. */
+ * false if 'name' is not one of them. */
 export function sslOptionApply(name: string, value: string): boolean {
   const cfg = getSslConfig();
   switch (name) {
@@ -32,7 +31,8 @@ export function sslOptionApply(name: string, value: string): boolean {
     case 'ca-cert': cfg.caCert = value; cfg.bootstrapCaCert = false; break;
     case 'bootstrap-ca-cert': cfg.caCert = value; cfg.bootstrapCaCert = true; break;
     case 'peer-ca-cert': cfg.peerCaCert = value; break;
-    case 'ssl-protocols': case 'ssl-ciphers': return true;
+    case 'ssl-protocols': cfg.protocols = value; break;
+    case 'ssl-ciphers': cfg.ciphers = value; break;
     default: return false;
   }
   setSslConfig(cfg);

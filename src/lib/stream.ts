@@ -14,10 +14,11 @@ import type * as tls from 'node:tls';
 import { readFileSync, unlinkSync, existsSync, writeFileSync, writeSync } from 'node:fs';
 import { ovsRundir, absFileName } from './dirs.js';
 import { errorText, strerror } from './program.js';
-import { vlogModule } from './vlog.js';
+import { RateLimit, vlogModule } from './vlog.js';
 
 const socketLog = vlogModule('socket_util');
 const sslLog = vlogModule('stream_ssl');
+const sslRl = new RateLimit(1, 5);
 
 export type ActiveAddress =
   | { kind: 'unix'; path: string }
@@ -111,6 +112,11 @@ export interface SslConfig {
   bootstrapCaCert?: boolean;
   /** --peer-ca-cert: a CA certificate sent along with our own certificate. */
   peerCaCert?: string;
+  /** --ssl-protocols: comma-separated TLSv1, TLSv1.1, TLSv1.2 (TLSv1.3 too);
+   * the connection may use the range from the oldest to the newest named. */
+  protocols?: string;
+  /** --ssl-ciphers: an OpenSSL cipher list. */
+  ciphers?: string;
   /** Accept any peer when no CA cert is configured ("--bootstrap-ca-cert" aside). */
 }
 let sslConfig: SslConfig = {};
@@ -133,7 +139,25 @@ function tlsOptions(): tls.SecureContextOptions & { rejectUnauthorized: boolean;
     rejectUnauthorized: !!caCert && caCert !== 'none' && !bootstrap,
     requestCert: true,
     bootstrap,
+    ...tlsVersionRange(sslConfig.protocols),
+    ...(sslConfig.ciphers ? { ciphers: sslConfig.ciphers } : {}),
   };
+}
+
+const TLS_VERSIONS: readonly tls.SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+
+/** The TLS versions an --ssl-protocols list allows, as Node's min/max
+ * (unknown names are logged and skipped, as OVS does). */
+function tlsVersionRange(list: string | undefined): { minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion } {
+  if (!list) return {};
+  let lo = -1, hi = -1;
+  for (const name of list.split(/[\s,]+/).filter(Boolean)) {
+    const i = TLS_VERSIONS.indexOf(name as tls.SecureVersion);
+    if (i < 0) { sslLog.warnRl(sslRl, `${name}: SSL protocol not recognized`); continue; }
+    if (lo < 0 || i < lo) lo = i;
+    if (i > hi) hi = i;
+  }
+  return lo < 0 ? {} : { minVersion: TLS_VERSIONS[lo], maxVersion: TLS_VERSIONS[hi] };
 }
 
 /** Saves the root of the peer's certificate chain as the CA certificate

@@ -77,7 +77,8 @@ let addDefaultDb = true;
 let runCommand: string | null = null;
 const ssl: {
   privateKey: string | null; certificate: string | null; caCert: string | null; bootstrap: boolean; peerCaCert: string | null;
-} = { privateKey: null, certificate: null, caCert: null, bootstrap: false, peerCaCert: null };
+  protocols: string | null; ciphers: string | null;
+} = { privateKey: null, certificate: null, caCert: null, bootstrap: false, peerCaCert: null, protocols: null, ciphers: null };
 
 for (const o of options) {
   const v = o.value ?? '';
@@ -98,6 +99,8 @@ for (const o of options) {
     case 'ca-cert': ssl.caCert = v; ssl.bootstrap = false; break;
     case 'bootstrap-ca-cert': ssl.caCert = v; ssl.bootstrap = true; break;
     case 'peer-ca-cert': ssl.peerCaCert = v; break;
+    case 'ssl-protocols': ssl.protocols = v; break;
+    case 'ssl-ciphers': ssl.ciphers = v; break;
     default: break;
   }
 }
@@ -226,13 +229,16 @@ async function main(): Promise<void> {
     const key = queryDbString(allDbs, ssl.privateKey, errors);
     const cert = queryDbString(allDbs, ssl.certificate, errors);
     const ca = queryDbString(allDbs, ssl.caCert, errors);
-    const text = JSON.stringify([key, cert, ca]);
+    const protocols = queryDbString(allDbs, ssl.protocols, errors);
+    const ciphers = queryDbString(allDbs, ssl.ciphers, errors);
+    const text = JSON.stringify([key, cert, ca, protocols, ciphers]);
     if (text !== sslConfigText) {
       const first = sslConfigText === '';
       sslConfigText = text;
       setSslConfig({
         privateKey: key ?? undefined, certificate: cert ?? undefined, caCert: ca ?? undefined,
         bootstrapCaCert: ssl.bootstrap, peerCaCert: ssl.peerCaCert ?? undefined,
+        protocols: protocols ?? undefined, ciphers: ciphers ?? undefined,
       });
       // Listeners and connections made with the old certificates start over.
       if (!first) jsonrpc.dropSslRemotes();
@@ -246,10 +252,11 @@ async function main(): Promise<void> {
   /** True if some remote or SSL setting reads a database (cached until the
    * settings change). */
   function refersToDatabases(): boolean {
-    const key = `${remotes.size}\0${ssl.privateKey}\0${ssl.certificate}\0${ssl.caCert}`;
+    const key = `${remotes.size}\0${ssl.privateKey}\0${ssl.certificate}\0${ssl.caCert}\0${ssl.protocols}\0${ssl.ciphers}`;
     if (key !== dbRefsKey) {
       dbRefsKey = key;
-      dbRefs = [...remotes, ssl.privateKey, ssl.certificate, ssl.caCert].some((r) => r?.startsWith('db:'));
+      dbRefs = [...remotes, ssl.privateKey, ssl.certificate, ssl.caCert, ssl.protocols, ssl.ciphers]
+        .some((r) => r?.startsWith('db:'));
     }
     return dbRefs;
   }
