@@ -1,5 +1,6 @@
 /* hash: Open vSwitch's general-purpose hash functions (lib/hash.h, the
- * portable Murmur3-based variant that Debian's x86-64 builds use).
+ * portable Murmur3-based variant that Debian's x86-64 builds use), and the
+ * iteration order of an OVS hmap built with them (hmapOrder).
  *
  * These matter for compatibility, not speed: OVS iterates its hash maps in
  * bucket order, so anything OVS prints "unsorted" (JSON objects written to
@@ -73,4 +74,48 @@ export function hashString(s: string, basis: number): number {
     hash = hashAdd(hash, tail >>> 0);
   }
   return hashFinish(hash, n);
+}
+
+/** OVS's hash_int(x, basis) (hash_2words of x and 0). */
+export function hashInt(x: number, basis: number): number {
+  return hashFinish(hashAdd(hashAdd(x >>> 0, 0), basis >>> 0), 8);
+}
+
+/** OVS's hash_words(): 32-bit words in native order. */
+export function hashWords(words: ArrayLike<number>, basis: number): number {
+  let h = basis >>> 0;
+  for (let i = 0; i < words.length; i++) h = hashAdd(h, words[i]! >>> 0);
+  return hashFinish(h, words.length * 4);
+}
+
+function calcMask(capacity: number): number {
+  let mask = Math.floor(capacity / 2);
+  mask |= mask >>> 1; mask |= mask >>> 2; mask |= mask >>> 4; mask |= mask >>> 8; mask |= mask >>> 16;
+  mask |= (mask & 1) << 1;
+  return mask >>> 0;
+}
+
+/**
+ * The iteration order of an OVS hmap after inserting 'keys' in the given
+ * order with hashes 'hash(key)' (hmap_insert, with its expansions).
+ */
+export function hmapOrder<K>(keys: readonly K[], hash: (k: K) => number): K[] {
+  let mask = 0;
+  let buckets: [K, number][][] = [[]];
+  let n = 0;
+  for (const k of keys) {
+    const h = hash(k);
+    buckets[h & mask]!.unshift([k, h]);
+    n++;
+    if ((n >>> 1) > mask) {
+      const nm = calcMask(n);
+      if (nm > mask) {
+        const nb: [K, number][][] = Array.from({ length: nm + 1 }, () => []);
+        for (const b of buckets) for (const e of b) nb[e[1] & nm]!.unshift(e);
+        buckets = nb;
+        mask = nm;
+      }
+    }
+  }
+  return buckets.flat().map((e) => e[0]);
 }

@@ -12,7 +12,7 @@
  */
 import { jhashBytes } from '../lib/jhash.js';
 import { hashAdd, hashFinish } from '../lib/hash.js';
-import { hashInt } from './ovs-hash.js';
+import { hashInt } from '../lib/hash.js';
 import {
   FL, get16, get32, ETH_TYPE_IP, ETH_TYPE_IPV6, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, FLOW_NW_FRAG_MASK, PT_ETH,
 } from '../openflow/flow.js';

@@ -39,7 +39,7 @@
  * emits recirc(id), and resumes from XlateIn.frozen on the next upcall.
  */
 import { hashAdd, hashFinish, hashBytes } from '../lib/hash.js';
-import { hashInt } from './ovs-hash.js';
+import { hashInt } from '../lib/hash.js';
 import { flowHashFields, flowHashSymmetricL4, flowMaskHashFields, multipathAlgorithm, bundleSelect, NX_HASH_FIELDS } from './multipath.js';
 import {
   FL, FLOW_SIZE, get16, get32, get64, put16, put32, put64, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_MPLS,

@@ -40,7 +40,7 @@ import {
 import { ofprotoTrace, parseExactFlow } from './ofproto-dpif-trace.js';
 import { Udpif, datapathMask } from './ofproto-dpif-upcall.js';
 import { parseActions } from '../openflow/ofp-actions-all.js';
-import { hmapOrder, hashInt } from './ovs-hash.js';
+import { hmapOrder, hashInt } from '../lib/hash.js';
 import { netdevVportIsTunnel, netdevVportGetDpifPort } from '../datapath/netdev-vport.js';
 import { tnlPortAdd, tnlPortDel, tnlPortOf, tnlPortReceive, tnlPortTypeOf } from './tunnel.js';
 import { netdevTnlPopHeader } from '../datapath/netdev-native-tnl.js';

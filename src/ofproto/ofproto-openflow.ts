@@ -93,7 +93,7 @@ import {
 import type { RuleActions } from './ofproto-actions.js';
 import type { OfprotoDpif } from './ofproto-dpif.js';
 import { VERSION_MAX } from './classifier.js';
-import { hmapOrder, hashInt } from './ovs-hash.js';
+import { hmapOrder, hashInt } from '../lib/hash.js';
 
 const log = vlogModule('ofproto');
 const connmgrLog = vlogModule('connmgr');

@@ -23,7 +23,7 @@ import {
   type XBridge, type XBundle, type XPort, type XlateIn, type XlateOut, type VlanMode, xlateActions,
 } from './ofproto-dpif-xlate.js';
 import { ofprotoTrace, parseExactFlow, type TraceOptions } from './ofproto-dpif-trace.js';
-import { hmapOrder, hashInt } from './ovs-hash.js';
+import { hmapOrder, hashInt } from '../lib/hash.js';
 
 interface TestRuleState { stats: PktStats }
 

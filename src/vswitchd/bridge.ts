@@ -42,7 +42,7 @@ import {
 import { netdevVportIsTunnel } from '../datapath/netdev-vport.js';
 import { netdevLinuxSetUserspaceTso } from '../datapath/netdev-linux.js';
 import { ovsRundir } from '../lib/dirs.js';
-import { hmapOrder, hashString } from '../ofproto/ovs-hash.js';
+import { hmapOrder, hashString } from '../lib/hash.js';
 import { OVS_VERSION, strerror } from '../lib/program.js';
 import { vlogModule } from '../lib/vlog.js';
 import { unixctlCommandRegister, UnixctlError } from '../lib/unixctl.js';
@@ -374,7 +374,7 @@ export class Bridges {
       if (pname && !ports.has(pname)) ports.set(pname, p);
     }
     const wanted = new Map<string, IdlRow>();
-    for (const pname of hmapOrder([...ports.keys()], (n) => hashString(n))) {
+    for (const pname of hmapOrder([...ports.keys()], (n) => hashString(n, 0))) {
       for (const i of ports.get(pname)!.refs('interfaces')) {
         const iname = i.str('name');
         if (iname && !wanted.has(iname)) wanted.set(iname, i);
