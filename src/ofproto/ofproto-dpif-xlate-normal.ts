@@ -9,7 +9,7 @@
  */
 import { FL, get16, put16, ETH_TYPE_ARP, ETH_TYPE_VLAN, VLAN_CFI, VLAN_VID_MASK, VLAN_PCP_MASK, PT_ETH, get32 } from '../openflow/flow.js';
 import { ethToNumber, formatMac, macIsMulticast } from './mac-learning.js';
-import { wcMask } from './mf-flow.js';
+import { wcMask } from '../openflow/mf-flow.js';
 import { TraceType } from './ofproto-dpif-trace.js';
 import type { XlateCtx, XBundle, XPort } from './ofproto-dpif-xlate.js';
 

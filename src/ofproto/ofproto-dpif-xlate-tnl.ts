@@ -19,7 +19,7 @@
  * neighbour cache.
  */
 import { FL, get16, get32, get64, put16, put32 } from '../openflow/flow.js';
-import { wcMask } from './mf-flow.js';
+import { wcMask } from '../openflow/mf-flow.js';
 import { vlogModule, RateLimit } from '../lib/vlog.js';
 import { TraceType } from './ofproto-dpif-trace.js';
 import type { XlateCtx, XPort, XBridge } from './ofproto-dpif-xlate.js';

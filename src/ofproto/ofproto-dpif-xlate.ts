@@ -66,7 +66,7 @@ import { commitOdpActions, flowPushMpls, flowPopMpls } from './odp-commit.js';
 import {
   prereqsOkWc, setMaskL3Prereqs, fieldSetMasked, fieldMaskMasked, fieldGet, subfieldRead, subfieldWrite,
   subfieldMask, subfieldValueBytes, subfieldMaskBytes, bigToBytes, wcMask,
-} from './mf-flow.js';
+} from '../openflow/mf-flow.js';
 import type { Ofproto } from './ofproto.js';
 import { TBL_INTERNAL, simpleFlowMod } from './ofproto.js';
 import { type Rule, type OfGroup, TableMiss, RuleState } from './ofproto-provider.js';

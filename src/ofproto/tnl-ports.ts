@@ -12,7 +12,7 @@
  */
 import { unixctlCommandRegister } from '../lib/unixctl.js';
 import { FL, get16, get32 } from '../openflow/flow.js';
-import { wcMask } from './mf-flow.js';
+import { wcMask } from '../openflow/mf-flow.js';
 import { netdevFromName, netdevGetEtherAddr, netdevGetAddrList } from '../datapath/netdev.js';
 import { ipv4FromMapped } from '../datapath/netdev-vport.js';
 

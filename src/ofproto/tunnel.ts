@@ -15,7 +15,7 @@
  * Listening ports (tnl-ports.ts) are kept in step.
  */
 import { FL, get16, get32, put16, put32, put64, get64 } from '../openflow/flow.js';
-import { wcMask } from './mf-flow.js';
+import { wcMask } from '../openflow/mf-flow.js';
 import {
   type NetdevTunnel, type TunnelConfig, netdevVportGetDpifPort, ipv4FromMapped,
 } from '../datapath/netdev-vport.js';

@@ -13,9 +13,9 @@ import {
   FL, get16, get32, flowDlType, ETH_TYPE_IP, ETH_TYPE_IPV6, ETH_TYPE_ARP, ETH_TYPE_RARP, ETH_TYPE_MPLS,
   ETH_TYPE_MPLS_MCAST, ETH_TYPE_NSH, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_ICMP, IPPROTO_ICMPV6,
   FLOW_NW_FRAG_LATER, PT_ETH, VLAN_CFI,
-} from '../openflow/flow.js';
-import { type MfField, MF, P, mfGetValue } from '../openflow/meta-flow.js';
-import type { MfSubfield } from '../openflow/nx-match.js';
+} from './flow.js';
+import { type MfField, MF, P, mfGetValue } from './meta-flow.js';
+import type { MfSubfield } from './nx-match.js';
 
 /** Sets every bit of a flow member range in 'wc'. */
 export function wcMask(wc: Uint8Array, off: number, n: number): void {
