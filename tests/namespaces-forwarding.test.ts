@@ -23,10 +23,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { HostPair, IP, nsx, run } from './helpers/netns-switch.js';
 import { Sandbox, BIN, ROOT } from './helpers/sandbox.js';
 
 const has = (cmd: string, arg = '-V') => spawnSync(cmd, [arg], { stdio: 'ignore' }).status === 0;
-const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => spawnSync(p, ['-V'], { stdio: 'ignore' }).status === 0);
 const skip = process.getuid?.() !== 0 ? 'needs root'
   : !IP || spawnSync(IP, ['netns', 'list'], { stdio: 'ignore' }).status !== 0 ? 'needs ip(8) with netns support'
     : !has('iperf3', '--version') ? 'needs iperf3'
@@ -35,45 +35,12 @@ const skip = process.getuid?.() !== 0 ? 'needs root'
           : !has('/usr/bin/python3') ? 'needs python3' : false;
 
 const tag = `ovt${process.pid % 100000}`;
-const NS_A = `${tag}fa`, NS_B = `${tag}fb`, NS_SW = `${tag}fs`;
-const A0 = `${tag}a0`, B0 = `${tag}b0`;
 const IP_A = '10.79.0.1', IP_B = '10.79.0.2', IP_BR = '10.79.0.3';
+const hosts = new HostPair(tag, IP_A, IP_B, ['fa', 'fb', 'fs']);
+const { nsA: NS_A, nsB: NS_B, nsSw: NS_SW, a0: A0, b0: B0 } = hosts;
 
-function sh(...args: string[]): string {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const nsx = (ns: string, ...args: string[]) => sh(IP!, 'netns', 'exec', ns, ...args);
 
-/** Runs a command without blocking the event loop. */
-function run(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, out }); });
-  });
-}
 
-function buildNamespaces(): void {
-  for (const ns of [NS_A, NS_B, NS_SW]) {
-    sh(IP!, 'netns', 'add', ns);
-    nsx(ns, 'ip', 'link', 'set', 'lo', 'up');
-  }
-  for (const [ns, outer, addr] of [[NS_A, A0, IP_A], [NS_B, B0, IP_B]] as const) {
-    sh(IP!, 'link', 'add', `${outer}i`, 'netns', ns, 'type', 'veth', 'peer', 'name', outer, 'netns', NS_SW);
-    nsx(NS_SW, 'ip', 'link', 'set', outer, 'up');
-    nsx(ns, 'ip', 'addr', 'add', `${addr}/24`, 'dev', `${outer}i`);
-    nsx(ns, 'ip', 'link', 'set', `${outer}i`, 'up');
-  }
-}
-
-function removeNamespaces(): void {
-  for (const ns of [NS_A, NS_B, NS_SW]) spawnSync(IP!, ['netns', 'del', ns], { stdio: 'ignore' });
-}
 
 /** tx packets and bytes the switch sent on its port 'dev'. */
 function txCounters(dev: string): { packets: number; bytes: number } {
@@ -148,7 +115,7 @@ test('our ovs-vswitchd forwards ping and iperf3 between namespaces, offloads on 
     return r.stdout;
   };
   try {
-    buildNamespaces();
+    hosts.build();
     const db = join(sb.dir, 'conf.db');
     assert.equal(sb.run('ovsdb-tool', ['create', db, join(ROOT, 'schemas', 'vswitch.ovsschema')]).status, 0);
     sb.startDaemon('ovsdb-server', [db, `--remote=punix:${join(sb.dir, 'db.sock')}`]);
@@ -214,6 +181,6 @@ test('our ovs-vswitchd forwards ping and iperf3 between namespaces, offloads on 
     assert.doesNotMatch(log, /\|(ERR|EMER)\|/);
   } finally {
     await sb.cleanup();
-    removeNamespaces();
+    hosts.remove();
   }
 });

@@ -21,9 +21,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
+import { HostPair, IP, nsx, run } from './helpers/netns-switch.js';
 import { Sandbox, ROOT, alive } from './helpers/sandbox.js';
 
-const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p));
 const OSKEN = ['/usr/bin/osken-manager', '/usr/local/bin/osken-manager'].find((p) => existsSync(p));
 const has = (cmd: string, arg: string) => spawnSync(cmd, [arg], { stdio: 'ignore' }).status === 0;
 const APP = join(ROOT, 'tests', 'data', 'osken-l2switch.py');
@@ -34,49 +34,13 @@ const skip = process.getuid?.() !== 0 ? 'needs root'
         : !has('ethtool', '--version') ? 'needs ethtool' : false;
 
 const tag = `oskt${process.pid % 100000}`;
-const NS_A = `${tag}a`, NS_B = `${tag}b`, NS_SW = `${tag}s`;
-const A0 = `${tag}a0`, B0 = `${tag}b0`;
 const IP_A = '10.81.0.1', IP_B = '10.81.0.2';
+const hosts = new HostPair(tag, IP_A, IP_B, ['a', 'b', 's']);
+const { nsA: NS_A, nsB: NS_B, nsSw: NS_SW, a0: A0, b0: B0 } = hosts;
 const PORT = 6653;
 
-function sh(...args: string[]): string {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const nsx = (ns: string, ...args: string[]) => sh(IP!, 'netns', 'exec', ns, ...args);
 
-/** Runs a command without blocking the event loop. */
-function run(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, out }); });
-  });
-}
 
-function buildNamespaces(): void {
-  for (const ns of [NS_A, NS_B, NS_SW]) {
-    sh(IP!, 'netns', 'add', ns);
-    nsx(ns, 'ip', 'link', 'set', 'lo', 'up');
-  }
-  for (const [ns, outer, addr] of [[NS_A, A0, IP_A], [NS_B, B0, IP_B]] as const) {
-    sh(IP!, 'link', 'add', `${outer}i`, 'netns', ns, 'type', 'veth', 'peer', 'name', outer, 'netns', NS_SW);
-    nsx(NS_SW, 'ip', 'link', 'set', outer, 'up');
-    nsx(ns, 'ip', 'addr', 'add', `${addr}/24`, 'dev', `${outer}i`);
-    nsx(ns, 'ip', 'link', 'set', `${outer}i`, 'up');
-    // The userspace datapath does not complete checksums left to offload on
-    // every path; as OVS's users do, turn the senders' TX offload off.
-    nsx(ns, 'ethtool', '-K', `${outer}i`, 'tx', 'off');
-  }
-}
-
-function removeNamespaces(): void {
-  for (const ns of [NS_A, NS_B, NS_SW]) spawnSync(IP!, ['netns', 'del', ns], { stdio: 'ignore' });
-}
 
 /** Pings B from A until a reply comes (the first packets may go to the
  * controller or be flooded); returns ping's last output. */
@@ -131,8 +95,8 @@ test('namespaces ping through our bridge standalone (NORMAL) and under the os-ke
   const t0 = Date.now();
   const phase = (what: string) => t.diagnostic(`${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   try {
-    removeNamespaces();
-    buildNamespaces();
+    hosts.remove();
+    hosts.build(true);
     // os-ken takes seconds to start: it listens while the standalone part runs.
     controller = startController(sb);
     const db = join(sb.dir, 'conf.db');
@@ -189,6 +153,6 @@ test('namespaces ping through our bridge standalone (NORMAL) and under the os-ke
   } finally {
     await stopController(controller);
     await sb.cleanup();
-    removeNamespaces();
+    hosts.remove();
   }
 });

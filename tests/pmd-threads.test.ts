@@ -19,57 +19,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { HostPair, IP, netnsSkipReason, nsx, run } from './helpers/netns-switch.js';
 import { Sandbox, BIN, ROOT } from './helpers/sandbox.js';
 
-const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => spawnSync(p, ['-V'], { stdio: 'ignore' }).status === 0);
 const PY = '/usr/bin/python3';
-const skip = process.getuid?.() !== 0 ? 'needs root'
-  : !IP || spawnSync(IP, ['netns', 'list'], { stdio: 'ignore' }).status !== 0 ? 'needs ip(8) with netns support'
-    : spawnSync('ping', ['-V'], { stdio: 'ignore' }).status !== 0 ? 'needs ping'
-      : !existsSync(PY) ? 'needs python3' : false;
+const skip = netnsSkipReason() || (!existsSync(PY) ? 'needs python3' : false);
 
 const tag = `pmdt${process.pid % 100000}`;
-const NS_A = `${tag}a`, NS_B = `${tag}b`, NS_SW = `${tag}s`;
-const A0 = `${tag}a0`, B0 = `${tag}b0`;
 const IP_A = '10.81.0.1', IP_B = '10.81.0.2';
+const hosts = new HostPair(tag, IP_A, IP_B, ['a', 'b', 's']);
+const { nsA: NS_A, nsB: NS_B, nsSw: NS_SW, a0: A0, b0: B0 } = hosts;
 
-function sh(...args: string[]): string {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const nsx = (ns: string, ...args: string[]) => sh(IP!, 'netns', 'exec', ns, ...args);
 
-function run(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, out }); });
-  });
-}
 
-function buildNamespaces(): void {
-  for (const ns of [NS_A, NS_B, NS_SW]) {
-    sh(IP!, 'netns', 'add', ns);
-    nsx(ns, 'ip', 'link', 'set', 'lo', 'up');
-  }
-  for (const [ns, outer, addr] of [[NS_A, A0, IP_A], [NS_B, B0, IP_B]] as const) {
-    sh(IP!, 'link', 'add', `${outer}i`, 'netns', ns, 'type', 'veth', 'peer', 'name', outer, 'netns', NS_SW);
-    nsx(NS_SW, 'ip', 'link', 'set', outer, 'up');
-    nsx(ns, 'ip', 'addr', 'add', `${addr}/24`, 'dev', `${outer}i`);
-    nsx(ns, 'ip', 'link', 'set', `${outer}i`, 'up');
-  }
-}
-
-function removeNamespaces(): void {
-  for (const ns of [NS_A, NS_B, NS_SW]) spawnSync(IP!, ['netns', 'del', ns], { stdio: 'ignore' });
-}
 
 /** Packets the switch sent on its port 'dev'. */
 function txPackets(dev: string): number {
@@ -114,7 +79,7 @@ test('PMD threads forward between namespaces while the main thread is blocked', 
   };
   const block = join(sb.dir, 'block-main');
   try {
-    buildNamespaces();
+    hosts.build();
     const db = join(sb.dir, 'conf.db');
     assert.equal(sb.run('ovsdb-tool', ['create', db, join(ROOT, 'schemas', 'vswitch.ovsschema')]).status, 0);
     sb.startDaemon('ovsdb-server', [db, `--remote=punix:${join(sb.dir, 'db.sock')}`]);
@@ -194,6 +159,6 @@ test('PMD threads forward between namespaces while the main thread is blocked', 
   } finally {
     rmSync(block, { force: true });
     await sb.cleanup();
-    removeNamespaces();
+    hosts.remove();
   }
 });

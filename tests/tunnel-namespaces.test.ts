@@ -11,36 +11,18 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { IP, netnsSkipReason, nsx, run, sh } from './helpers/netns-switch.js';
 import { Sandbox, BIN, ROOT } from './helpers/sandbox.js';
 
-const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => spawnSync(p, ['-V'], { stdio: 'ignore' }).status === 0);
-const skip = process.getuid?.() !== 0 ? 'needs root'
-  : !IP || spawnSync(IP, ['netns', 'list'], { stdio: 'ignore' }).status !== 0 ? 'needs ip(8) with netns support'
-    : spawnSync('ping', ['-V'], { stdio: 'ignore' }).status !== 0 ? 'needs ping' : false;
+const skip = netnsSkipReason();
 
 const tag = `ovx${process.pid % 100000}`;
 const NS = [`${tag}a`, `${tag}b`], VETH = [`${tag}va`, `${tag}vb`];
 const UNDERLAY = (i: number) => `172.31.77.${i + 1}`, OVERLAY = (i: number) => `10.77.0.${i + 1}`;
 
-function sh(...args: string[]): string {
-  const r = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-const nsx = (ns: string, ...args: string[]) => sh(IP!, 'netns', 'exec', ns, ...args);
 
-function run(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { out += d; });
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.on('close', (code) => { clearTimeout(t); resolve({ code: code ?? -1, out }); });
-  });
-}
 
 test('two of our switches ping each other through a vxlan tunnel over veth', { skip, timeout: 90000 }, async () => {
   const sbs: Sandbox[] = [];
