@@ -16,7 +16,8 @@
  */
 import { spawn } from 'node:child_process';
 import { writeSync, closeSync, unlinkSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { createPidfile, removePidfile } from './pidfile.js';
 import type { OptionSpec, ParsedOption } from './command-line.js';
 import { ovsRundir, ovsLogdir, absFileName } from './dirs.js';
@@ -31,6 +32,9 @@ const log = vlogModule('daemon');
 const DETACH_ENV = 'OVS_TS_DETACHED_FD';
 /** Environment variable that marks a daemon started by a --monitor process. */
 const MONITOR_ENV = 'OVS_TS_MONITORED';
+/** Environment variable naming the file in which a monitored daemon keeps
+ * the state a restart must find again (see monitorStateFile()). */
+const MONITOR_STATE_ENV = 'OVS_TS_MONITOR_STATE';
 /** Signals after which the monitor starts the daemon again (OVS's list). */
 const CRASH_SIGNALS = new Set(['SIGABRT', 'SIGALRM', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGPIPE', 'SIGSEGV', 'SIGXCPU', 'SIGXFSZ']);
 
@@ -63,6 +67,11 @@ export interface DaemonConfig {
   /** --monitor: restart the daemon when it crashes. */
   monitor?: boolean;
 }
+
+/** Under --monitor, a file that outlives a crashed daemon and is handed to
+ * the one started in its place (OVS's ovsdb-server keeps its added databases
+ * and remotes in such a file); null without a monitor. */
+export function monitorStateFile(): string | null { return process.env[MONITOR_STATE_ENV] ?? null; }
 
 /** True in the child a --detach parent started (before Daemon.start() runs).
  * Like a forked child in OVS, it has no pending alarm (-t/--timeout). */
@@ -293,11 +302,13 @@ function monitorDaemon(statusFd: number): Promise<never> {
   return new Promise(() => {
     let lastRestart = -Infinity;
     let relay = statusFd;
+    const stateFile = join(tmpdir(), `ovs-ts-${getProgramName()}-${process.pid}.state`);
+    process.on('exit', () => { try { unlinkSync(stateFile); } catch { /* none */ } });
     const startChild = (): void => {
       const detached = statusFd >= 0;
       const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
         stdio: detached ? ['ignore', 'inherit', relay >= 0 ? 'inherit' : 'ignore', 'pipe'] : 'inherit',
-        env: { ...process.env, [MONITOR_ENV]: '1', ...(detached ? { [DETACH_ENV]: '3' } : {}) },
+        env: { ...process.env, [MONITOR_ENV]: '1', [MONITOR_STATE_ENV]: stateFile, ...(detached ? { [DETACH_ENV]: '3' } : {}) },
       });
       if (detached) {
         (child.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => {

@@ -8,10 +8,10 @@
  * file wires the pieces together: the engine and storage are behind
  * server-db.ts, the protocol behind jsonrpc-server.ts.
  */
-import { statSync } from 'node:fs';
-import { setProgramName, ovsFatal } from '../lib/program.js';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { setProgramName, ovsFatal, errorText } from '../lib/program.js';
 import { parseDaemonCommandLine } from '../lib/daemon-main.js';
-import { Daemon, daemonUsage, replayUsage, REPLAY_OPTIONS } from '../lib/daemon.js';
+import { Daemon, daemonUsage, monitorStateFile, replayUsage, REPLAY_OPTIONS } from '../lib/daemon.js';
 import { SSL_BOOTSTRAP_OPTION, SSL_OPTIONS, SSL_PEER_CA_OPTION, streamUsage } from '../lib/stream-ssl-options.js';
 import { ovsDbdir } from '../lib/dirs.js';
 import { setSslConfig } from '../lib/stream.js';
@@ -106,6 +106,20 @@ for (const o of options) {
 }
 for (const a of args) if (!dbFilenames.includes(a)) dbFilenames.push(a);
 if (args.length === 0 && addDefaultDb) dbFilenames.push(`${ovsDbdir()}/conf.db`);
+
+// Under --monitor, the databases and remotes added or removed at run time
+// survive a crash: a restarted server takes them from the monitor's state
+// file instead of the command line (OVS's save_config/load_config).
+const stateFile = monitorStateFile();
+if (stateFile) {
+  try {
+    const st = JSON.parse(readFileSync(stateFile, 'utf8')) as { remotes: string[]; dbs: string[] };
+    remotes.clear();
+    for (const r of st.remotes) remotes.add(r);
+    dbFilenames.length = 0;
+    dbFilenames.push(...st.dbs);
+  } catch { /* first start: nothing saved yet */ }
+}
 
 let isBackup = syncFrom !== null && !active;
 
@@ -358,14 +372,28 @@ async function main(): Promise<void> {
     }
     remotes.add(remote);
     dbRefsKey = '';
+    saveState();
     scheduleReconfigure();
   });
 
   unixctlCommandRegister('ovsdb-server/remove-remote', 'REMOTE', 1, 1, (a) => {
     if (!remotes.delete(a[0]!)) throw new UnixctlError('no such remote');
     dbRefsKey = '';
+    saveState();
     scheduleReconfigure();
   });
+
+  /** Writes the remotes and database files for a monitor's next start. */
+  function saveState(): void {
+    if (!stateFile) return;
+    const dbs = [...allDbs.values()].filter((d) => d !== serverDb).map((d) => (d as ServerDb).filename);
+    try {
+      writeFileSync(stateFile, JSON.stringify({ remotes: [...remotes], dbs }));
+    } catch (e) {
+      log.warn(`${stateFile}: could not save configuration (${errorText(e)})`);
+    }
+  }
+  saveState();
 
   unixctlCommandRegister('ovsdb-server/list-remotes', '', 0, 0, () =>
     [...remotes].sort(strcmp).map((r) => r + '\n').join(''));
@@ -373,6 +401,7 @@ async function main(): Promise<void> {
   unixctlCommandRegister('ovsdb-server/add-db', 'DB', 1, 1, (a) => {
     const err = openDb(a[0]!);
     if (err) throw new UnixctlError(err);
+    saveState();
     scheduleReconfigure();
     if (isBackup) restartReplication();
   });
@@ -382,6 +411,7 @@ async function main(): Promise<void> {
     if (!allDbs.has(name)) throw new UnixctlError('Failed to find the database.');
     if (name.startsWith('_')) throw new UnixctlError('Cannot remove reserved database.');
     removeDb(name, `removing ${name} database by user request`);
+    saveState();
     scheduleReconfigure();
   });
 
