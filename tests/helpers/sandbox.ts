@@ -30,6 +30,18 @@ export function realPath(name: string): string {
   return ['/usr/bin', '/usr/sbin'].map((d) => join(d, name)).find((p) => existsSync(p)) ?? name;
 }
 
+/** Sandboxes not cleaned up yet: if the test process ends without reaching
+ * a test's finally block (the runner's timeout, a signal), their daemons are
+ * killed on the way out so none outlives the test run. */
+const live = new Set<Sandbox>();
+function killLeftovers(): void {
+  for (const sb of live) sb.killNow();
+}
+process.on('exit', killLeftovers);
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => { killLeftovers(); process.exit(sig === 'SIGTERM' ? 143 : 130); });
+}
+
 export class Sandbox {
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
@@ -38,6 +50,17 @@ export class Sandbox {
   constructor(prefix = 'ovs-ts-test-') {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
     this.env = { ...process.env, OVS_RUNDIR: this.dir, OVS_LOGDIR: this.dir, OVS_DBDIR: this.dir, OVS_SYSCONFDIR: this.dir };
+    live.add(this);
+  }
+
+  /** SIGKILLs every daemon started here, synchronously (process exit). */
+  killNow(): void {
+    for (const pf of this.pidfiles) {
+      try {
+        const pid = parseInt(readFileSync(pf, 'utf8'), 10);
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch { /* not running */ }
+    }
   }
 
   /** Runs 'program' (ours from bin/, or an absolute path) synchronously. */
@@ -88,6 +111,7 @@ export class Sandbox {
     }
     for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
     for (const pid of pids) if (alive(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    live.delete(this);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
