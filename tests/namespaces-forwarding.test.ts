@@ -23,7 +23,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { HostPair, IP, nsx, run } from './helpers/netns-switch.js';
+import { HostPair, IP, nsx, run, tcpTransfer, TCP_BYTES } from './helpers/netns-switch.js';
 import { Sandbox, BIN, ROOT } from './helpers/sandbox.js';
 
 const has = (cmd: string, arg = '-V') => spawnSync(cmd, [arg], { stdio: 'ignore' }).status === 0;
@@ -82,30 +82,8 @@ async function iperf(): Promise<{ bytes: number; gbps: number }> {
   }
 }
 
-// A TCP sink and source in Python: exact byte counts.
-const PY = '/usr/bin/python3';
-const SINK = 'import socket,sys\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n'
-  + 's.bind((sys.argv[1],5300));s.listen(1);print("listening",flush=True);c,_=s.accept();n=0\n'
-  + 'while True:\n d=c.recv(1<<16)\n if not d: break\n n+=len(d)\nprint(n,flush=True)';
-const SOURCE = 'import socket,sys\nc=socket.create_connection((sys.argv[1],5300),timeout=10)\n'
-  + 'b=bytes(range(256))*256\nfor i in range(32): c.sendall(b)\nc.close()';
-const TCP_BYTES = 32 * 65536;
-
 /** Sends TCP_BYTES from A to 'ip' in namespace 'ns'; the bytes that arrived. */
-async function tcpTo(ns: string, ip: string): Promise<number> {
-  const sink = spawn(IP!, ['netns', 'exec', ns, PY, '-c', SINK, ip], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  sink.stdout.on('data', (d) => { out += d; });
-  try {
-    for (let i = 0; i < 200 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 20));
-    const src = await run([IP!, 'netns', 'exec', NS_A, PY, '-c', SOURCE, ip], 15000);
-    assert.equal(src.code, 0, src.out);
-    for (let i = 0; i < 250 && !/\d+\n$/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
-    return Number(out.split('\n')[1]);
-  } finally {
-    sink.kill('SIGKILL');
-  }
-}
+const tcpTo = (ns: string, ip: string): Promise<number> => tcpTransfer(NS_A, ns, ip, 5300);
 
 test('our ovs-vswitchd forwards ping and iperf3 between namespaces, offloads on and off', { skip, timeout: 90000 }, async (t) => {
   const sb = new Sandbox('ovs-ts-nsfwd-');

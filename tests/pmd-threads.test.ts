@@ -19,10 +19,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { HostPair, IP, netnsSkipReason, nsx, run } from './helpers/netns-switch.js';
+import { HostPair, IP, netnsSkipReason, nsx, run, tcpTransfer, TCP_BYTES } from './helpers/netns-switch.js';
 import { Sandbox, BIN, ROOT } from './helpers/sandbox.js';
 
 const PY = '/usr/bin/python3';
@@ -42,28 +41,8 @@ function txPackets(dev: string): number {
   return j[0]!.stats64.tx.packets;
 }
 
-const SINK = 'import socket,sys\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n'
-  + 's.bind((sys.argv[1],5301));s.listen(1);print("listening",flush=True);c,_=s.accept();n=0\n'
-  + 'while True:\n d=c.recv(1<<16)\n if not d: break\n n+=len(d)\nprint(n,flush=True)';
-const SOURCE = 'import socket,sys\nc=socket.create_connection((sys.argv[1],5301),timeout=10)\n'
-  + 'b=bytes(range(256))*256\nfor i in range(32): c.sendall(b)\nc.close()';
-const TCP_BYTES = 32 * 65536;
-
 /** Sends TCP_BYTES from A to B; the bytes that arrived. */
-async function tcpAtoB(): Promise<number> {
-  const sink = spawn(IP!, ['netns', 'exec', NS_B, PY, '-c', SINK, IP_B], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  sink.stdout.on('data', (d) => { out += d; });
-  try {
-    for (let i = 0; i < 250 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 20));
-    const src = await run([IP!, 'netns', 'exec', NS_A, PY, '-c', SOURCE, IP_B], 20000);
-    assert.equal(src.code, 0, src.out);
-    for (let i = 0; i < 250 && !/\d+\n$/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
-    return Number(out.split('\n')[1]);
-  } finally {
-    sink.kill('SIGKILL');
-  }
-}
+const tcpAtoB = (): Promise<number> => tcpTransfer(NS_A, NS_B, IP_B, 5301);
 
 test('PMD threads forward between namespaces while the main thread is blocked', { skip, timeout: 90000 }, async (t) => {
   const sb = new Sandbox('ovs-ts-pmdt-');

@@ -77,3 +77,30 @@ export class HostPair {
     for (const ns of [this.nsA, this.nsB, this.nsSw]) spawnSync(IP!, ['netns', 'del', ns], { stdio: 'ignore' });
   }
 }
+
+/** Bytes tcpTransfer() sends. */
+export const TCP_BYTES = 32 * 65536;
+const PY = '/usr/bin/python3';
+const SINK = 'import socket,sys\ns=socket.socket();s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n'
+  + 's.bind((sys.argv[1],int(sys.argv[2])));s.listen(1);print("listening",flush=True);c,_=s.accept();n=0\n'
+  + 'while True:\n d=c.recv(1<<16)\n if not d: break\n n+=len(d)\nprint(n,flush=True)';
+const SOURCE = 'import socket,sys\nc=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=10)\n'
+  + 'b=bytes(range(256))*256\nfor i in range(32): c.sendall(b)\nc.close()';
+
+/** Sends TCP_BYTES over TCP from namespace 'fromNs' to 'ip':'port' in
+ * 'toNs' (a Python sink and source: exact byte counts); returns the bytes
+ * that arrived (NaN if the sink never reported). */
+export async function tcpTransfer(fromNs: string, toNs: string, ip: string, port: number, timeoutMs = 20000): Promise<number> {
+  const sink = spawn(IP!, ['netns', 'exec', toNs, PY, '-c', SINK, ip, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  sink.stdout.on('data', (d) => { out += d; });
+  try {
+    for (let i = 0; i < 250 && !out.includes('listening'); i++) await new Promise((r) => setTimeout(r, 20));
+    const src = await run([IP!, 'netns', 'exec', fromNs, PY, '-c', SOURCE, ip, String(port)], timeoutMs);
+    if (src.code !== 0) throw new Error(`TCP source failed: ${src.out}`);
+    for (let i = 0; i < 250 && !/\d+\n$/.test(out); i++) await new Promise((r) => setTimeout(r, 20));
+    return Number(out.split('\n')[1]);
+  } finally {
+    sink.kill('SIGKILL');
+  }
+}
