@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { Sandbox, haveReal, realPath, BIN, type RunResult } from './helpers/sandbox.js';
-import { vswitchSchema } from './helpers/ovsdb-peer.js';
+import { startDummySwitch } from './helpers/ovsdb-peer.js';
 
 const have = ['ovs-vswitchd', 'ovsdb-server', 'ovs-ofctl', 'ovs-vsctl', 'ovsdb-tool'].every(haveReal);
 
@@ -31,14 +31,7 @@ const BRIDGE = ['--', 'add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath-t
 
 async function startSwitch(name: string, vswitchd: string): Promise<Switch> {
   const sb = new Sandbox(`ovs-ts-ofctl-${name}-`);
-  const c = sb.run(realPath('ovsdb-tool'), ['create', join(sb.dir, 'conf.db'), vswitchSchema()]);
-  assert.equal(c.status, 0, c.stderr);
-  sb.startDaemon(realPath('ovsdb-server'), [join(sb.dir, 'conf.db'), `--remote=punix:${join(sb.dir, 'db.sock')}`], 'ovsdb-server');
-  const init = sb.run(realPath('ovs-vsctl'), ['--no-wait', 'init']);
-  assert.equal(init.status, 0, init.stderr);
-  sb.startDaemon(vswitchd, ['--enable-dummy', '--disable-system', '--disable-system-route'], 'ovs-vswitchd');
-  const r = sb.run(realPath('ovs-vsctl'), ['--timeout=20', ...BRIDGE]);
-  assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+  startDummySwitch(sb, name, vswitchd, BRIDGE);
   return { name, sb };
 }
 

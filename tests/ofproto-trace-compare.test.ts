@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { Sandbox, haveReal, realPath, type RunResult } from './helpers/sandbox.js';
-import { vswitchSchema } from './helpers/ovsdb-peer.js';
+import { startDummySwitch } from './helpers/ovsdb-peer.js';
 
 const have = ['ovs-vswitchd', 'ovsdb-server', 'ovs-ofctl', 'ovs-vsctl', 'ovs-appctl', 'ovsdb-tool'].every(haveReal);
 
@@ -95,14 +95,7 @@ const FLOWS = [
 async function startSwitch(i: number, name: string, vswitchd: string): Promise<void> {
   const sb = new Sandbox(`ovs-ts-trace-${name}-`);
   switches[i] = { name, sb };
-  const c = sb.run(realPath('ovsdb-tool'), ['create', join(sb.dir, 'conf.db'), vswitchSchema()]);
-  assert.equal(c.status, 0, c.stderr);
-  sb.startDaemon(realPath('ovsdb-server'), [join(sb.dir, 'conf.db'), `--remote=punix:${join(sb.dir, 'db.sock')}`], 'ovsdb-server');
-  const init = sb.run(realPath('ovs-vsctl'), ['--no-wait', 'init']);
-  assert.equal(init.status, 0, init.stderr);
-  sb.startDaemon(vswitchd, ['--enable-dummy', '--disable-system', '--disable-system-route'], 'ovs-vswitchd');
-  const r = sb.run(realPath('ovs-vsctl'), ['--timeout=20', ...BRIDGE]);
-  assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+  startDummySwitch(sb, name, vswitchd, BRIDGE);
   const ofctl = async (input: string, ...args: string[]): Promise<void> => {
     const res = await runWithInput(sb, realPath('ovs-ofctl'), args, input);
     assert.equal(res.status, 0, `${name}: ovs-ofctl ${args.join(' ')}: ${res.stderr}`);

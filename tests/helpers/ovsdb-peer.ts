@@ -7,6 +7,7 @@
  * and whether the server closed the connection), so tests can send malformed
  * bytes and check exactly what comes back.
  */
+import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
@@ -143,4 +144,19 @@ export class RawPeer {
   }
 
   close(): void { this.sock.destroy(); }
+}
+
+/** Starts a switch with dummy ports in 'sb': the real ovsdb-server on
+ * db.sock, then 'vswitchd' (ours or the real one) with --enable-dummy, then
+ * the real `ovs-vsctl --timeout=20 ...bridge` (the vsctl arguments that
+ * build its bridges).  Throws (an assertion) naming 'name' on failure. */
+export function startDummySwitch(sb: Sandbox, name: string, vswitchd: string, bridge: string[]): void {
+  const c = sb.run(realPath('ovsdb-tool'), ['create', join(sb.dir, 'conf.db'), vswitchSchema()]);
+  assert.equal(c.status, 0, c.stderr);
+  sb.startDaemon(realPath('ovsdb-server'), [join(sb.dir, 'conf.db'), `--remote=punix:${join(sb.dir, 'db.sock')}`], 'ovsdb-server');
+  const init = sb.run(realPath('ovs-vsctl'), ['--no-wait', 'init']);
+  assert.equal(init.status, 0, init.stderr);
+  sb.startDaemon(vswitchd, ['--enable-dummy', '--disable-system', '--disable-system-route'], 'ovs-vswitchd');
+  const r = sb.run(realPath('ovs-vsctl'), ['--timeout=20', ...bridge]);
+  assert.equal(r.status, 0, `${name}: ${r.stderr}`);
 }
